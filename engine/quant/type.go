@@ -49,12 +49,42 @@ type Traits struct {
 	VecDot func(n int, w, a []byte) float32
 }
 
-// traits is the single type table. Each kernel file registers its entry in init.
-var traits = map[Type]*Traits{}
+// traits is the single type table: the block layout of every type Hearth knows, and the
+// activation type llama.cpp pairs it with. The kernel files fill in Dequantize, Quantize
+// and VecDot in their init functions.
+var traits = map[Type]*Traits{
+	F32:  {Name: "F32", BlockSize: 1, BlockBytes: 4, VecDotType: F32},
+	F16:  {Name: "F16", BlockSize: 1, BlockBytes: 2, VecDotType: F16},
+	BF16: {Name: "BF16", BlockSize: 1, BlockBytes: 2, VecDotType: BF16},
+	// Q4_0: fp16 d, 16 bytes of 4-bit quants; x = d * (q - 8). 4.5 bits per weight.
+	Q4_0: {Name: "Q4_0", BlockSize: 32, BlockBytes: 2 + 16, VecDotType: Q8_0},
+	// Q4_1: fp16 d, fp16 m, 16 bytes of 4-bit quants; x = d*q + m. 5 bits per weight.
+	Q4_1: {Name: "Q4_1", BlockSize: 32, BlockBytes: 2 + 2 + 16, VecDotType: Q8_1},
+	// Q5_0: fp16 d, 4 bytes of high bits, 16 bytes of low nibbles; x = d * (q - 16).
+	Q5_0: {Name: "Q5_0", BlockSize: 32, BlockBytes: 2 + 4 + 16, VecDotType: Q8_0},
+	// Q5_1: fp16 d, fp16 m, 4 bytes of high bits, 16 bytes of low nibbles; x = d*q + m.
+	Q5_1: {Name: "Q5_1", BlockSize: 32, BlockBytes: 2 + 2 + 4 + 16, VecDotType: Q8_1},
+	// Q8_0: fp16 d, 32 int8 quants; x = d * q. 8.5 bits per weight.
+	Q8_0: {Name: "Q8_0", BlockSize: 32, BlockBytes: 2 + 32, VecDotType: Q8_0},
+	// Q8_1: fp16 d, fp16 s = d * sum(q), 32 int8 quants (activation type of Q4_1/Q5_1).
+	Q8_1: {Name: "Q8_1", BlockSize: 32, BlockBytes: 2 + 2 + 32, VecDotType: Q8_1},
+	// Q2_K: 16 bytes of 4-bit scale/min pairs, 64 bytes of 2-bit quants, fp16 d, fp16 dmin.
+	Q2_K: {Name: "Q2_K", BlockSize: QK_K, BlockBytes: 16 + 64 + 2 + 2, VecDotType: Q8_K},
+	// Q3_K: 32 bytes high-bit mask, 64 bytes of 2-bit quants, 12 bytes of 6-bit scales, fp16 d.
+	Q3_K: {Name: "Q3_K", BlockSize: QK_K, BlockBytes: 32 + 64 + 12 + 2, VecDotType: Q8_K},
+	// Q4_K: fp16 d, fp16 dmin, 12 bytes of 6-bit scales/mins (8 sub-blocks of 32), 128 bytes of nibbles.
+	Q4_K: {Name: "Q4_K", BlockSize: QK_K, BlockBytes: 2 + 2 + 12 + 128, VecDotType: Q8_K},
+	// Q5_K: as Q4_K plus 32 bytes of fifth bits.
+	Q5_K: {Name: "Q5_K", BlockSize: QK_K, BlockBytes: 2 + 2 + 12 + 32 + 128, VecDotType: Q8_K},
+	// Q6_K: 128 bytes low nibbles, 64 bytes high 2 bits, 16 int8 scales, fp16 d.
+	Q6_K: {Name: "Q6_K", BlockSize: QK_K, BlockBytes: 128 + 64 + 16 + 2, VecDotType: Q8_K},
+	// Q8_K: float32 d, 256 int8 quants, 16 int16 block sums (activation type of the k-quants).
+	Q8_K: {Name: "Q8_K", BlockSize: QK_K, BlockBytes: 4 + 256 + 16*2, VecDotType: Q8_K},
+	// IQ4_NL: fp16 d, 16 bytes of 4-bit indices into a fixed non-linear table.
+	IQ4_NL: {Name: "IQ4_NL", BlockSize: 32, BlockBytes: 2 + 16, VecDotType: Q8_0},
+}
 
-func register(t Type, tr *Traits) { traits[t] = tr }
-
-// Lookup returns the traits of t, or false when the type is unknown to Hearth.
+// Traits returns the traits of t, or false when the type is unknown to Hearth.
 func (t Type) Traits() (*Traits, bool) {
 	tr, ok := traits[t]
 	return tr, ok
