@@ -23,9 +23,9 @@ import (
 // its first element and is cut after that many body bytes by closing the hijacked
 // connection.
 type fakeHub struct {
-	mu        sync.Mutex
-	content   []byte
-	etag      string
+	mu      sync.Mutex
+	content []byte
+	etag    string
 	noRange bool
 	cuts    []int
 	log     []request // every request to /cdn/
