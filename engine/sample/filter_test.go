@@ -1,0 +1,122 @@
+package sample
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+func lnp(p float64) float32 { return float32(math.Log(p)) }
+
+var inf = float32(math.Inf(1))
+
+// Probabilities 0.5, 0.2, 0.15, 0.1, 0.05 (as logits ln p): top-p keeps the shortest
+// prefix whose cumulative probability 0.5, 0.7, 0.85, 0.95, 1 reaches p.
+func TestTopPSortedHand(t *testing.T) {
+	c := []cand{{4, lnp(0.5)}, {0, lnp(0.2)}, {2, lnp(0.15)}, {1, lnp(0.1)}, {3, lnp(0.05)}}
+	for _, tc := range []struct {
+		p    float64
+		keep int
+	}{{0.01, 1}, {0.45, 1}, {0.6, 2}, {0.75, 3}, {0.86, 4}, {0.96, 5}, {1, 5}} {
+		if got := topPSorted(c, tc.p); got != tc.keep {
+			t.Errorf("top-p %v keeps %d, want %d", tc.p, got, tc.keep)
+		}
+	}
+	// Probabilities are renormalized over the list given (what top-k left): the
+	// first two alone are 5/7 = 0.714 and 2/7, so 0.71 keeps one and 0.72 both.
+	if got := topPSorted(c[:2], 0.71); got != 1 {
+		t.Errorf("top-p 0.71 over {5/7, 2/7} keeps %d, want 1", got)
+	}
+	if got := topPSorted(c[:2], 0.72); got != 2 {
+		t.Errorf("top-p 0.72 over {5/7, 2/7} keeps %d, want 2", got)
+	}
+}
+
+// topPAll (growing partial selection) keeps exactly what sorting everything keeps,
+// including lists that need the second, third and final rounds.
+func TestTopPAllCrossCheck(t *testing.T) {
+	flat := make([]float32, 3000)
+	for _, logits := range [][]float32{testLogits(4099, 5), testLogits(300, 6), testLogits(10, 7), flat} {
+		for _, p := range []float64{0.05, 0.5, 0.9, 0.95, 0.999, 0.999999} {
+			got := topPAll(nil, logits, p)
+			all := topKRef(logits, len(logits))
+			want := all[:topPSorted(all, p)]
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d p=%v: kept %d, want %d", len(logits), p, len(got), len(want))
+			}
+		}
+	}
+	// Flat logits: p of the vocabulary, rounded up, is kept.
+	if got := topPAll(nil, flat, 0.5); len(got) != 1500 {
+		t.Fatalf("flat 3000, p=0.5: kept %d, want 1500", len(got))
+	}
+}
+
+// min-p keeps p_i >= minP * p_max, in the order given.
+func TestMinPHand(t *testing.T) {
+	base := []cand{{0, lnp(0.1)}, {1, lnp(0.5)}, {2, lnp(0.05)}, {3, lnp(0.2)}, {4, lnp(0.15)}, {5, -inf}}
+	for _, tc := range []struct {
+		p    float64
+		want []int32
+	}{
+		{0.25, []int32{1, 3, 4}},       // threshold 0.125
+		{0.5, []int32{1}},              // threshold 0.25
+		{0.09, []int32{0, 1, 2, 3, 4}}, // threshold 0.045: all finite ones
+		{1, []int32{1}},
+	} {
+		got := minP(slices.Clone(base), tc.p)
+		if !slices.Equal(ids(got), tc.want) {
+			t.Errorf("min-p %v keeps %v, want %v", tc.p, ids(got), tc.want)
+		}
+	}
+	// Equal maxima all survive min-p 1; +Inf maxima take everything.
+	if got := ids(minP([]cand{{0, 2}, {1, 3}, {2, 3}}, 1)); !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("min-p 1 with tied maxima keeps %v", got)
+	}
+	if got := ids(minP([]cand{{0, 2}, {1, inf}, {2, 1e30}}, 0.01)); !slices.Equal(got, []int32{1}) {
+		t.Errorf("min-p with a +Inf logit keeps %v", got)
+	}
+}
+
+func ids(c []cand) []int32 {
+	out := make([]int32, len(c))
+	for i, x := range c {
+		out[i] = x.id
+	}
+	return out
+}
+
+// draw maps u to the candidate whose cumulative probability interval contains it.
+func TestDrawHand(t *testing.T) {
+	c := []cand{{7, lnp(0.5)}, {3, lnp(0.3)}, {9, lnp(0.2)}}
+	for _, tc := range []struct {
+		temp, u float64
+		want    int32
+	}{
+		// temperature 1: intervals [0, .5) [.5, .8) [.8, 1)
+		{1, 0, 7}, {1, 0.49, 7}, {1, 0.51, 3}, {1, 0.6, 3}, {1, 0.79, 3}, {1, 0.81, 9}, {1, 0.9999999, 9},
+		// temperature 0.5 squares the weights: .25 .09 .04 -> [0, .658) [.658, .895) [.895, 1)
+		{0.5, 0.6, 7}, {0.5, 0.7, 3}, {0.5, 0.89, 3}, {0.5, 0.9, 9},
+		// temperature 2 flattens them: sqrt -> .7071 .5477 .4472 -> [0, .4154) [.4154, .7372) [.7372, 1)
+		{2, 0.41, 7}, {2, 0.42, 3}, {2, 0.73, 3}, {2, 0.74, 9},
+	} {
+		if got := draw(c, tc.temp, tc.u); got != tc.want {
+			t.Errorf("draw(temp %v, u %v) = %d, want %d", tc.temp, tc.u, got, tc.want)
+		}
+	}
+	// Zero-weight candidates are never drawn, even at u = 0.
+	if got := draw([]cand{{1, -inf}, {2, 0}, {3, -inf}}, 1, 0); got != 2 {
+		t.Errorf("u=0 drew %d, want 2", got)
+	}
+	if got := draw([]cand{{1, 0}, {2, -inf}}, 1, 0.9999999999); got != 1 {
+		t.Errorf("u~1 drew %d, want 1", got)
+	}
+	// All -Inf: uniform. Some +Inf: uniform over those.
+	if a, b := draw([]cand{{4, -inf}, {5, -inf}}, 1, 0.25), draw([]cand{{4, -inf}, {5, -inf}}, 1, 0.75); a != 4 || b != 5 {
+		t.Errorf("all -Inf drew %d, %d; want 4, 5", a, b)
+	}
+	pinf := []cand{{1, 3}, {2, inf}, {3, inf}}
+	if a, b := draw(pinf, 1, 0), draw(pinf, 1, 0.9); a != 2 || b != 3 {
+		t.Errorf("+Inf drew %d, %d; want 2, 3", a, b)
+	}
+}
