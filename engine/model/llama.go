@@ -1,0 +1,156 @@
+package model
+
+import (
+	"math"
+
+	"hearth/engine/ops"
+)
+
+// Forward runs tokens (a whole prompt, or one token) through the model at positions
+// Pos..Pos+len-1, appends them to the KV cache and returns the logits (NVocab,) of the last
+// token — or of every token, (len, NVocab) row-major, when allLogits is set. The returned
+// slice is reused by the next call.
+//
+// The prompt goes through each layer at once: every weight matrix is multiplied by all its
+// tokens' activations together (matrix–matrix), so each weight row is read once per layer.
+func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
+	if err := s.checkTokens(tokens); err != nil {
+		return nil, err
+	}
+	c, w := s.m.Config, s.m.Weights
+	B := len(tokens)
+	s.grow(B)
+	E, hd := c.NEmbd, c.HeadDim
+	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
+	x, xb := s.x[:B*E], s.xb[:B*E]
+	q, k, v, att := s.q[:B*qDim], s.kb[:B*kvDim], s.vb[:B*kvDim], s.att[:B*qDim]
+	gate, up := s.gate[:B*c.NFF], s.up[:B*c.NFF]
+
+	// token embeddings: x (B, E)
+	for b, t := range tokens {
+		w.TokenEmbd.Row(int(t), x[b*E:(b+1)*E])
+	}
+
+	for il := range w.Layers {
+		l := &w.Layers[il]
+
+		// attention: attn_norm, then Q/K/V projections (+bias), per-head Q/K norm, rope
+		for b := 0; b < B; b++ {
+			ops.RMSNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.AttnNorm, c.NormEps)
+		}
+		s.mul(l.Wq, xb, B, q)
+		s.mul(l.Wk, xb, B, k)
+		s.mul(l.Wv, xb, B, v)
+		for b := 0; b < B; b++ {
+			qb, kb, vb := q[b*qDim:(b+1)*qDim], k[b*kvDim:(b+1)*kvDim], v[b*kvDim:(b+1)*kvDim]
+			if l.Bq != nil {
+				ops.Add(qb, l.Bq)
+				ops.Add(kb, l.Bk)
+				ops.Add(vb, l.Bv)
+			}
+			if l.QNorm != nil {
+				for h := 0; h < c.NHead; h++ {
+					ops.RMSNorm(qb[h*hd:(h+1)*hd], qb[h*hd:(h+1)*hd], l.QNorm, c.NormEps)
+				}
+				for h := 0; h < c.NHeadKV; h++ {
+					ops.RMSNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm, c.NormEps)
+				}
+			}
+			s.m.rope.Angles(s.Pos+b, s.cos, s.sin)
+			s.m.rope.Apply(qb, c.NHead, hd, s.cos, s.sin)
+			s.m.rope.Apply(kb, c.NHeadKV, hd, s.cos, s.sin)
+		}
+		// KV cache: append this batch's keys and values
+		copy(s.k[il][s.Pos*kvDim:], k)
+		copy(s.v[il][s.Pos*kvDim:], v)
+
+		s.attention(il, B, q, att)
+
+		// output projection and residual
+		s.mul(l.Wo, att, B, xb)
+		ops.Add(x, xb)
+
+		// feed-forward: ffn_norm, SwiGLU, down projection, residual
+		for b := 0; b < B; b++ {
+			ops.RMSNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm, c.NormEps)
+		}
+		s.mul(l.Gate, xb, B, gate)
+		s.mul(l.Up, xb, B, up)
+		ops.SwiGLU(gate, gate, up)
+		s.mul(l.Down, gate, B, xb)
+		ops.Add(x, xb)
+	}
+
+	s.Pos += B
+	s.Tokens = append(s.Tokens, tokens...)
+
+	// final norm and output projection, for the last token or all of them
+	first := B - 1
+	if allLogits {
+		first = 0
+	}
+	n := B - first
+	for b := first; b < B; b++ {
+		ops.RMSNorm(xb[(b-first)*E:(b-first+1)*E], x[b*E:(b+1)*E], w.OutputNorm, c.NormEps)
+	}
+	if cap(s.logits) < n*c.NVocab {
+		s.logits = make([]float32, n*c.NVocab)
+	}
+	logits := s.logits[:n*c.NVocab]
+	s.mul(w.Output, xb[:n*E], n, logits)
+	return logits, nil
+}
+
+// mul computes y (n, m.Rows) = x (n, m.Cols) @ Wᵀ, converting x to m's activation type
+// (or, with Exact, in float on dequantized weights).
+func (s *State) mul(m *ops.Matrix, x []float32, n int, y []float32) {
+	if s.Exact {
+		m.MulFloat(x, n, y)
+		return
+	}
+	a, err := ops.QuantizeActs(m.ActType(), x[:n*m.Cols], n, m.Cols, &s.acts)
+	if err != nil {
+		panic(err) // types were checked when the model was loaded
+	}
+	m.MulActs(a, y[:n*m.Rows])
+}
+
+// attention is grouped-query causal attention of the batch's queries over the cache:
+// q (B, NHead*HeadDim) -> out (B, NHead*HeadDim). Query head h reads KV head
+// h / (NHead/NHeadKV); token b of the batch sees cache positions 0..Pos+b.
+func (s *State) attention(il, B int, q, out []float32) {
+	c := s.m.Config
+	hd := c.HeadDim
+	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
+	group := c.NHead / c.NHeadKV
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	kc, vc := s.k[il], s.v[il]
+	nCtx := s.Pos + B
+	ops.ParallelFor(B*c.NHead, 1, func(lo, hi int) {
+		score := make([]float32, nCtx)
+		for bh := lo; bh < hi; bh++ {
+			b, h := bh/c.NHead, bh%c.NHead
+			kvOff := (h / group) * hd
+			qh := q[b*qDim+h*hd : b*qDim+(h+1)*hd]
+			n := s.Pos + b + 1
+			sc := score[:n]
+			for t := 0; t < n; t++ {
+				kt := kc[t*kvDim+kvOff : t*kvDim+kvOff+hd]
+				var d float32
+				for i, qv := range qh {
+					d += qv * kt[i]
+				}
+				sc[t] = d * scale
+			}
+			ops.Softmax(sc)
+			o := out[b*qDim+h*hd : b*qDim+(h+1)*hd]
+			clear(o)
+			for t, p := range sc {
+				vt := vc[t*kvDim+kvOff : t*kvDim+kvOff+hd]
+				for i := range o {
+					o[i] += p * vt[i]
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,58 @@
+package model
+
+import (
+	"fmt"
+
+	"hearth/engine/gguf"
+	"hearth/engine/ops"
+)
+
+// Model is a loaded, immutable model: config and weights. Several States (conversations)
+// can share one Model.
+type Model struct {
+	Config  *Config
+	Weights *Weights
+	File    *gguf.File
+	rope    *ops.RoPE
+}
+
+// Load reads the config and every weight of f. When f's reader is a gguf.Slicer (a file
+// held in memory) the weights are used in place, without a copy.
+func Load(f *gguf.File) (*Model, error) {
+	c, err := ReadConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	w, err := bindWeights(c, f, f.ReadTensor)
+	if err != nil {
+		return nil, err
+	}
+	style := c.RopeStyle
+	return &Model{
+		Config:  c,
+		Weights: w,
+		File:    f,
+		rope:    ops.NewRoPE(style, c.RopeDims, c.RopeBase, w.RopeFreqs),
+	}, nil
+}
+
+// KVBytes is the memory a State with a context of nCtx tokens holds for its KV cache.
+func (c *Config) KVBytes(nCtx int) int64 {
+	return int64(nCtx) * int64(c.NLayer) * int64(c.NHeadKV*c.HeadDim) * 2 * 4
+}
+
+// WeightBytes is the size of all tensors.
+func (m *Model) WeightBytes() int64 {
+	var n int64
+	for _, t := range m.File.Tensors {
+		n += t.Size
+	}
+	return n
+}
+
+// ErrContextFull is returned by Forward when the tokens would not fit in the context.
+type ErrContextFull struct{ Pos, Add, NCtx int }
+
+func (e *ErrContextFull) Error() string {
+	return fmt.Sprintf("context full: %d cached tokens + %d new > context size %d", e.Pos, e.Add, e.NCtx)
+}

@@ -1,0 +1,158 @@
+package ops
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"hearth/engine/quant"
+)
+
+// Matrix is a weight matrix of Rows rows of Cols elements, stored row after row in its
+// GGML type: a GGUF tensor with dims (Cols, Rows).
+type Matrix struct {
+	Name     string
+	Type     quant.Type
+	Rows     int
+	Cols     int
+	Data     []byte
+	rowBytes int
+	traits   *quant.Traits
+}
+
+// NewMatrix checks that data holds rows×cols elements of type t.
+func NewMatrix(name string, t quant.Type, rows, cols int, data []byte) (*Matrix, error) {
+	tr, ok := t.Traits()
+	if !ok || tr.VecDot == nil {
+		return nil, fmt.Errorf("%s: tensor type %s cannot be multiplied (supported: %s)", name, t, quant.SupportedNames())
+	}
+	rb, err := quant.RowBytes(t, int64(cols))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) != rb*int64(rows) {
+		return nil, fmt.Errorf("%s: %d bytes, want %d rows × %d bytes", name, len(data), rows, rb)
+	}
+	if _, ok := tr.VecDotType.Traits(); !ok {
+		return nil, fmt.Errorf("%s: activation type %s of %s is not available", name, tr.VecDotType, t)
+	}
+	return &Matrix{Name: name, Type: t, Rows: rows, Cols: cols, Data: data, rowBytes: int(rb), traits: tr}, nil
+}
+
+// ActType is the type activations are converted to before multiplying by m.
+func (m *Matrix) ActType() quant.Type { return m.traits.VecDotType }
+
+// Row returns row r dequantized into dst (Cols,).
+func (m *Matrix) Row(r int, dst []float32) {
+	m.traits.Dequantize(m.Data[r*m.rowBytes:(r+1)*m.rowBytes], dst[:m.Cols])
+}
+
+// Acts are activation rows converted to one vec_dot type, ready to be multiplied.
+type Acts struct {
+	Type     quant.Type
+	N        int // rows (tokens)
+	Cols     int
+	RowBytes int
+	Data     []byte
+}
+
+// QuantizeActs converts x (n, cols) row-major into the activation type t, reusing buf.
+func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, error) {
+	rb, err := quant.RowBytes(t, int64(cols))
+	if err != nil {
+		return nil, err
+	}
+	tr, _ := t.Traits()
+	if tr.Quantize == nil {
+		return nil, fmt.Errorf("no quantizer for activation type %s", t)
+	}
+	if buf == nil {
+		buf = &Acts{}
+	}
+	need := int(rb) * n
+	if cap(buf.Data) < need {
+		buf.Data = make([]byte, need)
+	}
+	buf.Type, buf.N, buf.Cols, buf.RowBytes, buf.Data = t, n, cols, int(rb), buf.Data[:need]
+	for i := 0; i < n; i++ {
+		tr.Quantize(x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)])
+	}
+	return buf, nil
+}
+
+// MulActs computes W (Rows,Cols) @ X^T for every activation row:
+// acts (N, Cols) -> y (N, Rows), y[n][r] = dot(W[r], acts[n]).
+// Rows are split across goroutines; each weight row is read once for all N tokens.
+func (m *Matrix) MulActs(a *Acts, y []float32) {
+	if a.Type != m.traits.VecDotType || a.Cols != m.Cols {
+		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
+	}
+	ParallelFor(m.Rows, 16, func(lo, hi int) {
+		dot := m.traits.VecDot
+		for r := lo; r < hi; r++ {
+			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+			for n := 0; n < a.N; n++ {
+				y[n*m.Rows+r] = dot(m.Cols, w, a.Data[n*a.RowBytes:(n+1)*a.RowBytes])
+			}
+		}
+	})
+}
+
+// MulVec is the single-token product: W (Rows,Cols) @ x (Cols,) -> y (Rows,), with buf
+// reused for the converted activations.
+func (m *Matrix) MulVec(x, y []float32, buf *Acts) *Acts {
+	a, err := QuantizeActs(m.traits.VecDotType, x, 1, m.Cols, buf)
+	if err != nil {
+		panic(err) // NewMatrix checked the activation type
+	}
+	m.MulActs(a, y)
+	return a
+}
+
+// Threads is the number of goroutines ParallelFor uses (natively the CPU count; 1 under
+// js/wasm, where goroutines do not run in parallel).
+var Threads = runtime.GOMAXPROCS(0)
+
+// ParallelFor calls body on disjoint [lo,hi) ranges covering [0,n), in parallel when n is
+// at least 2*grain and Threads > 1.
+func ParallelFor(n, grain int, body func(lo, hi int)) {
+	t := Threads
+	if t > n/grain {
+		t = n / grain
+	}
+	if t <= 1 {
+		body(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + t - 1) / t
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// MulFloat is the exact-math reference product: each weight row is dequantized to float32
+// and multiplied in float64 with the unconverted activations.
+// W (Rows,Cols) @ x (n, Cols) -> y (n, Rows).
+func (m *Matrix) MulFloat(x []float32, n int, y []float32) {
+	ParallelFor(m.Rows, 16, func(lo, hi int) {
+		row := make([]float32, m.Cols)
+		for r := lo; r < hi; r++ {
+			m.Row(r, row)
+			for t := 0; t < n; t++ {
+				xt := x[t*m.Cols : (t+1)*m.Cols]
+				var d float64
+				for i, w := range row {
+					d += float64(w) * float64(xt[i])
+				}
+				y[t*m.Rows+r] = float32(d)
+			}
+		}
+	})
+}

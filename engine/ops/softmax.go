@@ -1,0 +1,27 @@
+package ops
+
+import "math"
+
+// Softmax replaces x (n,) by exp(x - max) / sum, in place. The sum is kept in float64 as
+// ggml's soft_max does.
+func Softmax(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	max := x[0]
+	for _, v := range x[1:] {
+		if v > max {
+			max = v
+		}
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - max)))
+		x[i] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
