@@ -179,11 +179,11 @@ func bindWeights(c *Config, f *gguf.File, read tensorReader) (*Weights, error) {
 // unsupportedTensors are tensor names whose presence means the forward pass here would
 // compute something else than the model expects.
 var unsupportedTensors = map[string]bool{
-	"ffn_gate_inp.weight": true, // mixture of experts
-	"ffn_gate_exps.weight": true,
-	"attn_qkv.weight":      true, // fused QKV (phi, etc.)
-	"attn_norm.bias":       true, // LayerNorm rather than RMSNorm
-	"attn_q.bias.lora":     true,
+	"ffn_gate_inp.weight":        true, // mixture of experts
+	"ffn_gate_exps.weight":       true,
+	"attn_qkv.weight":            true, // fused QKV (phi, etc.)
+	"attn_norm.bias":             true, // LayerNorm rather than RMSNorm
+	"attn_q.bias.lora":           true,
 	"post_attention_norm.weight": true,
 }
 

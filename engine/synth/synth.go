@@ -119,7 +119,9 @@ func Build(o Options) (*gguf.Writer, error) {
 		}
 		return w.AddTensor(name, t, dims, data)
 	}
-	pick := func(name string, layer, cols int) quant.Type { return tensorType(o.Type, name, layer, s.NLayer, cols, s.Tied) }
+	pick := func(name string, layer, cols int) quant.Type {
+		return tensorType(o.Type, name, layer, s.NLayer, cols, s.Tied)
+	}
 	var err error
 	try := func(e error) {
 		if err == nil {
