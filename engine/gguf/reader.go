@@ -92,8 +92,8 @@ func (f *File) readHeader(c *cursor) error {
 }
 
 func (f *File) readKVs(c *cursor, n int64) error {
-	f.KVs = make([]KV, 0, min(n, 1<<12))
-	f.keys = make(map[string]int, min(n, 1<<12))
+	f.KVs = make([]KV, 0, min(n, 1<<10))
+	f.keys = make(map[string]int, min(n, 1<<10))
 	for i := range n {
 		at := c.pos
 		key, err := c.str()
@@ -148,8 +148,8 @@ func (f *File) readTensorInfos(c *cursor, n int64) error {
 		return fmt.Errorf("%d tensor infos need at least %d bytes but only %d bytes are left after the metadata",
 			n, n*minTensorBytes, c.left())
 	}
-	f.Tensors = make([]TensorInfo, 0, min(n, 1<<12))
-	f.tensors = make(map[string]int, min(n, 1<<12))
+	f.Tensors = make([]TensorInfo, 0, min(n, 1<<10))
+	f.tensors = make(map[string]int, min(n, 1<<10))
 	for i := range n {
 		t, err := readTensorInfo(c)
 		if err != nil {

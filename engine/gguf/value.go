@@ -160,7 +160,7 @@ func (c *cursor) array(depth int) (any, error) {
 		}
 		return out, nil
 	case typeString:
-		out := make([]string, 0, min(n, 1<<12))
+		out := make([]string, 0, min(n, 1<<10))
 		for i := int64(0); i < n; i++ {
 			s, err := c.str()
 			if err != nil {
@@ -170,7 +170,7 @@ func (c *cursor) array(depth int) (any, error) {
 		}
 		return out, nil
 	default: // typeArray
-		out := make([]any, 0, min(n, 1<<12))
+		out := make([]any, 0, min(n, 1<<10))
 		for i := int64(0); i < n; i++ {
 			v, err := c.array(depth + 1)
 			if err != nil {
