@@ -1,0 +1,38 @@
+// Package chat turns a conversation into the prompt text a model was trained on, by rendering
+// the GGUF's `tokenizer.chat_template` (a Hugging Face Jinja template), and splits a model's
+// streamed answer into `<think>` reasoning and visible content.
+//
+// # Jinja engine
+//
+// Templates are rendered with github.com/ardanlabs/jinja v1.8.0 (the newest release that builds
+// with Go 1.26), a pure-Go engine written for LLM chat templates. It was measured against
+// github.com/nikolalohinski/gonja/v2 v2.9.1 on the 43 llama.cpp golden renders of the 13
+// templates in shared/templates (both untouched, HF settings):
+//
+//   - ardanlabs/jinja: 42 of 43. HF's trim_blocks/lstrip_blocks are built in, tojson already uses
+//     Python's ", " / ": " spacing without HTML escaping, raise_exception, namespace(), slicing,
+//     loop.* and the str methods are there. The one miss was strftime_now reading the wall clock.
+//     It has no dependencies, so it builds for GOOS=js GOARCH=wasm as is.
+//   - gonja/v2: 40 of 43. No strftime_now; str.replace demands a count; trim_blocks and
+//     lstrip_blocks need a global config switch; it pulls in logrus, go-humanize, json-iterator.
+//
+// What this package adds around ardanlabs/jinja (its filters, tests and methods are closed, so
+// the gaps are filled by globals and a small source rewrite, see rewrite.go):
+//
+//   - strftime_now(fmt) with Python/glibc directives, on a clock the caller pins (RenderOptions.Now);
+//     date_string and datetime are injected from the same clock, as llama.cpp does.
+//   - `x | tojson(...)` is rewritten to call Python's json.dumps rules (tojson.go): key order kept,
+//     indent, separators, sort_keys, ensure_ascii, floats as Python prints them (1.0, 1e+16),
+//     U+2028/U+2029 and "<>&" left alone. The library's indent path sorted keys and escaped HTML.
+//   - `s.split(sep, maxsplit)` and `s.rsplit(...)`: the library ignored maxsplit and had no rsplit.
+//   - Values keep insertion order (messages, tools, JSON context), so tojson and dict loops see
+//     the caller's order rather than Go map order.
+//   - llama.cpp's pre-render fix: a template that cannot take a system role (probed, like
+//     llama.cpp's caps probe) gets the system message merged into the first user message.
+//   - enable_thinking defaults to whether the template has a thinking mode, like llama-server.
+//
+// Known differences from Python's jinja2 left in the library (no chat template in the golden set
+// depends on them): None prints as "" rather than "None", floats print with %g ("2" for 2.0),
+// `'%s' % x` formatting, tuple unpacking in set, exponent float literals and "\u" escapes in
+// string literals are not supported.
+package chat
