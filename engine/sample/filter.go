@@ -2,13 +2,18 @@ package sample
 
 import (
 	"math"
+	"slices"
 )
 
 // weight is the unnormalized softmax weight e^((l-max)/temp) of a logit l, given the
-// largest logit max among the candidates. It is 1 at the max, so every sum of weights
-// over a candidate list is >= 1. Infinite maxima get the limits: when some logits are
-// +Inf they share all the mass; when all are -Inf they are equally likely.
+// largest logit max among the candidates (NaN counts as -Inf). It is 1 at the max, so
+// every sum of weights over a candidate list is >= 1. Infinite maxima get the limits:
+// when some logits are +Inf they share all the mass; when all are -Inf they are equally
+// likely.
 func weight(l, max float32, temp float64) float64 {
+	if l != l {
+		l = float32(math.Inf(-1))
+	}
 	switch {
 	case math.IsInf(float64(max), 1):
 		if math.IsInf(float64(l), 1) {
@@ -24,7 +29,9 @@ func weight(l, max float32, temp float64) float64 {
 func maxLogit(c []cand) float32 {
 	m := float32(math.Inf(-1))
 	for _, x := range c {
-		m = max(m, x.logit)
+		if x.logit > m {
+			m = x.logit
+		}
 	}
 	return m
 }
@@ -52,31 +59,97 @@ func topPSorted(c []cand, p float64) int {
 }
 
 // topPAll applies top-p to the whole vocabulary logits (n,) and returns the survivors
-// sorted best first, in dst's storage. It never sorts all n: the softmax total is one
-// pass, then the best 256, 1024, 4096, ... are selected until their mass reaches p.
+// sorted best first, in dst's storage; NaN counts as -Inf. It never sorts all n:
+//
+//  1. one pass takes the softmax total and a histogram of the mass by distance below
+//     the max logit, in buckets of 1/16 (the last bucket takes everything past 32);
+//  2. the bucket where the cumulative mass reaches p·total bounds the answer, so only
+//     the tokens down to one bucket further are collected and sorted;
+//  3. the sorted walk then decides exactly, as topPSorted does (with the total of step
+//     1); if rounding leaves it short, everything is collected and the walk repeats.
 func topPAll(dst []cand, logits []float32, p float64) []cand {
+	const (
+		perUnit = 16 // buckets per logit unit
+		buckets = 32 * perUnit
+	)
 	m := float32(math.Inf(-1))
 	for _, l := range logits {
-		m = max(m, l)
+		if l > m { // false for NaN
+			m = l
+		}
 	}
+	if math.IsInf(float64(m), 0) { // all -Inf/NaN, or some +Inf: no scale to bucket by
+		dst = collect(dst, logits, math.Inf(1))
+		return dst[:topPSorted(dst, p)]
+	}
+	var mass [buckets]float64
 	sum := 0.0
 	for _, l := range logits {
-		sum += weight(l, m, 1)
+		d := float64(m) - float64(l)
+		if !(d <= math.MaxFloat64) {
+			continue // NaN or -Inf: weight 0
+		}
+		w := expDet(-d)
+		sum += w
+		if d < buckets/perUnit {
+			mass[int(d*perUnit)] += w
+		} // else: weight < e^-32, in the total but in no bucket; the walk still sees it
 	}
-	for k := 256; ; k *= 4 {
-		k = min(k, len(logits))
-		dst = topK(dst, logits, k)
-		cum := 0.0
+	target, cum, cut := p*sum, 0.0, math.Inf(1)
+	for b, w := range mass {
+		if cum += w; cum >= target {
+			cut = float64(b+2) / perUnit
+			break
+		}
+	}
+	for {
+		dst = collect(dst, logits, cut)
+		run := 0.0
 		for i, x := range dst {
-			cum += weight(x.logit, m, 1) / sum
-			if cum >= p {
+			run += weight(x.logit, m, 1) / sum
+			if run >= p {
 				return dst[:i+1]
 			}
 		}
-		if k == len(logits) {
+		if math.IsInf(cut, 1) {
 			return dst
 		}
+		cut = math.Inf(1)
 	}
+}
+
+// collect puts the tokens of logits (n,) less than cut below the max logit into dst,
+// sorted best first (NaN as -Inf; cut = +Inf takes all).
+func collect(dst []cand, logits []float32, cut float64) []cand {
+	m := float32(math.Inf(-1))
+	for _, l := range logits {
+		if l > m {
+			m = l
+		}
+	}
+	dst = dst[:0]
+	negInf := float32(math.Inf(-1))
+	for i, l := range logits {
+		if l != l {
+			l = negInf
+		}
+		if math.IsInf(cut, 1) || float64(m)-float64(l) < cut {
+			dst = append(dst, cand{int32(i), l})
+		}
+	}
+	slices.SortFunc(dst, compare)
+	return dst
+}
+
+// compare is better as a three-way comparison, for slices.SortFunc.
+func compare(a, b cand) int {
+	switch {
+	case better(a, b):
+		return -1
+	case better(b, a):
+		return 1
+	}
+	return 0
 }
 
 // minP keeps, in place and in order, the candidates whose probability is at least p

@@ -36,7 +36,14 @@ func TestTopPSortedHand(t *testing.T) {
 // including lists that need the second, third and final rounds.
 func TestTopPAllCrossCheck(t *testing.T) {
 	flat := make([]float32, 3000)
-	for _, logits := range [][]float32{testLogits(4099, 5), testLogits(300, 6), testLogits(10, 7), flat} {
+	withNaN := testLogits(2000, 8)
+	for i := 0; i < len(withNaN); i += 37 {
+		withNaN[i] = float32(math.NaN())
+	}
+	wide := goldenLogits(5000, 9, 6) // [-60, 60]: many tokens past the 32-unit histogram
+	inputs := [][]float32{testLogits(4099, 5), testLogits(300, 6), testLogits(10, 7), flat, withNaN, wide,
+		{1, inf, 3, inf}, {-inf, float32(math.NaN()), -inf}, {2}}
+	for _, logits := range inputs {
 		for _, p := range []float64{0.05, 0.5, 0.9, 0.95, 0.999, 0.999999} {
 			got := topPAll(nil, logits, p)
 			all := topKRef(logits, len(logits))
@@ -45,6 +52,13 @@ func TestTopPAllCrossCheck(t *testing.T) {
 				t.Fatalf("n=%d p=%v: kept %d, want %d", len(logits), p, len(got), len(want))
 			}
 		}
+	}
+	// +Inf maxima share the mass; all -Inf (NaN included) are equally likely.
+	if got := ids(topPAll(nil, []float32{1, inf, 3, inf}, 0.5)); !slices.Equal(got, []int32{1}) {
+		t.Errorf("top-p 0.5 with two +Inf keeps %v, want [1]", got)
+	}
+	if got := ids(topPAll(nil, []float32{-inf, float32(math.NaN()), -inf}, 0.5)); !slices.Equal(got, []int32{0, 1}) {
+		t.Errorf("top-p 0.5 over three -Inf keeps %v, want [0 1]", got)
 	}
 	// Flat logits: p of the vocabulary, rounded up, is kept.
 	if got := topPAll(nil, flat, 0.5); len(got) != 1500 {

@@ -9,7 +9,7 @@ type Sampler struct {
 	opts  Options // sanitized
 	rng   xoshiro
 	win   window
-	buf   []float32 // the caller's logits, copied, NaN -> -Inf, then penalized
+	buf   []float32 // the caller's logits, copied, then penalized
 	cands []cand
 }
 
@@ -66,7 +66,11 @@ func (s *Sampler) Sample(logits []float32) int32 {
 	}
 	if c == nil {
 		c = s.cands[:0]
+		negInf := float32(math.Inf(-1))
 		for i, l := range buf {
+			if l != l {
+				l = negInf
+			}
 			c = append(c, cand{int32(i), l})
 		}
 	}
@@ -77,19 +81,14 @@ func (s *Sampler) Sample(logits []float32) int32 {
 	return draw(c, float64(o.Temperature), u)
 }
 
-// load copies logits into the Sampler's buffer, turning NaN into -Inf.
+// load copies logits into the Sampler's buffer. NaN stays NaN there; every stage
+// reading the buffer treats it as -Inf.
 func (s *Sampler) load(logits []float32) []float32 {
 	if cap(s.buf) < len(logits) {
 		s.buf = make([]float32, len(logits))
 	}
 	buf := s.buf[:len(logits)]
-	negInf := float32(math.Inf(-1))
-	for i, l := range logits {
-		if l != l {
-			l = negInf
-		}
-		buf[i] = l
-	}
+	copy(buf, logits)
 	return buf
 }
 
@@ -102,19 +101,22 @@ func Greedy(logits []float32) int32 {
 	return argmax(logits)
 }
 
-// argmax: logits (n,) -> index of the first maximum, skipping NaN; 0 if none qualifies.
+// argmax: logits (n,) -> index of the first maximum, NaN skipped; when nothing beats
+// -Inf, the first non-NaN index, or 0 if all are NaN.
 func argmax(logits []float32) int32 {
-	best := -1
+	best, bestV := -1, float32(math.Inf(-1))
 	for i, l := range logits {
-		if l != l {
-			continue
-		}
-		if best < 0 || l > logits[best] {
-			best = i
+		if l > bestV { // false for NaN
+			best, bestV = i, l
 		}
 	}
-	if best < 0 {
-		return 0
+	if best >= 0 {
+		return int32(best)
 	}
-	return int32(best)
+	for i, l := range logits {
+		if l == l {
+			return int32(i)
+		}
+	}
+	return 0
 }
