@@ -200,6 +200,9 @@ func postfixable(t rtok) bool {
 	return false
 }
 
+// operandEnd reports whether t can end an operand, which makes a following - or + binary.
+func operandEnd(t rtok) bool { return postfixable(t) || t.kind == '0' }
+
 var pairs = map[string]string{")": "(", "]": "[", "}": "{"}
 
 // matchBack returns the index of the bracket that opens the one closing at j, or -1.
@@ -274,6 +277,10 @@ func operandStart(toks []rtok, j int) int {
 		if s > 0 && t.kind == 'n' && (toks[s-1].is('p', ".") || toks[s-1].is('p', "|")) {
 			j = s - 2 // an attribute or filter name: continue with its object
 			continue
+		}
+		// In Jinja a unary sign binds tighter than a filter: -x|f is (-x)|f.
+		for s > 0 && (toks[s-1].is('p', "-") || toks[s-1].is('p', "+")) && (s == 1 || !operandEnd(toks[s-2])) {
+			s--
 		}
 		return s
 	}

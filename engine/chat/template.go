@@ -34,7 +34,8 @@ type RenderOptions struct {
 
 // Parse compiles a chat template. Like llama.cpp and HF transformers it drops one trailing
 // newline and renders with trim_blocks and lstrip_blocks.
-func Parse(src string) (*Template, error) {
+func Parse(src string) (t *Template, err error) {
+	defer recoverError(&err)
 	src = strings.TrimSuffix(src, "\n")
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("chat: empty template")
@@ -43,7 +44,7 @@ func Parse(src string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
-	t := &Template{src: src, tmpl: tmpl}
+	t = &Template{src: src, tmpl: tmpl}
 	t.probe()
 	return t, nil
 }
@@ -62,7 +63,8 @@ func (t *Template) SupportsThinking() bool { return t.thinking }
 
 // Render renders the conversation. A template's raise_exception(...) or any evaluation error
 // is returned as an error.
-func (t *Template) Render(msgs []Message, opts RenderOptions) (string, error) {
+func (t *Template) Render(msgs []Message, opts RenderOptions) (_ string, err error) {
+	defer recoverError(&err)
 	if !t.systemRole {
 		msgs = mergeSystem(msgs)
 	}
@@ -117,4 +119,12 @@ func mergeSystem(msgs []Message) []Message {
 	out := append([]Message(nil), msgs[1:]...)
 	out[0].Content = msgs[0].Content + "\n" + out[0].Content
 	return out
+}
+
+// recoverError turns a panic inside the Jinja library (a template doing something the library
+// did not expect) into an error, so bad templates never bring the engine down.
+func recoverError(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("chat: template failed: %v", r)
+	}
 }

@@ -1,0 +1,90 @@
+package chat
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "regenerate testdata/jinja2_golden.json with Python jinja2 (testdata/jinja2_ref.py)")
+
+type jinja2Case struct {
+	Name     string                     `json:"name"`
+	Template string                     `json:"template"`
+	Context  map[string]json.RawMessage `json:"context"`
+}
+
+// TestJinja2 renders testdata/jinja2_cases.json, small templates aimed at the features chat
+// templates use and at each gap this package fills, and compares them with what Python's
+// jinja2 renders under HF transformers' settings (testdata/jinja2_golden.json).
+func TestJinja2(t *testing.T) {
+	if *update {
+		cmd := exec.Command("python3", filepath.Join("testdata", "jinja2_ref.py"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("jinja2_ref.py: %v\n%s", err, out)
+		}
+	}
+	var cases []jinja2Case
+	readJSON(t, filepath.Join("testdata", "jinja2_cases.json"), &cases)
+	var golden struct {
+		Cases map[string]struct {
+			Rendered *string `json:"rendered"`
+			Error    *string `json:"error"`
+		} `json:"cases"`
+	}
+	readJSON(t, filepath.Join("testdata", "jinja2_golden.json"), &golden)
+	now := time.Date(2024, 7, 26, 12, 0, 0, 0, time.UTC)
+	pass := 0
+	for _, c := range cases {
+		want, ok := golden.Cases[c.Name]
+		if !ok {
+			t.Errorf("%s: not in jinja2_golden.json (run with -update)", c.Name)
+			continue
+		}
+		ctx := map[string]any{}
+		for k, v := range c.Context {
+			ctx[k] = v
+		}
+		got, err := renderSource(c.Template, RenderOptions{Context: ctx, Now: now})
+		switch {
+		case want.Error != nil:
+			if err == nil || !strings.Contains(err.Error(), *want.Error) {
+				t.Errorf("%s: got %q, %v; want an error saying %q", c.Name, got, err, *want.Error)
+				continue
+			}
+		case err != nil:
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		case got != *want.Rendered:
+			t.Errorf("%s:\n got %q\nwant %q", c.Name, got, *want.Rendered)
+			continue
+		}
+		pass++
+	}
+	t.Logf("jinja2 reference cases: %d of %d pass", pass, len(cases))
+}
+
+// renderSource renders a template with no messages, for tests of the Jinja layer alone.
+func renderSource(src string, opts RenderOptions) (string, error) {
+	tmpl, err := Parse(src)
+	if err != nil {
+		return "", err
+	}
+	return tmpl.Render(nil, opts)
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
