@@ -130,6 +130,13 @@ func (c *cursor) str() (string, error) {
 	if n > math.MaxInt64 || int64(n) > c.left() {
 		return "", fmt.Errorf("string at offset %d claims %d bytes but only %d bytes are left in the file", at, n, c.left())
 	}
+	if n <= windowSize { // the usual case: one allocation, straight from the window
+		b, err := c.next(int(n))
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
 	b, err := c.bytes(int64(n))
 	if err != nil {
 		return "", err

@@ -37,7 +37,7 @@ func TestMalformed(t *testing.T) {
 		{"empty", nil, []string{"too short"}},
 		{"magic", []byte("GGML\x03\x00\x00\x00"), []string{"not a GGUF file", "GGML"}},
 		{"no version", []byte("GGUF\x03\x00"), []string{"version", "unexpected EOF"}},
-		{"version 1", append([]byte("GGUF"), header(0, 0).Bytes()[4:]...)[:0:0], nil}, // replaced below
+		{"version 1", (&raw{}).u32(0x46554747).u32(1).u32(0).u32(0).Bytes(), []string{"version 1 is not supported"}},
 		{"big-endian", append([]byte("GGUF"), 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []string{"big-endian", "byte-swapped 3"}},
 		{"version 0", (&raw{}).u32(0x46554747).u32(0).u64(0).u64(0).Bytes(), []string{"unsupported GGUF version 0"}},
 		{"version 4", (&raw{}).u32(0x46554747).u32(4).u64(0).u64(0).Bytes(), []string{"unsupported GGUF version 4"}},
@@ -78,16 +78,14 @@ func TestMalformed(t *testing.T) {
 		{"partial block", oneTensor(nil, 0, "t", quant.Q8_0, []uint64{31}, 0, 64), []string{`"t"`, "whole number of 32-element blocks"}},
 		{"unaligned offset", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 8, 64), []string{`"t"`, "offset 8 is not a multiple of the alignment 32"}},
 		{"offset past end", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 64, 32), []string{`"t"`, "past the end"}},
-		{"offset 2^63", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 1 << 63, 32), []string{`"t"`, "past any file"}},
-		{"offset 2^63-32", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 1<<63 - 32, 32), []string{`"t"`, "past the end"}},
+		{"offset 2^63", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 1<<63, 32), []string{`"t"`, "past any file"}},
+		{"offset 2^63-32", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 1<<63-32, 32), []string{`"t"`, "past the end"}},
 		{"data past end", oneTensor(nil, 0, "t", quant.F32, []uint64{9}, 0, 32), []string{`"t"`, "36 bytes", "past the end"}},
 		{"huge tensor", oneTensor(nil, 0, "t", quant.F32, []uint64{1 << 40}, 0, 32), []string{`"t"`, "past the end"}},
 		{"name of 2^60 bytes", header(1, 0).u64(big).u32(0).u32(0).u64(0).Bytes(), []string{"tensor 0 of 1", "name", "claims"}},
 		{"duplicate tensor", header(2, 0).tensorInfo("t", quant.F32, []uint64{1}, 0).tensorInfo("t", quant.F32, []uint64{1}, 32).pad(32).Bytes(), []string{`"t"`, "twice"}},
 		{"tensor info truncated", header(1, 0).str("t").u32(2).u64(4).u32(0).Bytes(), []string{`"t"`, "dimension 1"}},
 	}
-	cases[3].data = (&raw{}).u32(0x46554747).u32(1).u32(0).u32(0).Bytes()
-	cases[3].want = []string{"version 1 is not supported"}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f, err := Open(Bytes(c.data), int64(len(c.data)))

@@ -30,8 +30,9 @@ func NewWriter() *Writer {
 }
 
 // Set adds a metadata key, or replaces its value in place when the key is already set. The
-// Go type of value decides the GGUF type (see KV); any other type makes WriteTo fail. Slices
-// are kept, not copied, until WriteTo.
+// Go type of value decides the GGUF type (see KV); any other type, int included, makes
+// WriteTo fail. Slices are kept, not copied, until WriteTo. general.alignment sets the data
+// alignment (llama.cpp reads it only as a uint32).
 func (w *Writer) Set(key string, value any) {
 	if i, ok := w.keys[key]; ok {
 		w.kvs[i].Value = value
