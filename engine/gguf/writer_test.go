@@ -242,3 +242,20 @@ func TestAddTensorErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestVersion2 reads a v2 file: the same layout as v3 (which only added big-endian files).
+func TestVersion2(t *testing.T) {
+	data := encode(t, sampleWriter(t))
+	data[4] = 2
+	f, err := Open(Bytes(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Version != 2 || len(f.KVs) != len(sampleKVs()) || len(f.Tensors) != len(sampleTensors) {
+		t.Errorf("v2: version %d, %d keys, %d tensors", f.Version, len(f.KVs), len(f.Tensors))
+	}
+	data[4], data[7] = 0, 2 // big-endian v2
+	if _, err := Open(Bytes(data), int64(len(data))); err == nil || !strings.Contains(err.Error(), "big-endian") {
+		t.Errorf("big-endian v2: %v", err)
+	}
+}
