@@ -41,6 +41,8 @@
 //   - Every Sample at Temperature > 0 consumes exactly one 64-bit output of the
 //     generator, whatever survives the chain; greedy samples consume none. The stream is
 //     therefore a function of the seed and the number of sampled (non-greedy) calls.
+//   - There is no min_keep: like llama.cpp's default (0), top-p and min-p may leave a
+//     single token.
 //   - NaN logits are treated as -Inf. If every candidate is -Inf the draw is uniform
 //     over them; if some are +Inf, the draw is uniform over those.
 //

@@ -105,10 +105,12 @@ func Greedy(logits []float32) int32 {
 // -Inf, the first non-NaN index, or 0 if all are NaN.
 func argmax(logits []float32) int32 {
 	best, bestV := -1, float32(math.Inf(-1))
-	for i, l := range logits {
-		if l > bestV { // false for NaN
-			best, bestV = i, l
+	for i := 0; i < len(logits); i++ {
+		l := logits[i]
+		if l <= bestV || l != l { // the common case first: one compare, rarely taken
+			continue
 		}
+		best, bestV = i, l
 	}
 	if best >= 0 {
 		return int32(best)
