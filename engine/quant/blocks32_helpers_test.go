@@ -196,3 +196,71 @@ func b32CheckVecDot(t *testing.T, wt Type) float64 {
 	}
 	return worst
 }
+
+// b32HalfErr is the largest error of rounding v to fp16 (2^-11 relative for normal values,
+// 2^-25 absolute for subnormal ones).
+func b32HalfErr(v float32) float64 {
+	return max(math.Abs(float64(v))/2048, 1.0/(1<<25))
+}
+
+// b32RoundTripRows are the rows a quantizer's round trip is checked on: N(0, σ²) values at
+// several scales (the small one gives subnormal fp16 scales), a block of zeros and a block
+// with one outlier.
+func b32RoundTripRows(r *rand.Rand) [][]float32 {
+	var rows [][]float32
+	for _, std := range []float64{1e-3, 1, 100} {
+		rows = append(rows, b32Gaussian(64*32, std, r))
+	}
+	rows = append(rows, make([]float32, 32))
+	outlier := b32Gaussian(32, 1, r)
+	outlier[5] = -40
+	return append(rows, outlier)
+}
+
+// b32CheckRoundTrip quantizes the b32RoundTripRows with typ's Quantize, dequantizes them
+// and checks every element's error against bound(block), the worst case for its block.
+// It returns the RMS error relative to the RMS of the values, over the N(0,1) row.
+func b32CheckRoundTrip(t *testing.T, typ Type, bound func(x []float32) float64) float64 {
+	t.Helper()
+	relRMS := 0.0
+	for ri, x := range b32RoundTripRows(b32Rand(uint64(typ) + 5)) {
+		y := b32Decode(typ, b32Encode(typ, x), len(x))
+		var se, sx float64
+		for ib := 0; ib < len(x)/32; ib++ {
+			xb, yb := x[ib*32:ib*32+32], y[ib*32:ib*32+32]
+			lim := bound(xb)*(1+1e-5) + 1e-30
+			for j := range xb {
+				e := math.Abs(float64(xb[j]) - float64(yb[j]))
+				if !(e <= lim) {
+					t.Fatalf("%s row %d block %d element %d: %v came back as %v (error %.3g, bound %.3g)", typ, ri, ib, j, xb[j], yb[j], e, lim)
+				}
+				se += e * e
+				sx += float64(xb[j]) * float64(xb[j])
+			}
+		}
+		if ri == 1 {
+			relRMS = math.Sqrt(se / sx)
+		}
+	}
+	return relRMS
+}
+
+// b32HandDot checks VecDot of one hand-made weight block against the activations
+// 32 × 127/512, which every activation type holds exactly (Q8_0/Q8_1: d = 1/512, quants
+// 127, s = 7.9375), so the answer is 127/512 × the sum of the weights.
+func b32HandDot(t *testing.T, wt Type, w []byte, wantSum float64) {
+	t.Helper()
+	tr, _ := wt.Traits()
+	x := make([]float32, 32)
+	for i := range x {
+		x[i] = 127.0 / 512
+	}
+	a := QuantizeActivations(tr.VecDotType, x)
+	if back := b32Decode(tr.VecDotType, a, 32); back[0] != x[0] || back[31] != x[31] {
+		t.Fatalf("%s does not hold 127/512 exactly: %v", tr.VecDotType, back[0])
+	}
+	want := wantSum * 127 / 512
+	if got := tr.VecDot(32, w, a); float64(got) != want {
+		t.Errorf("%s: VecDot of the hand-made block with 32 × 127/512 = %v, want %v", wt, got, want)
+	}
+}
