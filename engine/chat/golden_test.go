@@ -22,6 +22,8 @@ type goldenFile struct {
 	Strftime  string `json:"strftime_now_utc"`
 	Templates map[string]struct {
 		SHA256         string          `json:"sha256"`
+		BOS            string          `json:"bos_token"`
+		EOS            string          `json:"eos_token"`
 		EnableThinking bool            `json:"enable_thinking"`
 		Caps           map[string]bool `json:"caps"`
 	} `json:"templates"`

@@ -70,6 +70,61 @@ func TestJinja2(t *testing.T) {
 }
 
 // renderSource renders a template with no messages, for tests of the Jinja layer alone.
+// TestJinja2Templates renders testdata/tool_conversation.json (tools, a tool call, a tool
+// result) with each real template in shared/templates and compares with Python jinja2's render
+// of the same (jinja2_golden.json "templates"): tojson of real tool schemas, indent=4 in the
+// Llama templates, argument objects, and the templates' own raise_exception.
+func TestJinja2Templates(t *testing.T) {
+	dir, g, now := loadGolden(t)
+	var golden struct {
+		Templates map[string]struct {
+			Rendered *string `json:"rendered"`
+			Error    *string `json:"error"`
+		} `json:"templates"`
+	}
+	readJSON(t, filepath.Join("testdata", "jinja2_golden.json"), &golden)
+	var conv struct {
+		Messages []Message       `json:"messages"`
+		Tools    json.RawMessage `json:"tools"`
+	}
+	readJSON(t, filepath.Join("testdata", "tool_conversation.json"), &conv)
+	pass := 0
+	for name, info := range g.Templates {
+		want, ok := golden.Templates[name]
+		if !ok {
+			t.Errorf("%s: not in jinja2_golden.json (run with -update)", name)
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := Parse(string(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.Render(conv.Messages, RenderOptions{
+			BOS: info.BOS, EOS: info.EOS, AddGenerationPrompt: true, Now: now,
+			Context: map[string]any{"tools": conv.Tools},
+		})
+		switch {
+		case want.Error != nil:
+			if err == nil || !strings.Contains(err.Error(), *want.Error) {
+				t.Errorf("%s: got %q, %v; want an error saying %q", name, got, err, *want.Error)
+				continue
+			}
+		case err != nil:
+			t.Errorf("%s: %v", name, err)
+			continue
+		case got != *want.Rendered:
+			t.Errorf("%s:\n got %q\nwant %q", name, got, *want.Rendered)
+			continue
+		}
+		pass++
+	}
+	t.Logf("tool conversation on %d templates: %d match jinja2", len(g.Templates), pass)
+}
+
 func renderSource(src string, opts RenderOptions) (string, error) {
 	tmpl, err := Parse(src)
 	if err != nil {
