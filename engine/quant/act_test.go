@@ -77,7 +77,7 @@ func TestQuantizeActivationsMisuse(t *testing.T) {
 		f          func()
 	}{
 		{"unknown type", "no quantizer for type type(99)", func() { QuantizeActivations(99, make([]float32, 32)) }},
-		{"no quantizer", "no quantizer for type IQ4_NL", func() { QuantizeActivations(IQ4_NL, make([]float32, 32)) }},
+		{"not in the table", "no quantizer for type IQ2_XXS", func() { QuantizeActivations(16, make([]float32, 256)) }},
 		{"partial block", "not a whole number", func() { QuantizeActivations(Q8_0, make([]float32, 33)) }},
 		{"short dst", "need 34 bytes, dst has 33", func() { QuantizeActivationsInto(Q8_0, make([]float32, 32), make([]byte, 33)) }},
 	} {

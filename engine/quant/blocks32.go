@@ -4,6 +4,11 @@ package quant
 // IQ4_NL). Every one of them starts with an fp16 scale d; their quants cover the block in
 // two halves: byte j of a 16-byte nibble array holds element j (low nibble) and element
 // j+16 (high nibble).
+//
+// The float arithmetic follows GGML's order of operations, and every product that an
+// addition follows is wrapped in float32(…), which forbids Go to fuse the two into one
+// multiply-add (it may on arm64, ppc64, s390x, riscv64): every platform computes the
+// same bits.
 
 // qk32 is the block size of the 32-element block types (GGML's QK4_0, QK8_0, …).
 const qk32 = 32

@@ -26,7 +26,7 @@ func TestTable32(t *testing.T) {
 		{Q5_1, 2*half + 32/8 + 32*4/8, Q8_1, true, true},
 		{Q8_0, half + 32, Q8_0, true, true},
 		{Q8_1, 2*half + 32, Q8_1, false, true},
-		{IQ4_NL, half + 32*4/8, Q8_0, true, false},
+		{IQ4_NL, half + 32*4/8, Q8_0, true, true},
 	}
 	for _, c := range cases {
 		tr, ok := c.t.Traits()

@@ -6,6 +6,7 @@ package quant
 
 func init() {
 	traits[IQ4_NL].Dequantize = dequantizeIQ4_NL
+	traits[IQ4_NL].Quantize = quantizeIQ4_NL
 	traits[IQ4_NL].VecDot = vecDotIQ4_NLQ8_0
 }
 
@@ -23,6 +24,71 @@ func dequantizeIQ4_NL(src []byte, dst []float32) {
 			y[j+16] = d * float32(kvaluesIQ4NL[b[2+j]>>4])
 		}
 	}
+}
+
+// quantizeIQ4_NL is what llama-quantize does for IQ4_NL without an importance matrix
+// (GGML's quantize_iq4_nl, quantize_row_iq4_nl_impl with ntry = 7): x (n,) -> blocks
+// (n/32,). Per block, weights x², a first scale max/127 (max: the value of largest
+// magnitude), then 15 scales (i+kvalues[0])/max, i = -7..7, each refined by weighted least
+// squares; the best one is stored and the indices recomputed from its fp16 value.
+func quantizeIQ4_NL(src []float32, dst []byte) {
+	kv := &kvaluesIQ4NL
+	for i := 0; i+qk32 <= len(src); i += qk32 {
+		x := (*[qk32]float32)(src[i:])
+		b := (*[18]byte)(dst[i/qk32*18:])
+		var w [qk32]float32
+		for j, v := range x {
+			w[j] = v * v
+		}
+		amax, max := absMax32(x[:])
+		var d float32
+		if amax >= 1e-15 { // GROUP_MAX_EPS: below it the block is all zero
+			d = -max / float32(kv[0])
+			sumqx, sumq2 := iq4nlFit(x, &w, 1/d)
+			d = sumqx / sumq2
+			best := d * sumqx
+			for itry := -7; itry <= 7; itry++ {
+				sumqx, sumq2 = iq4nlFit(x, &w, float32(itry+int(kv[0]))/max)
+				if sumq2 > 0 && sumqx*sumqx > best*sumq2 {
+					d = sumqx / sumq2
+					best = d * sumqx
+				}
+			}
+		}
+		putF16(b[:], d)
+		var id float32
+		if d != 0 {
+			id = 1 / d
+		}
+		for j := 0; j < 16; j++ {
+			b[2+j] = iq4nlIndex(id*x[j]) | iq4nlIndex(id*x[j+16])<<4
+		}
+	}
+}
+
+// iq4nlFit picks the nearest level for every id*x and returns the weighted sums
+// Σ w·q·x and Σ w·q² whose ratio is the least-squares scale for those levels.
+func iq4nlFit(x *[qk32]float32, w *[qk32]float32, id float32) (sumqx, sumq2 float32) {
+	for j, v := range x {
+		q := float32(kvaluesIQ4NL[iq4nlIndex(id*v)])
+		sumqx += float32(w[j] * q * v)
+		sumq2 += float32(w[j] * q * q)
+	}
+	return sumqx, sumq2
+}
+
+// iq4nlIndex is GGML's best_index_int8 over kvaluesIQ4NL: the index of the nearest level,
+// the upper one on a tie (comparing 2v with the sum of two neighbours, both exact).
+func iq4nlIndex(v float32) byte {
+	v2 := v + v
+	idx := 0
+	for step := 8; step > 0; step >>= 1 {
+		j := idx + step
+		if v2 >= float32(int(kvaluesIQ4NL[j-1])+int(kvaluesIQ4NL[j])) {
+			idx = j
+		}
+	}
+	return byte(idx)
 }
 
 // vecDotIQ4_NLQ8_0Ref is ggml_vec_dot_iq4_nl_q8_0_generic, written plainly: the IQ4_NL

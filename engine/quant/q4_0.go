@@ -37,8 +37,8 @@ func quantizeQ4_0(src []float32, dst []byte) {
 		}
 		putF16(b[:], d)
 		for j := 0; j < 16; j++ {
-			x0 := min(15, int32(int8(truncInt(x[j]*id+8.5))))
-			x1 := min(15, int32(int8(truncInt(x[j+16]*id+8.5))))
+			x0 := min(15, int32(int8(truncInt(float32(x[j]*id)+8.5))))
+			x1 := min(15, int32(int8(truncInt(float32(x[j+16]*id)+8.5))))
 			b[2+j] = byte(x0) | byte(x1)<<4
 		}
 	}

@@ -43,8 +43,8 @@ func quantizeQ5_0(src []float32, dst []byte) {
 		putF16(b[0:2], d)
 		var qh uint32
 		for j := 0; j < 16; j++ {
-			x0 := uint32(byte(min(31, int32(int8(truncInt(x[j]*id+16.5))))))
-			x1 := uint32(byte(min(31, int32(int8(truncInt(x[j+16]*id+16.5))))))
+			x0 := uint32(byte(min(31, int32(int8(truncInt(float32(x[j]*id)+16.5))))))
+			x1 := uint32(byte(min(31, int32(int8(truncInt(float32(x[j+16]*id)+16.5))))))
 			b[6+j] = byte(x0&15 | (x1&15)<<4)
 			qh |= (x0 & 0x10) >> 4 << j
 			qh |= (x1 & 0x10) >> 4 << (j + 16)
