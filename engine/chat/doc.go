@@ -27,9 +27,11 @@
 //   - `s.split(sep, maxsplit)` and `s.rsplit(...)`: the library ignored maxsplit and had no rsplit.
 //   - Values keep insertion order (messages, tools, JSON context), so tojson and dict loops see
 //     the caller's order rather than Go map order.
-//   - llama.cpp's pre-render fix: a template that cannot take a system role (probed, like
-//     llama.cpp's caps probe) gets the system message merged into the first user message.
-//   - enable_thinking defaults to whether the template has a thinking mode, like llama-server.
+//   - llama.cpp's caps probe, with its probe texts: a template that cannot take a system role
+//     gets a leading system message merged into the next message (gemma-2); tool-call
+//     arguments go to the template as an object only if it prints objects (caps.go).
+//   - enable_thinking defaults to whether the template has a thinking mode, like llama-server
+//     (it reads enable_thinking or writes <think>; this agrees with llama.cpp on all 13).
 //
 // Known differences from Python's jinja2 left in the library (no chat template in the golden set
 // depends on them): None prints as "" rather than "None", floats print with %g ("2" for 2.0),

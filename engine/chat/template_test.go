@@ -240,3 +240,24 @@ func TestMergeSystem(t *testing.T) {
 		t.Error("mergeSystem changed its input")
 	}
 }
+
+func TestTrimAddedTokens(t *testing.T) {
+	for _, c := range []struct {
+		prompt         string
+		addBOS, addEOS bool
+		want           string
+	}{
+		{"<s><s>[INST]hi[/INST]</s>", true, false, "<s>[INST]hi[/INST]</s>"},
+		{"<s>[INST]hi[/INST]</s></s>", false, true, "<s>[INST]hi[/INST]</s>"},
+		{"<s>x</s>", true, true, "x"},
+		{"<s>x</s>", false, false, "<s>x</s>"},
+		{"x", true, true, "x"},
+	} {
+		if got := TrimAddedTokens(c.prompt, "<s>", "</s>", c.addBOS, c.addEOS); got != c.want {
+			t.Errorf("%q (bos %v, eos %v): got %q, want %q", c.prompt, c.addBOS, c.addEOS, got, c.want)
+		}
+	}
+	if got := TrimAddedTokens("abc", "", "", true, true); got != "abc" {
+		t.Errorf("empty tokens trimmed: %q", got)
+	}
+}
