@@ -40,8 +40,8 @@ func buildFlags() {
 		bmpFlags[i] = flagUndefined
 	}
 	for name, tab := range unicode.Categories {
-		if len(name) != 2 {
-			continue // the one-letter unions repeat the two-letter ones
+		if len(name) != 2 || name == "LC" || name == "Cn" {
+			continue // unions of the others, and unassigned (the default)
 		}
 		f := byMajor[name[0]]
 		add := func(lo, hi, stride rune) {
