@@ -26,7 +26,6 @@ func b32BenchDot(b *testing.B, wt Type, dot func(n int, w, a []byte) float32) {
 	w := b32RandomRow(wt, n, r)
 	a := QuantizeActivations(tr.VecDotType, b32Gaussian(n, 1, r))
 	b.SetBytes(int64(len(w)))
-	b.ResetTimer()
 	var s float32
 	for b.Loop() {
 		s += dot(n, w, a)
