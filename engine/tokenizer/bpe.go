@@ -1,7 +1,5 @@
 package tokenizer
 
-import "container/heap"
-
 // Byte-level BPE, as llama.cpp's llm_tokenizer_bpe_session: each pre-token (already in
 // GPT-2's alphabet) starts as its UTF-8 characters; the adjacent pair with the lowest
 // merge rank (ties: leftmost) is merged until no ranked pair is left.
@@ -12,19 +10,48 @@ type bpeBigram struct {
 	size        int
 }
 
+// bpeQueue is a min-heap on (rank, then leftmost).
 type bpeQueue []bpeBigram
 
-func (q bpeQueue) Len() int { return len(q) }
-func (q bpeQueue) Less(i, j int) bool {
+func (q bpeQueue) less(i, j int) bool {
 	return q[i].rank < q[j].rank || q[i].rank == q[j].rank && q[i].left < q[j].left
 }
-func (q bpeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *bpeQueue) Push(x any)   { *q = append(*q, x.(bpeBigram)) }
-func (q *bpeQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+
+func (q *bpeQueue) push(b bpeBigram) {
+	*q = append(*q, b)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func (q *bpeQueue) pop() bpeBigram {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, best := 2*i+1, i
+		if l < n && h.less(l, best) {
+			best = l
+		}
+		if l+1 < n && h.less(l+1, best) {
+			best = l + 1
+		}
+		if best == i {
+			break
+		}
+		h[i], h[best] = h[best], h[i]
+		i = best
+	}
+	*q = h
+	return top
 }
 
 type bpeSession struct {
@@ -59,8 +86,8 @@ func (s *bpeSession) bpeWord(word []byte, out []int32) []int32 {
 	for i := 1; i < len(s.symbols); i++ {
 		s.addBigram(i-1, i)
 	}
-	for s.queue.Len() > 0 {
-		b := heap.Pop(&s.queue).(bpeBigram)
+	for len(s.queue) > 0 {
+		b := s.queue.pop()
 		l, r := &s.symbols[b.left], &s.symbols[b.right]
 		if l.n == 0 || r.n == 0 || l.n+r.n != b.size {
 			continue // outdated: one side was merged since
@@ -106,5 +133,5 @@ func (s *bpeSession) addBigram(left, right int) {
 	if !ok {
 		return
 	}
-	heap.Push(&s.queue, bpeBigram{left: left, right: right, rank: rank, size: l.n + r.n})
+	s.queue.push(bpeBigram{left: left, right: right, rank: rank, size: l.n + r.n})
 }

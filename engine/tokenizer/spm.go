@@ -1,11 +1,9 @@
 package tokenizer
 
-import "container/heap"
-
 // SentencePiece-style BPE, as llama.cpp's llm_tokenizer_spm: start from UTF-8
 // characters, repeatedly merge the adjacent pair whose concatenation is the vocab
 // piece with the highest score (ties: leftmost), then emit each final symbol as its
-// token, or re-split it along the recorded merges, or as byte tokens.
+// token or as byte tokens.
 
 type symbol struct {
 	prev, next int
@@ -18,32 +16,60 @@ type spmBigram struct {
 	size        int
 }
 
+// spmQueue is a max-heap on (score, then leftmost).
 type spmQueue []spmBigram
 
-func (q spmQueue) Len() int { return len(q) }
-func (q spmQueue) Less(i, j int) bool {
+func (q spmQueue) less(i, j int) bool {
 	return q[i].score > q[j].score || q[i].score == q[j].score && q[i].left < q[j].left
 }
-func (q spmQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *spmQueue) Push(x any)   { *q = append(*q, x.(spmBigram)) }
-func (q *spmQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+
+func (q *spmQueue) push(b spmBigram) {
+	*q = append(*q, b)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func (q *spmQueue) pop() spmBigram {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, best := 2*i+1, i
+		if l < n && h.less(l, best) {
+			best = l
+		}
+		if l+1 < n && h.less(l+1, best) {
+			best = l + 1
+		}
+		if best == i {
+			break
+		}
+		h[i], h[best] = h[best], h[i]
+		i = best
+	}
+	*q = h
+	return top
 }
 
 type spmSession struct {
-	t        *Tokenizer
-	text     string
-	symbols  []symbol
-	queue    spmQueue
-	revMerge map[string][2]int
+	t       *Tokenizer
+	text    string
+	symbols []symbol
+	queue   spmQueue
 }
 
 // spmTokenize appends the tokens of text (spaces already escaped as ▁).
 func (t *Tokenizer) spmTokenize(text string, out []int32) []int32 {
-	s := &spmSession{t: t, text: text, revMerge: map[string][2]int{}}
+	s := &spmSession{t: t, text: text}
 	for off := 0; off < len(text); {
 		n := min(utf8Len(text[off]), len(text)-off)
 		i := len(s.symbols)
@@ -57,8 +83,8 @@ func (t *Tokenizer) spmTokenize(text string, out []int32) []int32 {
 	for i := 1; i < len(s.symbols); i++ {
 		s.tryAddBigram(i-1, i)
 	}
-	for s.queue.Len() > 0 {
-		b := heap.Pop(&s.queue).(spmBigram)
+	for len(s.queue) > 0 {
+		b := s.queue.pop()
 		l, r := &s.symbols[b.left], &s.symbols[b.right]
 		if l.n == 0 || r.n == 0 || l.n+r.n != b.size {
 			continue
@@ -76,7 +102,7 @@ func (t *Tokenizer) spmTokenize(text string, out []int32) []int32 {
 		return out
 	}
 	for i := 0; i != -1; i = s.symbols[i].next {
-		out = s.resegment(i, out, 0)
+		out = s.resegment(i, out)
 	}
 	return out
 }
@@ -95,19 +121,18 @@ func (s *spmSession) tryAddBigram(left, right int) {
 	if s.t.scores != nil {
 		score = s.t.scores[id]
 	}
-	heap.Push(&s.queue, spmBigram{left: left, right: right, score: score, size: len(text)})
-	s.revMerge[text] = [2]int{left, right}
+	s.queue.push(spmBigram{left: left, right: right, score: score, size: len(text)})
 }
 
-func (s *spmSession) resegment(i int, out []int32, depth int) []int32 {
+// resegment emits a final symbol. llama.cpp first looks the symbol up in a map of the
+// merges it made, to re-split it; that lookup can never succeed (a merge is only made
+// when its text is a token, and the map is only read for texts that are not), so the
+// symbol is either a token or written as byte tokens.
+func (s *spmSession) resegment(i int, out []int32) []int32 {
 	sym := s.symbols[i]
 	text := s.text[sym.off : sym.off+sym.n]
 	if id, ok := s.t.toID[text]; ok {
 		return append(out, id)
-	}
-	if p, ok := s.revMerge[text]; ok && depth < len(s.symbols) {
-		out = s.resegment(p[0], out, depth+1)
-		return s.resegment(p[1], out, depth+1)
 	}
 	for j := 0; j < len(text); j++ {
 		id := s.t.byteTok[text[j]]
