@@ -113,10 +113,6 @@ func (d *downloader) attempt(ctx context.Context) (progressed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if st.Total >= 0 && off == st.Total && st.Validator != "" {
-		return false, nil // an earlier run stored every byte but stopped before renaming
-	}
-
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url, nil)
 	if err != nil {
 		return false, permanent("download %s: %v", d.url, err)
@@ -149,11 +145,19 @@ func (d *downloader) attempt(ctx context.Context) (progressed bool, err error) {
 		}
 		off = 0
 		st = partState{URL: d.url, Validator: validator(resp.Header), Total: resp.ContentLength}
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
+		if total, ok := unsatisfiedLength(resp.Header.Get("Content-Range")); ok && total == off && st.Total == off {
+			// An earlier run stored every byte but stopped before renaming, and the file
+			// is unchanged (a changed one would have come whole, If-Range failing).
+			d.meter.reset(off, off)
+			return false, nil
+		}
 		d.clear()
 		return true, fmt.Errorf("server refused Range bytes=%d- (416); restarting", off)
 	case resp.StatusCode == http.StatusNotFound:
 		return false, permanent("download %s: not found on the hub (404): check the repository and file name", d.url)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return false, permanent("download %s: %s: the repository may be private or gated (accept its terms on the hub)", d.url, resp.Status)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return false, fmt.Errorf("server error: %s", resp.Status)
 	default:

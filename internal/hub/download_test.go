@@ -324,3 +324,47 @@ func TestDownloadCancelled(t *testing.T) {
 		t.Fatal("Download ignored cancellation during backoff")
 	}
 }
+
+func TestDownloadCompletedPartIsNotFetchedAgain(t *testing.T) {
+	content := randomBytes(200_000, 10)
+	h, srv := newFakeHub(t, content)
+	dest := filepath.Join(t.TempDir(), "m.gguf")
+	u := srv.URL + "/o/r/resolve/main/m.gguf"
+	// What a run that was stopped between the last byte and the rename leaves behind.
+	if err := os.WriteFile(dest+".part", content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := (partState{URL: u, Validator: `"v1"`, Total: int64(len(content))}).save(dest + ".part.json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Download(context.Background(), u, dest, fastOptions()); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, content)
+	want := []request{{"bytes=200000-", `"v1"`}}
+	if got := h.requests(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("requests %v, want %v (answered 416: nothing left to fetch)", got, want)
+	}
+
+	// The same leftover when the file has changed on the hub: fetched again whole.
+	os.WriteFile(dest+".part", content, 0o644)
+	(partState{URL: u, Validator: `"v0"`, Total: int64(len(content))}).save(dest + ".part.json")
+	if err := Download(context.Background(), u, dest, fastOptions()); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, content)
+	if reqs := h.requests(); len(reqs) != 2 || reqs[1].ifRange != `"v0"` {
+		t.Errorf("requests %v", reqs)
+	}
+}
+
+func TestDownloadAccessDenied(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gated", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	err := Download(context.Background(), srv.URL+"/o/r/resolve/main/m.gguf", filepath.Join(t.TempDir(), "m.gguf"), fastOptions())
+	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "gated") {
+		t.Errorf("err = %v", err)
+	}
+}

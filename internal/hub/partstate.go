@@ -66,3 +66,13 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 	}
 	return start, total, true
 }
+
+// unsatisfiedLength reads the "bytes */TOTAL" of a 416 answer.
+func unsatisfiedLength(s string) (int64, bool) {
+	rest, ok := strings.CutPrefix(s, "bytes */")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	return n, err == nil && n >= 0
+}

@@ -212,7 +212,7 @@ func TestAddRefuses(t *testing.T) {
 		{"empty", empty, "not a GGUF"},
 		{"unsupported architecture", gpt2, `Hearth cannot run this model: unsupported architecture "gpt2"`},
 		{"no architecture", noArch, "general.architecture is missing"},
-		{"missing", filepath.Join(tmp, "absent.gguf"), "no such file"},
+		{"missing", filepath.Join(tmp, "absent.gguf"), "absent.gguf"},
 		{"a folder", tmp, "not a regular file"},
 	}
 	if src := shared.Find(); src != "" {

@@ -44,7 +44,7 @@ func TestAddModelCommand(t *testing.T) {
 		{nil, "exactly one FILE.gguf"},
 		{[]string{src, src}, "exactly one FILE.gguf"},
 		{[]string{src, "--shard-size", "lots"}, `size "lots"`},
-		{[]string{filepath.Join(static, "missing.gguf")}, "no such file"},
+		{[]string{filepath.Join(static, "missing.gguf")}, "missing.gguf"},
 		{[]string{src, "--bogus"}, "flag provided but not defined"},
 	} {
 		err := runAddModel(c.args)
