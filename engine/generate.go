@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"hearth/engine/chat"
+	"hearth/engine/model"
+	"hearth/engine/sample"
+)
+
+// prefillChunk bounds how many prompt tokens go through the model at once (scratch memory,
+// and how often cancellation is checked during a long prompt).
+const prefillChunk = 128
+
+// Generate renders msgs with the chat template, evaluates the part of the prompt that is
+// not already in the KV cache, and samples a reply, calling onEvent for every token and
+// every piece of text. It returns when the model ends its turn, a stop string or the token
+// limit is reached, the context is full, or ctx is cancelled (then with ctx.Err() and the
+// stats so far; the session stays usable).
+func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEvent func(Event)) (*Stats, error) {
+	if len(msgs) == 0 {
+		return nil, errors.New("no messages")
+	}
+	if err := o.Sample.Validate(); err != nil {
+		return nil, err
+	}
+	if onEvent == nil {
+		onEvent = func(Event) {}
+	}
+	st := &Stats{}
+	reserve := min(max(o.MaxTokens, 64), s.state.NCtx/4)
+	prompt, tokens, trimmed, err := s.fitPrompt(msgs, o, s.state.NCtx-reserve)
+	if err != nil {
+		return nil, err
+	}
+	st.TrimmedMessages = trimmed
+	st.PromptTokens = len(tokens)
+
+	// KV reuse: keep the longest common prefix, but always evaluate at least one token
+	// so there are logits to sample from.
+	common := 0
+	for common < len(tokens) && common < len(s.state.Tokens) && tokens[common] == s.state.Tokens[common] {
+		common++
+	}
+	if common == len(tokens) {
+		common--
+	}
+	s.state.Truncate(common)
+	st.CachedTokens = common
+
+	t0 := time.Now()
+	var logits []float32
+	for i := common; i < len(tokens); i += prefillChunk {
+		if err := ctx.Err(); err != nil {
+			st.StopReason = StopCancelled
+			return st, err
+		}
+		if logits, err = s.state.Forward(tokens[i:min(i+prefillChunk, len(tokens))], false); err != nil {
+			return nil, err
+		}
+	}
+	st.PrefillSeconds = time.Since(t0).Seconds()
+	if n := len(tokens) - common; st.PrefillSeconds > 0 {
+		st.PrefillTPS = float64(n) / st.PrefillSeconds
+	}
+
+	smp := sample.New(o.Sample)
+	for _, t := range tokens {
+		smp.Accept(t)
+	}
+	stream := s.Tokenizer.NewStream(false)
+	think := chat.NewThinkSplitter(chat.OpensThink(prompt))
+	stops := newStopMatcher(append(append([]string(nil), o.Stop...), s.stops...))
+	var text, reasoning strings.Builder
+	emit := func(raw string, final bool) bool {
+		out, hit := stops.push(raw, final)
+		r, c := think.Push(out)
+		if final || hit {
+			r2, c2 := think.Flush()
+			r, c = r+r2, c+c2
+		}
+		if r != "" {
+			reasoning.WriteString(r)
+			onEvent(Event{Kind: EventReasoning, Text: r})
+		}
+		if c != "" {
+			text.WriteString(c)
+			onEvent(Event{Kind: EventText, Text: c})
+		}
+		return hit
+	}
+
+	t1 := time.Now()
+	for {
+		if err := ctx.Err(); err != nil {
+			st.StopReason = StopCancelled
+			break
+		}
+		tok := smp.Sample(logits)
+		smp.Accept(tok)
+		st.GeneratedTokens++
+		if s.Tokenizer.IsEOG(tok) {
+			st.StopReason = StopEOG
+			break
+		}
+		onEvent(Event{Kind: EventToken, Token: tok, Text: string(s.Tokenizer.Piece(tok, false))})
+		if emit(stream.Push(tok), false) {
+			st.StopReason = StopString
+			break
+		}
+		if o.MaxTokens > 0 && st.GeneratedTokens >= o.MaxTokens {
+			st.StopReason = StopLength
+			break
+		}
+		var ferr error
+		logits, ferr = s.state.Forward([]int32{tok}, false)
+		var full *model.ErrContextFull
+		if errors.As(ferr, &full) {
+			st.StopReason = StopContext
+			break
+		}
+		if ferr != nil {
+			return nil, ferr
+		}
+	}
+	if st.StopReason != StopString {
+		emit(stream.Flush(), true)
+	}
+	st.DecodeSeconds = time.Since(t1).Seconds()
+	if st.DecodeSeconds > 0 {
+		st.DecodeTPS = float64(st.GeneratedTokens) / st.DecodeSeconds
+	}
+	st.Text, st.Reasoning = text.String(), reasoning.String()
+	if st.StopReason == StopCancelled {
+		return st, ctx.Err()
+	}
+	return st, nil
+}
+
+// fitPrompt renders and tokenizes msgs; while the prompt is longer than limit it drops the
+// oldest turns after the system prompt (a user message and the replies after it).
+func (s *Session) fitPrompt(msgs []Message, o Options, limit int) (string, []int32, int, error) {
+	var sys []Message
+	rest := msgs
+	if rest[0].Role == "system" {
+		sys, rest = rest[:1], rest[1:]
+	}
+	trimmed := 0
+	for {
+		conv := append(append([]Message(nil), sys...), rest...)
+		prompt, err := s.Template.Render(conv, chat.RenderOptions{
+			BOS: s.bos, EOS: s.eos, AddGenerationPrompt: true, Context: o.Context, Now: o.Now,
+		})
+		if err != nil {
+			return "", nil, 0, err
+		}
+		prompt = chat.TrimAddedTokens(prompt, s.bos, s.eos, s.Tokenizer.AddBOS(), s.Tokenizer.AddEOS())
+		tokens := s.Tokenizer.Encode(prompt, true, true)
+		if len(tokens) <= limit {
+			return prompt, tokens, trimmed, nil
+		}
+		// drop the oldest turn: up to (not including) the next user message
+		next := 1
+		for next < len(rest) && rest[next].Role != "user" {
+			next++
+		}
+		if next >= len(rest) {
+			if len(sys) > 0 {
+				sys = nil // last resort: the system prompt goes too
+				trimmed++
+				continue
+			}
+			return "", nil, 0, ErrPromptTooLong
+		}
+		trimmed += next
+		rest = rest[next:]
+	}
+}

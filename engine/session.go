@@ -1,0 +1,143 @@
+// Package engine is Hearth's inference engine API: load a GGUF model and chat with it.
+// A Session renders the conversation with the model's chat template, reuses the KV cache
+// for the part of the prompt it has already seen, and streams tokens, text and reasoning
+// through a callback. It is pure Go: the same code runs natively and in the browser.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"hearth/engine/chat"
+	"hearth/engine/gguf"
+	"hearth/engine/model"
+	"hearth/engine/sample"
+	"hearth/engine/tokenizer"
+)
+
+// Message is one turn of a conversation.
+type Message = chat.Message
+
+// LoadOptions configure a Session.
+type LoadOptions struct {
+	// ContextSize is the KV cache size in tokens; 0 means min(model context, 4096).
+	ContextSize int
+}
+
+// Session is a loaded model with its tokenizer, chat template and KV cache. It is not safe
+// for concurrent use: one Generate at a time.
+type Session struct {
+	Model        *model.Model
+	Tokenizer    *tokenizer.Tokenizer
+	Template     *chat.Template
+	TemplateNote string // set when the GGUF had no usable template and a fallback is used
+	state        *model.State
+	bos, eos     string
+	stops        []string
+}
+
+// Load prepares a session over a parsed GGUF file.
+func Load(f *gguf.File, o LoadOptions) (*Session, error) {
+	m, err := model.Load(f)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if tok.Len() != m.Config.NVocab {
+		return nil, fmt.Errorf("tokenizer has %d tokens but token_embd has %d rows", tok.Len(), m.Config.NVocab)
+	}
+	src, _ := f.String("tokenizer.chat_template")
+	src, note := chat.ForModel(m.Config.Arch, src)
+	tmpl, err := chat.Parse(src)
+	if err != nil {
+		fallback, _ := chat.ForModel(m.Config.Arch, "")
+		note = fmt.Sprintf("the model's chat template could not be parsed (%v); using ChatML", err)
+		if tmpl, err = chat.Parse(fallback); err != nil {
+			return nil, err
+		}
+	}
+	n := o.ContextSize
+	if n <= 0 {
+		n = min(m.Config.NCtxTrain, 4096)
+	}
+	st, err := m.NewState(n)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Model: m, Tokenizer: tok, Template: tmpl, TemplateNote: note, state: st}
+	if b := tok.BOS(); b >= 0 {
+		s.bos = string(tok.Piece(b, true))
+	}
+	if e := tok.EOS(); e >= 0 {
+		s.eos = string(tok.Piece(e, true))
+	}
+	s.stops = chat.StopStrings(tmpl.Source())
+	return s, nil
+}
+
+// ContextSize is the most tokens the session's KV cache holds.
+func (s *Session) ContextSize() int { return s.state.NCtx }
+
+// CachedTokens is the number of tokens currently in the KV cache.
+func (s *Session) CachedTokens() int { return s.state.Pos }
+
+// Reset forgets the cached conversation.
+func (s *Session) Reset() { s.state.Truncate(0) }
+
+// Options control one reply.
+type Options struct {
+	Sample    sample.Options
+	MaxTokens int      // 0: until end of turn or a full context
+	Stop      []string // extra stop strings; the reply ends before them
+	// Template variables such as enable_thinking.
+	Context map[string]any
+	// Now pins strftime_now in templates (zero: the current time).
+	Now time.Time
+}
+
+// EventKind says what an Event carries.
+type EventKind string
+
+const (
+	EventToken     EventKind = "token"     // Token: a sampled token id (Text: its piece)
+	EventText      EventKind = "text"      // Text: more of the answer
+	EventReasoning EventKind = "reasoning" // Text: more of the <think> reasoning
+)
+
+// Event is one streamed piece of a reply.
+type Event struct {
+	Kind  EventKind
+	Token int32
+	Text  string
+}
+
+// Stop reasons.
+const (
+	StopEOG       = "eog"       // the model ended its turn
+	StopString    = "stop"      // a stop string appeared
+	StopLength    = "length"    // MaxTokens reached
+	StopContext   = "context"   // the context filled up
+	StopCancelled = "cancelled" // the context.Context was cancelled
+)
+
+// Stats describe one reply.
+type Stats struct {
+	PromptTokens    int     `json:"prompt_tokens"`    // tokens of the rendered prompt
+	CachedTokens    int     `json:"cached_tokens"`    // of those, reused from the KV cache
+	GeneratedTokens int     `json:"generated_tokens"` // tokens sampled
+	PrefillSeconds  float64 `json:"prefill_s"`
+	DecodeSeconds   float64 `json:"decode_s"`
+	PrefillTPS      float64 `json:"prefill_tps"` // new prompt tokens per second
+	DecodeTPS       float64 `json:"decode_tps"`
+	TrimmedMessages int     `json:"trimmed_messages"` // oldest turns dropped to fit the context
+	StopReason      string  `json:"stop_reason"`
+	Text            string  `json:"text"`      // the answer (reasoning excluded)
+	Reasoning       string  `json:"reasoning"` // the <think> part, if any
+}
+
+// ErrPromptTooLong is returned when even the last message alone does not fit the context.
+var ErrPromptTooLong = errors.New("the message is too long for the model's context")

@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"hearth/engine/gguf"
+	"hearth/engine/sample"
+	"hearth/engine/synth"
+)
+
+// tinySession loads a random-weight ChatML model written by synth (no shared data needed).
+func tinySession(t testing.TB, nCtx int) *Session {
+	t.Helper()
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(gguf.Bytes(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(f, LoadOptions{ContextSize: nCtx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func greedy(n int) Options {
+	o := Options{Sample: sample.DefaultOptions(), MaxTokens: n}
+	o.Sample.Temperature = 0
+	return o
+}
+
+func TestGenerateStreamsAndStats(t *testing.T) {
+	s := tinySession(t, 256)
+	var tokens int
+	var text strings.Builder
+	st, err := s.Generate(context.Background(), []Message{{Role: "user", Content: "hello there"}}, greedy(12), func(e Event) {
+		switch e.Kind {
+		case EventToken:
+			tokens++
+		case EventText:
+			text.WriteString(e.Text)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.GeneratedTokens == 0 || st.PromptTokens == 0 || st.CachedTokens != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if st.StopReason == StopLength && tokens != 12 {
+		t.Fatalf("%d token events for a 12-token reply", tokens)
+	}
+	if text.String() != st.Text {
+		t.Fatalf("streamed text %q != stats text %q", text.String(), st.Text)
+	}
+	if st.DecodeTPS <= 0 || st.PrefillTPS <= 0 {
+		t.Fatalf("no speed in stats: %+v", st)
+	}
+}
+
+// Turn 2 only evaluates the tokens after the common prefix with the cache.
+func TestKVReuse(t *testing.T) {
+	s := tinySession(t, 256)
+	msgs := []Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "hello there"}}
+	st1, err := s.Generate(context.Background(), msgs, greedy(6), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs = append(msgs, Message{Role: "assistant", Content: st1.Text}, Message{Role: "user", Content: "and again"})
+	st2, err := s.Generate(context.Background(), msgs, greedy(6), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st2.CachedTokens < st1.PromptTokens {
+		t.Fatalf("turn 2 reused %d tokens, want at least turn 1's prompt (%d)", st2.CachedTokens, st1.PromptTokens)
+	}
+	if st2.CachedTokens >= st2.PromptTokens {
+		t.Fatalf("turn 2 cached %d of %d", st2.CachedTokens, st2.PromptTokens)
+	}
+	// The same conversation from a fresh session gives the same reply: reuse changes nothing.
+	fresh := tinySession(t, 256)
+	st3, err := fresh.Generate(context.Background(), msgs, greedy(6), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st3.Text != st2.Text || st3.CachedTokens != 0 {
+		t.Fatalf("reused %q vs fresh %q (cached %d)", st2.Text, st3.Text, st3.CachedTokens)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	s := tinySession(t, 256)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	st, err := s.Generate(ctx, []Message{{Role: "user", Content: "tell me a story"}}, greedy(0), func(e Event) {
+		if e.Kind == EventToken {
+			if n++; n == 3 {
+				cancel()
+			}
+		}
+	})
+	if !errors.Is(err, context.Canceled) || st == nil || st.StopReason != StopCancelled {
+		t.Fatalf("err %v stats %+v", err, st)
+	}
+	if st.GeneratedTokens != 3 {
+		t.Fatalf("generated %d tokens after cancelling at 3", st.GeneratedTokens)
+	}
+	// the session still works and reuses what it cached
+	st2, err := s.Generate(context.Background(), []Message{{Role: "user", Content: "tell me a story"}}, greedy(4), nil)
+	if err != nil || st2.CachedTokens == 0 {
+		t.Fatalf("after cancel: %v %+v", err, st2)
+	}
+}
+
+// A conversation longer than the context drops its oldest turns, keeps the system prompt.
+func TestContextTrim(t *testing.T) {
+	s := tinySession(t, 128)
+	msgs := []Message{{Role: "system", Content: "sys"}}
+	for i := 0; i < 12; i++ {
+		msgs = append(msgs, Message{Role: "user", Content: "a fairly long question number " + strings.Repeat("x", i)},
+			Message{Role: "assistant", Content: "an answer"})
+	}
+	msgs = append(msgs, Message{Role: "user", Content: "last"})
+	st, err := s.Generate(context.Background(), msgs, greedy(200), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TrimmedMessages == 0 || st.PromptTokens > 128 {
+		t.Fatalf("not trimmed: %+v", st)
+	}
+	if st.StopReason != StopContext && st.StopReason != StopEOG && st.StopReason != StopLength {
+		t.Fatalf("stop reason %q", st.StopReason)
+	}
+	if _, err := s.Generate(context.Background(), []Message{{Role: "user", Content: strings.Repeat("word ", 400)}}, greedy(4), nil); !errors.Is(err, ErrPromptTooLong) {
+		t.Fatalf("oversized message: %v", err)
+	}
+}
+
+func TestSeededDeterminism(t *testing.T) {
+	o := Options{Sample: sample.DefaultOptions(), MaxTokens: 16}
+	o.Sample.Seed = 42
+	msgs := []Message{{Role: "user", Content: "hi"}}
+	a, err := tinySession(t, 256).Generate(context.Background(), msgs, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := tinySession(t, 256).Generate(context.Background(), msgs, o, nil)
+	if a.Text != b.Text {
+		t.Fatalf("same seed, different text: %q vs %q", a.Text, b.Text)
+	}
+}
+
+func TestStopMatcher(t *testing.T) {
+	m := newStopMatcher([]string{"STOP", "<|im_end|>"})
+	var out strings.Builder
+	hit := false
+	for _, chunk := range []string{"hello S", "T", "x and <|im", "_end|> rest"} {
+		o, h := m.push(chunk, false)
+		out.WriteString(o)
+		if h {
+			hit = true
+			break
+		}
+	}
+	if !hit || out.String() != "hello STx and " {
+		t.Fatalf("got %q hit=%v", out.String(), hit)
+	}
+	m = newStopMatcher([]string{"STOP"})
+	o1, _ := m.push("ends with ST", false)
+	o2, _ := m.push("", true)
+	if o1+o2 != "ends with ST" || o1 != "ends with " {
+		t.Fatalf("held-back tail: %q + %q", o1, o2)
+	}
+}
