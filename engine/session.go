@@ -50,8 +50,11 @@ func Load(f *gguf.File, o LoadOptions) (*Session, error) {
 	if tok.Len() != m.Config.NVocab {
 		return nil, fmt.Errorf("tokenizer has %d tokens but token_embd has %d rows", tok.Len(), m.Config.NVocab)
 	}
-	src, _ := f.String("tokenizer.chat_template")
-	src, note := chat.ForModel(m.Config.Arch, src)
+	ggufTemplate, _ := f.String("tokenizer.chat_template")
+	src, note := chat.ForModel(m.Config.Arch, ggufTemplate)
+	if ggufTemplate != "" {
+		note = ""
+	}
 	tmpl, err := chat.Parse(src)
 	if err != nil {
 		fallback, _ := chat.ForModel(m.Config.Arch, "")

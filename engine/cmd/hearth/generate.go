@@ -7,10 +7,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"hearth/engine/model"
+	"hearth/engine/sample"
+	"hearth/engine/tokenizer"
 )
 
 func init() {
-	register("generate", "generate from a prompt: -m FILE (--tokens 1,2,3 | --prompt TEXT) [-n 32] [--temp 0] [--json]", runGenerate)
+	register("generate", "complete a prompt: -m FILE (--tokens 1,2,3 | --prompt TEXT) [-n 32] [--temp 0] [--json]", runGenerate)
 }
 
 func parseTokens(s string) ([]int32, error) {
@@ -29,31 +33,77 @@ func parseTokens(s string) ([]int32, error) {
 	return out, nil
 }
 
+// samplingFlags adds the sampler's options to a flag set.
+func samplingFlags(fs *flag.FlagSet) *sample.Options {
+	o := sample.DefaultOptions()
+	fs.Var(float32Flag{&o.Temperature}, "temp", "temperature (0: greedy)")
+	fs.IntVar(&o.TopK, "top-k", o.TopK, "top-k (0: off)")
+	fs.Var(float32Flag{&o.TopP}, "top-p", "top-p (1: off)")
+	fs.Var(float32Flag{&o.MinP}, "min-p", "min-p (0: off)")
+	fs.Var(float32Flag{&o.RepeatPenalty}, "repeat-penalty", "repetition penalty (1: off)")
+	fs.Var(float32Flag{&o.PresencePenalty}, "presence-penalty", "presence penalty")
+	fs.Var(float32Flag{&o.FrequencyPenalty}, "frequency-penalty", "frequency penalty")
+	fs.IntVar(&o.PenaltyWindow, "repeat-last-n", o.PenaltyWindow, "penalty window in tokens")
+	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+	return &o
+}
+
+type float32Flag struct{ p *float32 }
+
+func (f float32Flag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(float64(*f.p), 'g', -1, 32)
+}
+func (f float32Flag) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 32)
+	*f.p = float32(v)
+	return err
+}
+
 func runGenerate(args []string) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
 	path := fs.String("m", "", "model file (GGUF)")
 	tokens := fs.String("tokens", "", "prompt as comma-separated token ids")
+	text := fs.String("prompt", "", "prompt text (BOS added when the model's metadata says so)")
 	n := fs.Int("n", 32, "tokens to generate")
-	temp := fs.Float64("temp", 0, "temperature (0: greedy)")
+	stopEOG := fs.Bool("stop-eog", false, "stop at an end-of-generation token")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	so := samplingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *temp != 0 {
-		return fmt.Errorf("only greedy decoding (--temp 0) is available without the sampler")
+	if err := so.Validate(); err != nil {
+		return err
 	}
-	prompt, err := parseTokens(*tokens)
+	f, err := openGGUF(*path)
 	if err != nil {
 		return err
+	}
+	m, err := model.Load(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *path, err)
+	}
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		return err
+	}
+	var prompt []int32
+	switch {
+	case *tokens != "" && *text != "":
+		return fmt.Errorf("pass --tokens or --prompt, not both")
+	case *tokens != "":
+		if prompt, err = parseTokens(*tokens); err != nil {
+			return err
+		}
+	case *text != "":
+		prompt = tok.Encode(*text, true, false)
 	}
 	if len(prompt) == 0 {
-		return fmt.Errorf("empty prompt: pass --tokens")
+		return fmt.Errorf("empty prompt: pass --tokens or --prompt")
 	}
-	m, err := loadModel(*path)
-	if err != nil {
-		return err
-	}
-	s, err := m.NewState(0)
+	s, err := m.NewState(min(m.Config.NCtxTrain, len(prompt)+*n+1))
 	if err != nil {
 		return err
 	}
@@ -61,25 +111,34 @@ func runGenerate(args []string) error {
 	if err != nil {
 		return err
 	}
-	var out []int32
+	smp := sample.New(*so)
+	for _, t := range prompt {
+		smp.Accept(t)
+	}
+	out := []int32{}
+	var sb strings.Builder
+	stream := tok.NewStream(false)
 	for i := 0; i < *n; i++ {
-		tok := int32(0)
-		for j, v := range logits {
-			if v > logits[tok] {
-				tok = int32(j)
-			}
+		t := smp.Sample(logits)
+		smp.Accept(t)
+		out = append(out, t)
+		piece := stream.Push(t)
+		sb.WriteString(piece)
+		if !*asJSON {
+			fmt.Print(piece)
 		}
-		out = append(out, tok)
-		if i == *n-1 {
+		if (*stopEOG && tok.IsEOG(t)) || i == *n-1 {
 			break
 		}
-		if logits, err = s.Forward([]int32{tok}, false); err != nil {
+		if logits, err = s.Forward([]int32{t}, false); err != nil {
 			return err
 		}
 	}
+	rest := stream.Flush()
+	sb.WriteString(rest)
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(map[string]any{"prompt_tokens": prompt, "tokens": out, "text": ""})
+		return json.NewEncoder(os.Stdout).Encode(map[string]any{"prompt_tokens": prompt, "tokens": out, "text": sb.String()})
 	}
-	fmt.Println(out)
+	fmt.Println(rest)
 	return nil
 }
