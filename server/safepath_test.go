@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -122,4 +123,32 @@ func TestOpenStaticRefusesFile(t *testing.T) {
 	if _, err := openStatic(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing folder accepted")
 	}
+}
+
+// FuzzCleanPath: whatever comes in, an accepted path is relative, has no empty, "." or ".."
+// segment and no backslash or NUL, so joining it under the folder cannot climb out.
+func FuzzCleanPath(f *testing.F) {
+	for _, s := range []string{"/", "/a/b.js", "/%2e%2e/x", "/a%2fb", "/.well-known/x", "//x", "/a/./b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		rel, _, err := cleanPath(in)
+		if err != nil {
+			return
+		}
+		if strings.HasPrefix(rel, "/") || strings.ContainsAny(rel, "\\\x00") {
+			t.Fatalf("cleanPath(%q) = %q", in, rel)
+		}
+		if rel == "" {
+			return
+		}
+		for _, seg := range strings.Split(rel, "/") {
+			if seg == "" || seg == "." || seg == ".." || seg[0] == '.' && seg != ".well-known" {
+				t.Fatalf("cleanPath(%q) = %q: bad segment %q", in, rel, seg)
+			}
+		}
+		if filepath.Clean("/"+rel) != "/"+filepath.FromSlash(rel) {
+			t.Fatalf("cleanPath(%q) = %q is not clean", in, rel)
+		}
+	})
 }
