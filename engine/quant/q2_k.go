@@ -1,5 +1,7 @@
 package quant
 
+import "encoding/binary"
+
 // Q2_K (block_q2_K): super-blocks of 256 values in 16 sub-blocks of 16, each with a 4-bit
 // scale and a 4-bit min; x = d*sc*q - dmin*m with q in 0..3. 2.625 bits per weight.
 //
@@ -159,43 +161,63 @@ func vecDotQ2_KQ8_KRef(n int, w, a []byte) float32 {
 	return sumf
 }
 
-// vecDotQ2_KQ8_K is the fast path of vecDotQ2_KQ8_KRef, equal to it bit for bit: each quant
-// byte read once for its four values (one in each of four sub-blocks), sums kept per
-// sub-block, no bounds checks in the inner loop. w (n,) Q2_K · a (n,) Q8_K -> float32.
+// vecDotQ2_KQ8_K is the fast path of vecDotQ2_KQ8_KRef, equal to it bit for bit: each
+// half super-block expanded to bytes 0..3 eight values at a time with 64-bit word
+// arithmetic, multiplied in a leaf function with constant indices (dotQ2_KHalf), the
+// float32 arithmetic as the reference's. w (n,) Q2_K · a (n,) Q8_K -> float32.
 func vecDotQ2_KQ8_K(n int, w, a []byte) float32 {
 	nb := n / QK_K
 	var sumf float32
+	var aux [128]byte
 	for i := 0; i < nb; i++ {
 		x := (*[blockQ2_K]byte)(w[i*blockQ2_K:])
 		y := (*[blockQ8_K]byte)(a[i*blockQ8_K:])
 		sc := (*[16]byte)(x[:])
 		bs := (*[32]byte)(y[offQ8_KBsums:])
-		var summs int32
+		summs := 0
 		for j := 0; j < 16; j++ {
-			summs += int32(int16(uint16(bs[2*j])|uint16(bs[2*j+1])<<8)) * int32(sc[j]>>4)
+			summs += int(int16(uint16(bs[2*j])|uint16(bs[2*j+1])<<8)) * int(sc[j]>>4)
 		}
-		var isum int32
+		isum := 0
 		for k := 0; k < 2; k++ {
-			// 128 values: byte l of q holds values l, l+32, l+64, l+96 of y8.
-			q := (*[32]byte)(x[offQ2_KQs+32*k:])
-			y8 := (*[128]byte)(y[offQ8_KQs+128*k:])
-			for h := 0; h < 2; h++ {
-				// l in 16h..16h+15: sub-blocks 8k+2j+h for j = 0..3.
-				var s0, s1, s2, s3 int32
-				for l := 16 * h; l < 16*h+16; l++ {
-					b := int32(q[l])
-					s0 += (b & 3) * int32(int8(y8[l]))
-					s1 += (b >> 2 & 3) * int32(int8(y8[l+32]))
-					s2 += (b >> 4 & 3) * int32(int8(y8[l+64]))
-					s3 += (b >> 6) * int32(int8(y8[l+96]))
-				}
-				isum += int32(sc[8*k+h]&0xF)*s0 + int32(sc[8*k+2+h]&0xF)*s1 +
-					int32(sc[8*k+4+h]&0xF)*s2 + int32(sc[8*k+6+h]&0xF)*s3
-			}
+			decodeQ2_KHalf((*[32]byte)(x[offQ2_KQs+32*k:]), &aux)
+			isum += dotQ2_KHalf(&aux, (*[128]byte)(y[offQ8_KQs+128*k:]), (*[8]byte)(sc[8*k:]))
 		}
 		dy := kF32(y[:], 0)
 		dall, dmin := dy*kF16(x[:], offQ2_KD), dy*kF16(x[:], offQ2_KDmin)
 		sumf += float32(dall*float32(isum)) - float32(dmin*float32(summs))
 	}
 	return sumf
+}
+
+// decodeQ2_KHalf expands half a Q2_K super-block (128 values) to bytes 0..3, eight
+// values per 64-bit word: value 32j+l is bits 2j..2j+1 of q[l].
+func decodeQ2_KHalf(q *[32]byte, aux *[128]byte) {
+	const m2 = 0x0303030303030303
+	for g := 0; g < 4; g++ {
+		b := binary.LittleEndian.Uint64(q[8*g:])
+		binary.LittleEndian.PutUint64(aux[8*g:], b&m2)
+		binary.LittleEndian.PutUint64(aux[32+8*g:], b>>2&m2)
+		binary.LittleEndian.PutUint64(aux[64+8*g:], b>>4&m2)
+		binary.LittleEndian.PutUint64(aux[96+8*g:], b>>6&m2)
+	}
+}
+
+// dotQ2_KHalf returns Σ_j (sc[j]&15) * Σ a*y over the eight 16-value sub-blocks of 128
+// decoded values. Unrolled: every index is a constant. a, y (128,) -> int.
+func dotQ2_KHalf(a, y *[128]byte, sc *[8]byte) int {
+	return int(sc[0]&15)*(q2kDot4(a, y, 0)+q2kDot4(a, y, 4)+q2kDot4(a, y, 8)+q2kDot4(a, y, 12)) +
+		int(sc[1]&15)*(q2kDot4(a, y, 16)+q2kDot4(a, y, 20)+q2kDot4(a, y, 24)+q2kDot4(a, y, 28)) +
+		int(sc[2]&15)*(q2kDot4(a, y, 32)+q2kDot4(a, y, 36)+q2kDot4(a, y, 40)+q2kDot4(a, y, 44)) +
+		int(sc[3]&15)*(q2kDot4(a, y, 48)+q2kDot4(a, y, 52)+q2kDot4(a, y, 56)+q2kDot4(a, y, 60)) +
+		int(sc[4]&15)*(q2kDot4(a, y, 64)+q2kDot4(a, y, 68)+q2kDot4(a, y, 72)+q2kDot4(a, y, 76)) +
+		int(sc[5]&15)*(q2kDot4(a, y, 80)+q2kDot4(a, y, 84)+q2kDot4(a, y, 88)+q2kDot4(a, y, 92)) +
+		int(sc[6]&15)*(q2kDot4(a, y, 96)+q2kDot4(a, y, 100)+q2kDot4(a, y, 104)+q2kDot4(a, y, 108)) +
+		int(sc[7]&15)*(q2kDot4(a, y, 112)+q2kDot4(a, y, 116)+q2kDot4(a, y, 120)+q2kDot4(a, y, 124))
+}
+
+// q2kDot4 is Σ a[p]*y[p] over p = i..i+3, a unsigned, y int8 (inlined with a constant i).
+func q2kDot4(a, y *[128]byte, i int) int {
+	return int(a[i])*int(int8(y[i])) + int(a[i+1])*int(int8(y[i+1])) +
+		int(a[i+2])*int(int8(y[i+2])) + int(a[i+3])*int(int8(y[i+3]))
 }

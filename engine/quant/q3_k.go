@@ -1,5 +1,7 @@
 package quant
 
+import "encoding/binary"
+
 // Q3_K (block_q3_K): super-blocks of 256 values in 16 sub-blocks of 16, each with a 6-bit
 // signed scale; x = d*(sc-32)*(q-4) with q in 0..7 (2 low bits plus a high bit).
 // 3.4375 bits per weight.
@@ -181,50 +183,27 @@ func vecDotQ3_KQ8_KRef(n int, w, a []byte) float32 {
 }
 
 // vecDotQ3_KQ8_K is the fast path of vecDotQ3_KQ8_KRef, equal to it bit for bit: scales
-// unpacked once per super-block, each qs and hmask byte read once per half super-block
-// for its four values, no bounds checks in the inner loop, and the eight lane sums
-// (lane = index mod 8) kept so the float32 accumulation matches the reference exactly.
+// unpacked once per super-block, each half expanded to int8 eight values at a time with
+// 64-bit word arithmetic (decodeQ3_KHalf), then multiplied by kLaneDot16, whose eight lane
+// sums (lane = index mod 8) keep the float32 accumulation exactly the reference's.
 // w (n,) Q3_K · a (n,) Q8_K -> float32.
 func vecDotQ3_KQ8_K(n int, w, a []byte) float32 {
 	nb := n / QK_K
 	var sums [8]float32
+	var aux [128]byte
 	for i := 0; i < nb; i++ {
 		x := (*[blockQ3_K]byte)(w[i*blockQ3_K:])
 		y := (*[blockQ8_K]byte)(a[i*blockQ8_K:])
 		us := unpackScalesQ3K((*[12]byte)(x[offQ3_KScales:]))
-		var sc [16]int32
-		for j, s := range us {
-			sc[j] = int32(s) - 32
-		}
 		hm := (*[32]byte)(x[:])
-		var acc [8]int32
+		var acc [8]int
 		for k := 0; k < 2; k++ {
-			// 128 values 128k + 32j + l: bits 2j of qs byte l, bit 4k+j of hmask byte l;
-			// sub-block 8k + 2j + l/16.
-			q := (*[32]byte)(x[offQ3_KQs+32*k:])
-			y8 := (*[128]byte)(y[offQ8_KQs+128*k:])
-			s := (*[8]int32)(sc[8*k:])
-			hs := uint(4 * k)
-			for l := 0; l < 8; l++ {
-				var a0, a1, a2, a3, b0, b1, b2, b3 int32
-				for g := 0; g < 2; g++ {
-					i := l + 8*g
-					b, h := int32(q[i]), int32(hm[i])>>hs
-					a0 += (b&3 | (h&1)<<2 - 4) * int32(int8(y8[i]))
-					a1 += (b>>2&3 | (h&2)<<1 - 4) * int32(int8(y8[i+32]))
-					a2 += (b>>4&3 | h&4 - 4) * int32(int8(y8[i+64]))
-					a3 += (b>>6 | (h&8)>>1 - 4) * int32(int8(y8[i+96]))
-				}
-				for g := 2; g < 4; g++ {
-					i := l + 8*g
-					b, h := int32(q[i]), int32(hm[i])>>hs
-					b0 += (b&3 | (h&1)<<2 - 4) * int32(int8(y8[i]))
-					b1 += (b>>2&3 | (h&2)<<1 - 4) * int32(int8(y8[i+32]))
-					b2 += (b>>4&3 | h&4 - 4) * int32(int8(y8[i+64]))
-					b3 += (b>>6 | (h&8)>>1 - 4) * int32(int8(y8[i+96]))
-				}
-				acc[l] += s[0]*a0 + s[1]*b0 + s[2]*a1 + s[3]*b1 + s[4]*a2 + s[5]*b2 + s[6]*a3 + s[7]*b3
+			var sc [8]int
+			for j := range sc {
+				sc[j] = int(us[8*k+j]) - 32
 			}
+			decodeQ3_KHalf((*[32]byte)(x[offQ3_KQs+32*k:]), hm, uint(4*k), &aux)
+			kLaneDot16(&aux, (*[128]byte)(y[offQ8_KQs+128*k:]), &sc, &acc)
 		}
 		d := kF16(x[:], offQ3_KD) * kF32(y[:], 0)
 		for l, v := range acc {
@@ -236,4 +215,20 @@ func vecDotQ3_KQ8_K(n int, w, a []byte) float32 {
 		sumf += s
 	}
 	return sumf
+}
+
+// decodeQ3_KHalf expands half a Q3_K super-block (128 values, quant bytes q) to int8 q-4,
+// eight values per 64-bit word: value 32j+l has bits 2j..2j+1 of q[l] and bit sh+j of
+// hm[l] on top. For q in 0..7, (q + 0x7c) ^ 0x80 is the byte of q-4, and adding 0x7c to
+// each byte of a word carries into no other byte.
+func decodeQ3_KHalf(q, hm *[32]byte, sh uint, aux *[128]byte) {
+	const m2, m4, bias, sign = 0x0303030303030303, 0x0404040404040404, 0x7c7c7c7c7c7c7c7c, 0x8080808080808080
+	for g := 0; g < 4; g++ {
+		b := binary.LittleEndian.Uint64(q[8*g:])
+		h := binary.LittleEndian.Uint64(hm[8*g:]) >> sh << 2
+		binary.LittleEndian.PutUint64(aux[8*g:], (b&m2|h&m4)+bias^sign)
+		binary.LittleEndian.PutUint64(aux[32+8*g:], (b>>2&m2|h>>1&m4)+bias^sign)
+		binary.LittleEndian.PutUint64(aux[64+8*g:], (b>>4&m2|h>>2&m4)+bias^sign)
+		binary.LittleEndian.PutUint64(aux[96+8*g:], (b>>6&m2|h>>3&m4)+bias^sign)
+	}
 }

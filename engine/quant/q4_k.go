@@ -178,11 +178,10 @@ func vecDotQ4_KQ8_KRef(n int, w, a []byte) float32 {
 	return sumf
 }
 
-// vecDotQ4_KQ8_K is the fast path of vecDotQ4_KQ8_KRef, equal to it bit for bit: scales
-// unpacked once per super-block, each quant byte read once for its two nibbles, no bounds
-// checks in the inner loop, and the eight lane sums (lane = index mod 8) kept so the
-// float32 accumulation matches the reference exactly.
-// w (n,) Q4_K · a (n,) Q8_K -> float32.
+// vecDotQ4_KQ8_K is the fast path of vecDotQ4_KQ8_KRef, equal to it bit for bit: the
+// integer work of each super-block in leaf functions with constant indices (dotQ4_KBlock),
+// the eight lane sums (lane = index mod 8) kept so the float32 accumulation matches the
+// reference exactly. w (n,) Q4_K · a (n,) Q8_K -> float32.
 func vecDotQ4_KQ8_K(n int, w, a []byte) float32 {
 	nb := n / QK_K
 	var sums [8]float32
@@ -190,24 +189,8 @@ func vecDotQ4_KQ8_K(n int, w, a []byte) float32 {
 	for i := 0; i < nb; i++ {
 		x := (*[blockQ4_K]byte)(w[i*blockQ4_K:])
 		y := (*[blockQ8_K]byte)(a[i*blockQ8_K:])
-		scales, mins := unpackScaleMinK4((*[12]byte)(x[offQ4_KScales:]))
-		sumi := kBsumsDotPairs(y, &mins)
-		var acc [8]int32
-		for j := 0; j < 4; j++ {
-			// 64 values: low nibbles of q times ylo (sub-block 2j), high nibbles times yhi (2j+1).
-			q := (*[32]byte)(x[offQ4_KQs+32*j:])
-			ylo := (*[32]byte)(y[offQ8_KQs+64*j:])
-			yhi := (*[32]byte)(y[offQ8_KQs+64*j+32:])
-			s1, s2 := int32(scales[2*j]), int32(scales[2*j+1])
-			for l := 0; l < 8; l++ {
-				b0, b1, b2, b3 := int32(q[l]), int32(q[l+8]), int32(q[l+16]), int32(q[l+24])
-				lo := (b0&0xF)*int32(int8(ylo[l])) + (b1&0xF)*int32(int8(ylo[l+8])) +
-					(b2&0xF)*int32(int8(ylo[l+16])) + (b3&0xF)*int32(int8(ylo[l+24]))
-				hi := (b0>>4)*int32(int8(yhi[l])) + (b1>>4)*int32(int8(yhi[l+8])) +
-					(b2>>4)*int32(int8(yhi[l+16])) + (b3>>4)*int32(int8(yhi[l+24]))
-				acc[l] += s1*lo + s2*hi
-			}
-		}
+		var acc [8]int
+		sumi := dotQ4_KBlock(x, y, &acc)
 		dy := kF32(y[:], 0)
 		d := kF16(x[:], 0) * dy
 		for l, v := range acc {
@@ -220,6 +203,43 @@ func vecDotQ4_KQ8_K(n int, w, a []byte) float32 {
 		sumf += s
 	}
 	return sumf
+}
+
+// dotQ4_KBlock adds the integer products sc*q*y of one super-block to the lane sums and
+// returns Σ m*bsum (the min correction). Scales unpacked once; each span of 64 values
+// reads every quant byte once for its two nibbles. x (144 bytes) · y (292 bytes).
+func dotQ4_KBlock(x *[blockQ4_K]byte, y *[blockQ8_K]byte, acc *[8]int) int {
+	scales, mins := unpackScaleMinK4((*[12]byte)(x[offQ4_KScales:]))
+	for j := 0; j < 4; j++ {
+		dotQ4_KSpan((*[32]byte)(x[offQ4_KQs+32*j:]), (*[32]byte)(y[offQ8_KQs+64*j:]),
+			(*[32]byte)(y[offQ8_KQs+64*j+32:]), int(scales[2*j]), int(scales[2*j+1]), acc)
+	}
+	return int(kBsumsDotPairs(y, &mins))
+}
+
+// dotQ4_KSpan adds s1*Σ lo(q)*ylo + s2*Σ hi(q)*yhi over 64 values to the lane sums, lane l
+// taking positions l, l+8, l+16, l+24. Unrolled: every index is a constant.
+func dotQ4_KSpan(q, ylo, yhi *[32]byte, s1, s2 int, acc *[8]int) {
+	acc[0] += s1*q4kLo(q, ylo, 0) + s2*q4kHi(q, yhi, 0)
+	acc[1] += s1*q4kLo(q, ylo, 1) + s2*q4kHi(q, yhi, 1)
+	acc[2] += s1*q4kLo(q, ylo, 2) + s2*q4kHi(q, yhi, 2)
+	acc[3] += s1*q4kLo(q, ylo, 3) + s2*q4kHi(q, yhi, 3)
+	acc[4] += s1*q4kLo(q, ylo, 4) + s2*q4kHi(q, yhi, 4)
+	acc[5] += s1*q4kLo(q, ylo, 5) + s2*q4kHi(q, yhi, 5)
+	acc[6] += s1*q4kLo(q, ylo, 6) + s2*q4kHi(q, yhi, 6)
+	acc[7] += s1*q4kLo(q, ylo, 7) + s2*q4kHi(q, yhi, 7)
+}
+
+// q4kLo is Σ (q[i]&15)*y[i] over i = l, l+8, l+16, l+24 (inlined with a constant l).
+func q4kLo(q, y *[32]byte, l int) int {
+	return int(q[l]&15)*int(int8(y[l])) + int(q[l+8]&15)*int(int8(y[l+8])) +
+		int(q[l+16]&15)*int(int8(y[l+16])) + int(q[l+24]&15)*int(int8(y[l+24]))
+}
+
+// q4kHi is Σ (q[i]>>4)*y[i] over i = l, l+8, l+16, l+24 (inlined with a constant l).
+func q4kHi(q, y *[32]byte, l int) int {
+	return int(q[l])>>4*int(int8(y[l])) + int(q[l+8])>>4*int(int8(y[l+8])) +
+		int(q[l+16])>>4*int(int8(y[l+16])) + int(q[l+24])>>4*int(int8(y[l+24]))
 }
 
 // kBsumsDotPairs is Σ_j bsums[j] * mins[j/2] over the 16 block sums of a Q8_K block: the

@@ -170,7 +170,7 @@ func vecDotQ5_KQ8_KRef(n int, w, a []byte) float32 {
 }
 
 // vecDotQ5_KQ8_K is the fast path of vecDotQ5_KQ8_KRef, equal to it bit for bit (built as
-// vecDotQ4_KQ8_K, with the fifth bits read from one qh byte per lane position).
+// vecDotQ4_KQ8_K, with the fifth bits read from one qh byte per position).
 // w (n,) Q5_K · a (n,) Q8_K -> float32.
 func vecDotQ5_KQ8_K(n int, w, a []byte) float32 {
 	nb := n / QK_K
@@ -179,29 +179,8 @@ func vecDotQ5_KQ8_K(n int, w, a []byte) float32 {
 	for i := 0; i < nb; i++ {
 		x := (*[blockQ5_K]byte)(w[i*blockQ5_K:])
 		y := (*[blockQ8_K]byte)(a[i*blockQ8_K:])
-		scales, mins := unpackScaleMinK4((*[12]byte)(x[offQ4_KScales:]))
-		sumi := kBsumsDotPairs(y, &mins)
-		qh := (*[32]byte)(x[offQ5_KQh:])
-		var acc [8]int32
-		for j := 0; j < 4; j++ {
-			// 64 values: low nibbles + bit 2j of qh times ylo (sub-block 2j), high nibbles
-			// + bit 2j+1 times yhi (2j+1).
-			q := (*[32]byte)(x[offQ5_KQs+32*j:])
-			ylo := (*[32]byte)(y[offQ8_KQs+64*j:])
-			yhi := (*[32]byte)(y[offQ8_KQs+64*j+32:])
-			s1, s2 := int32(scales[2*j]), int32(scales[2*j+1])
-			sh := uint(2 * j)
-			for l := 0; l < 8; l++ {
-				var lo, hi int32
-				for g := 0; g < 4; g++ {
-					i := l + 8*g
-					b, h := int32(q[i]), int32(qh[i])>>sh
-					lo += (b&0xF | (h&1)<<4) * int32(int8(ylo[i]))
-					hi += (b>>4 | (h&2)<<3) * int32(int8(yhi[i]))
-				}
-				acc[l] += s1*lo + s2*hi
-			}
-		}
+		var acc [8]int
+		sumi := dotQ5_KBlock(x, y, &acc)
 		dy := kF32(y[:], 0)
 		d := kF16(x[:], 0) * dy
 		for l, v := range acc {
@@ -214,4 +193,42 @@ func vecDotQ5_KQ8_K(n int, w, a []byte) float32 {
 		sumf += s
 	}
 	return sumf
+}
+
+// dotQ5_KBlock adds the integer products sc*q*y of one super-block to the lane sums and
+// returns Σ m*bsum. x (176 bytes) · y (292 bytes).
+func dotQ5_KBlock(x *[blockQ5_K]byte, y *[blockQ8_K]byte, acc *[8]int) int {
+	scales, mins := unpackScaleMinK4((*[12]byte)(x[offQ4_KScales:]))
+	qh := (*[32]byte)(x[offQ5_KQh:])
+	for j := 0; j < 4; j++ {
+		dotQ5_KSpan((*[32]byte)(x[offQ5_KQs+32*j:]), qh, (*[32]byte)(y[offQ8_KQs+64*j:]),
+			(*[32]byte)(y[offQ8_KQs+64*j+32:]), uint(2*j), int(scales[2*j]), int(scales[2*j+1]), acc)
+	}
+	return int(kBsumsDotPairs(y, &mins))
+}
+
+// dotQ5_KSpan adds s1*Σ lo*ylo + s2*Σ hi*yhi over 64 values to the lane sums: lo is the
+// low nibble of q plus bit sh of qh as the fifth bit, hi the high nibble plus bit sh+1.
+// Lane l takes positions l, l+8, l+16, l+24; every index is a constant.
+func dotQ5_KSpan(q, qh, ylo, yhi *[32]byte, sh uint, s1, s2 int, acc *[8]int) {
+	acc[0] += s1*(q5kLo(q, qh, ylo, 0, sh)+q5kLo(q, qh, ylo, 16, sh)) + s2*(q5kHi(q, qh, yhi, 0, sh)+q5kHi(q, qh, yhi, 16, sh))
+	acc[1] += s1*(q5kLo(q, qh, ylo, 1, sh)+q5kLo(q, qh, ylo, 17, sh)) + s2*(q5kHi(q, qh, yhi, 1, sh)+q5kHi(q, qh, yhi, 17, sh))
+	acc[2] += s1*(q5kLo(q, qh, ylo, 2, sh)+q5kLo(q, qh, ylo, 18, sh)) + s2*(q5kHi(q, qh, yhi, 2, sh)+q5kHi(q, qh, yhi, 18, sh))
+	acc[3] += s1*(q5kLo(q, qh, ylo, 3, sh)+q5kLo(q, qh, ylo, 19, sh)) + s2*(q5kHi(q, qh, yhi, 3, sh)+q5kHi(q, qh, yhi, 19, sh))
+	acc[4] += s1*(q5kLo(q, qh, ylo, 4, sh)+q5kLo(q, qh, ylo, 20, sh)) + s2*(q5kHi(q, qh, yhi, 4, sh)+q5kHi(q, qh, yhi, 20, sh))
+	acc[5] += s1*(q5kLo(q, qh, ylo, 5, sh)+q5kLo(q, qh, ylo, 21, sh)) + s2*(q5kHi(q, qh, yhi, 5, sh)+q5kHi(q, qh, yhi, 21, sh))
+	acc[6] += s1*(q5kLo(q, qh, ylo, 6, sh)+q5kLo(q, qh, ylo, 22, sh)) + s2*(q5kHi(q, qh, yhi, 6, sh)+q5kHi(q, qh, yhi, 22, sh))
+	acc[7] += s1*(q5kLo(q, qh, ylo, 7, sh)+q5kLo(q, qh, ylo, 23, sh)) + s2*(q5kHi(q, qh, yhi, 7, sh)+q5kHi(q, qh, yhi, 23, sh))
+}
+
+// q5kLo is Σ (q[i]&15 | (qh[i]>>sh&1)<<4) * y[i] over i = l, l+8 (inlined, constant l).
+func q5kLo(q, qh, y *[32]byte, l int, sh uint) int {
+	return (int(q[l])&15|(int(qh[l])>>sh&1)<<4)*int(int8(y[l])) +
+		(int(q[l+8])&15|(int(qh[l+8])>>sh&1)<<4)*int(int8(y[l+8]))
+}
+
+// q5kHi is Σ (q[i]>>4 | (qh[i]>>sh&2)<<3) * y[i] over i = l, l+8 (inlined, constant l).
+func q5kHi(q, qh, y *[32]byte, l int, sh uint) int {
+	return (int(q[l])>>4|(int(qh[l])>>sh&2)<<3)*int(int8(y[l])) +
+		(int(q[l+8])>>4|(int(qh[l+8])>>sh&2)<<3)*int(int8(y[l+8]))
 }

@@ -1,5 +1,7 @@
 package quant
 
+import "encoding/binary"
+
 // Q6_K (block_q6_K): super-blocks of 256 values in 16 sub-blocks of 16, each with an int8
 // scale; x = d*sc*(q-32) with q in 0..63. 6.5625 bits per weight.
 //
@@ -153,48 +155,26 @@ func vecDotQ6_KQ8_KRef(n int, w, a []byte) float32 {
 	return sumf
 }
 
-// vecDotQ6_KQ8_K is the fast path of vecDotQ6_KQ8_KRef, equal to it bit for bit: the
-// scales read once per half super-block, each ql/qh byte read once for the values it
-// holds, no bounds checks in the inner loop, and the eight lane sums (lane = index mod 8)
-// kept so the float32 accumulation matches the reference exactly.
+// vecDotQ6_KQ8_K is the fast path of vecDotQ6_KQ8_KRef, equal to it bit for bit: each
+// half super-block is expanded to int8 (q-32) eight values at a time with 64-bit word
+// arithmetic (decodeQ6_KHalf), then multiplied by kLaneDot16, whose eight lane sums
+// (lane = index mod 8) keep the float32 accumulation exactly the reference's.
 // w (n,) Q6_K · a (n,) Q8_K -> float32.
 func vecDotQ6_KQ8_K(n int, w, a []byte) float32 {
 	nb := n / QK_K
 	var sums [8]float32
+	var aux [128]byte
 	for i := 0; i < nb; i++ {
 		x := (*[blockQ6_K]byte)(w[i*blockQ6_K:])
 		y := (*[blockQ8_K]byte)(a[i*blockQ8_K:])
-		var acc [8]int32
+		var acc [8]int
 		for k := 0; k < 2; k++ {
-			// 128 values 128k..128k+127: ql bytes 64k.., qh bytes 32k.., scales 8k..8k+7.
-			ql := (*[64]byte)(x[64*k:])
-			qh := (*[32]byte)(x[offQ6_KQh+32*k:])
-			sc := (*[8]byte)(x[offQ6_KScales+8*k:])
-			yq := (*[128]byte)(y[offQ8_KQs+128*k:])
-			s0, s1, s2, s3 := int32(int8(sc[0])), int32(int8(sc[1])), int32(int8(sc[2])), int32(int8(sc[3]))
-			s4, s5, s6, s7 := int32(int8(sc[4])), int32(int8(sc[5])), int32(int8(sc[6])), int32(int8(sc[7]))
-			for l := 0; l < 8; l++ {
-				// Lane l: values l+8g (+32t) for g = 0..3; g < 2 lies in the even
-				// sub-blocks (scales s0, s2, s4, s6), g >= 2 in the odd ones.
-				var a0, a1, a2, a3, b0, b1, b2, b3 int32
-				for g := 0; g < 2; g++ {
-					i := l + 8*g
-					lo, hi, h := int32(ql[i]), int32(ql[i+32]), int32(qh[i])
-					a0 += (lo&0xF | (h&3)<<4 - 32) * int32(int8(yq[i]))
-					a1 += (hi&0xF | (h>>2&3)<<4 - 32) * int32(int8(yq[i+32]))
-					a2 += (lo>>4 | (h>>4&3)<<4 - 32) * int32(int8(yq[i+64]))
-					a3 += (hi>>4 | (h>>6)<<4 - 32) * int32(int8(yq[i+96]))
-				}
-				for g := 2; g < 4; g++ {
-					i := l + 8*g
-					lo, hi, h := int32(ql[i]), int32(ql[i+32]), int32(qh[i])
-					b0 += (lo&0xF | (h&3)<<4 - 32) * int32(int8(yq[i]))
-					b1 += (hi&0xF | (h>>2&3)<<4 - 32) * int32(int8(yq[i+32]))
-					b2 += (lo>>4 | (h>>4&3)<<4 - 32) * int32(int8(yq[i+64]))
-					b3 += (hi>>4 | (h>>6)<<4 - 32) * int32(int8(yq[i+96]))
-				}
-				acc[l] += s0*a0 + s1*b0 + s2*a1 + s3*b1 + s4*a2 + s5*b2 + s6*a3 + s7*b3
+			var sc [8]int
+			for j := range sc {
+				sc[j] = int(int8(x[offQ6_KScales+8*k+j]))
 			}
+			decodeQ6_KHalf((*[64]byte)(x[64*k:]), (*[32]byte)(x[offQ6_KQh+32*k:]), &aux)
+			kLaneDot16(&aux, (*[128]byte)(y[offQ8_KQs+128*k:]), &sc, &acc)
 		}
 		d := kF16(x[:], offQ6_KD) * kF32(y[:], 0)
 		for l, v := range acc {
@@ -206,4 +186,21 @@ func vecDotQ6_KQ8_K(n int, w, a []byte) float32 {
 		sumf += s
 	}
 	return sumf
+}
+
+// decodeQ6_KHalf expands half a Q6_K super-block (128 values) to int8 q-32, eight values
+// per 64-bit word: quarter t takes a nibble of ql (low for t = 0, 1, high for 2, 3) and
+// bits 2t..2t+1 of qh on top. For q in 0..63, (q + 0x60) ^ 0x80 is the byte of q-32, and
+// adding 0x60 to each byte of a word carries into no other byte.
+func decodeQ6_KHalf(ql *[64]byte, qh *[32]byte, aux *[128]byte) {
+	const m4, m30, bias, sign = 0x0f0f0f0f0f0f0f0f, 0x3030303030303030, 0x6060606060606060, 0x8080808080808080
+	for g := 0; g < 4; g++ {
+		l0 := binary.LittleEndian.Uint64(ql[8*g:])
+		l1 := binary.LittleEndian.Uint64(ql[32+8*g:])
+		h := binary.LittleEndian.Uint64(qh[8*g:])
+		binary.LittleEndian.PutUint64(aux[8*g:], (l0&m4|h<<4&m30)+bias^sign)
+		binary.LittleEndian.PutUint64(aux[32+8*g:], (l1&m4|h<<2&m30)+bias^sign)
+		binary.LittleEndian.PutUint64(aux[64+8*g:], (l0>>4&m4|h&m30)+bias^sign)
+		binary.LittleEndian.PutUint64(aux[96+8*g:], (l1>>4&m4|h>>2&m30)+bias^sign)
+	}
 }

@@ -80,3 +80,35 @@ func dequantizeQ8_K(src []byte, dst []float32) {
 func kBsum(y []byte, j int) int16 {
 	return int16(binary.LittleEndian.Uint16(y[offQ8_KBsums+2*j:]))
 }
+
+// Lane dot product over decoded quants: a holds 128 int8 values (a weight super-block
+// half expanded by a fast path), y the matching 128 Q8_K quants. Lane l (0..7) collects
+// the positions ≡ l mod 8, as the eight int32 sums of ggml's generic k-quant dot products
+// do, so a fast path that uses it accumulates float32 exactly as the reference does.
+// Unrolled: every index is a constant.
+
+// kLaneDot16 adds Σ_j s[j] * Σ a[i]*y[i] over the positions i ≡ l (mod 8) of 16-value
+// sub-block j (j = 0..7) to acc[l]. a, y (128,) int8 -> acc (8,).
+func kLaneDot16(a, y *[128]byte, s *[8]int, acc *[8]int) {
+	acc[0] += s[0]*kPair(a, y, 0) + s[1]*kPair(a, y, 16) + s[2]*kPair(a, y, 32) + s[3]*kPair(a, y, 48) +
+		s[4]*kPair(a, y, 64) + s[5]*kPair(a, y, 80) + s[6]*kPair(a, y, 96) + s[7]*kPair(a, y, 112)
+	acc[1] += s[0]*kPair(a, y, 1) + s[1]*kPair(a, y, 17) + s[2]*kPair(a, y, 33) + s[3]*kPair(a, y, 49) +
+		s[4]*kPair(a, y, 65) + s[5]*kPair(a, y, 81) + s[6]*kPair(a, y, 97) + s[7]*kPair(a, y, 113)
+	acc[2] += s[0]*kPair(a, y, 2) + s[1]*kPair(a, y, 18) + s[2]*kPair(a, y, 34) + s[3]*kPair(a, y, 50) +
+		s[4]*kPair(a, y, 66) + s[5]*kPair(a, y, 82) + s[6]*kPair(a, y, 98) + s[7]*kPair(a, y, 114)
+	acc[3] += s[0]*kPair(a, y, 3) + s[1]*kPair(a, y, 19) + s[2]*kPair(a, y, 35) + s[3]*kPair(a, y, 51) +
+		s[4]*kPair(a, y, 67) + s[5]*kPair(a, y, 83) + s[6]*kPair(a, y, 99) + s[7]*kPair(a, y, 115)
+	acc[4] += s[0]*kPair(a, y, 4) + s[1]*kPair(a, y, 20) + s[2]*kPair(a, y, 36) + s[3]*kPair(a, y, 52) +
+		s[4]*kPair(a, y, 68) + s[5]*kPair(a, y, 84) + s[6]*kPair(a, y, 100) + s[7]*kPair(a, y, 116)
+	acc[5] += s[0]*kPair(a, y, 5) + s[1]*kPair(a, y, 21) + s[2]*kPair(a, y, 37) + s[3]*kPair(a, y, 53) +
+		s[4]*kPair(a, y, 69) + s[5]*kPair(a, y, 85) + s[6]*kPair(a, y, 101) + s[7]*kPair(a, y, 117)
+	acc[6] += s[0]*kPair(a, y, 6) + s[1]*kPair(a, y, 22) + s[2]*kPair(a, y, 38) + s[3]*kPair(a, y, 54) +
+		s[4]*kPair(a, y, 70) + s[5]*kPair(a, y, 86) + s[6]*kPair(a, y, 102) + s[7]*kPair(a, y, 118)
+	acc[7] += s[0]*kPair(a, y, 7) + s[1]*kPair(a, y, 23) + s[2]*kPair(a, y, 39) + s[3]*kPair(a, y, 55) +
+		s[4]*kPair(a, y, 71) + s[5]*kPair(a, y, 87) + s[6]*kPair(a, y, 103) + s[7]*kPair(a, y, 119)
+}
+
+// kPair is a[i]*y[i] + a[i+8]*y[i+8] (int8 values; inlined with a constant i).
+func kPair(a, y *[128]byte, i int) int {
+	return int(int8(a[i]))*int(int8(y[i])) + int(int8(a[i+8]))*int(int8(y[i+8]))
+}
