@@ -1,5 +1,7 @@
 package tokenizer
 
+import "sync"
+
 // Byte-level BPE, as llama.cpp's llm_tokenizer_bpe_session: each pre-token (already in
 // GPT-2's alphabet) starts as its UTF-8 characters; the adjacent pair with the lowest
 // merge rank (ties: leftmost) is merged until no ranked pair is left.
@@ -64,6 +66,20 @@ type bpeSession struct {
 
 // bpeWord appends the tokens of one byte-encoded pre-token.
 func (s *bpeSession) bpeWord(word []byte, out []int32) []int32 {
+	t := s.t
+	if len(word) <= maxCachedWord {
+		if ids, ok := t.words.get(word); ok {
+			return append(out, ids...)
+		}
+		n := len(out)
+		out = s.merge(word, out)
+		t.words.put(word, out[n:])
+		return out
+	}
+	return s.merge(word, out)
+}
+
+func (s *bpeSession) merge(word []byte, out []int32) []int32 {
 	t := s.t
 	if t.ignoreMerges {
 		if id, ok := t.toID[string(word)]; ok {
@@ -134,4 +150,31 @@ func (s *bpeSession) addBigram(left, right int) {
 		return
 	}
 	s.queue.push(bpeBigram{left: left, right: right, rank: rank, size: l.n + r.n})
+}
+
+// wordCache remembers the tokens of short pre-tokens: natural text repeats its words.
+type wordCache struct {
+	mu sync.Mutex
+	m  map[string][]int32
+}
+
+const (
+	maxCachedWord  = 48
+	maxCachedWords = 1 << 15
+)
+
+func (c *wordCache) get(word []byte) ([]int32, bool) {
+	c.mu.Lock()
+	ids, ok := c.m[string(word)]
+	c.mu.Unlock()
+	return ids, ok
+}
+
+func (c *wordCache) put(word []byte, ids []int32) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedWords {
+		c.m = make(map[string][]int32)
+	}
+	c.m[string(word)] = append([]int32(nil), ids...)
+	c.mu.Unlock()
 }

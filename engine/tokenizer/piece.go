@@ -71,7 +71,9 @@ func hexByte(s string) byte {
 // codepoint outside the alphabet is written as llama.cpp does: "[UNK_BYTE_0x<hex><text>]".
 func decodeByteLevel(text string) []byte {
 	out := make([]byte, 0, len(text))
-	for _, r := range decodeCpts(text, nil) {
+	for i := 0; i < len(text); {
+		r, n := decodeCpt(text, i)
+		i += n
 		if b, ok := runeToByte[r]; ok {
 			out = append(out, b)
 			continue

@@ -28,6 +28,9 @@ var (
 )
 
 func in(s string, list []string) bool {
+	if s == "" || s[0] != '<' && s[0] != '[' && s[0] != '_' && s[0] != 0xE2 {
+		return false // none of the lists has a text starting otherwise
+	}
 	for _, x := range list {
 		if s == x {
 			return true

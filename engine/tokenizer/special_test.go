@@ -80,3 +80,15 @@ func TestEOG(t *testing.T) {
 		t.Errorf("gpt-oss EOG %v, <|end|> piece %q", tok.EOG(), tok.Piece(258, false))
 	}
 }
+
+// TestSpecialTextLists guards the first-byte filter in in().
+func TestSpecialTextLists(t *testing.T) {
+	for _, list := range [][]string{eotTexts, eomTexts, fimPreTexts, fimSufTexts, fimMidTexts, fimPadTexts,
+		fimRepTexts, fimSepTexts, eogTexts, alwaysRendered} {
+		for _, s := range list {
+			if !in(s, list) {
+				t.Errorf("%q is not found in its own list", s)
+			}
+		}
+	}
+}

@@ -2,7 +2,9 @@ package tokenizer
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
 )
@@ -209,10 +211,13 @@ func toRegexp2(expr string) (string, error) {
 }
 
 // regexSplit runs one regex over each chunk; matches and the gaps between them both
-// become chunks (llama.cpp's unicode_regex_split_stl).
+// become chunks (llama.cpp's unicode_regex_split_stl). A regex without lookaround runs
+// on Go's regexp, which picks the match a backtracking engine would (leftmost, then
+// first alternative) in linear time; the others run on regexp2.
 type regexSplit struct {
 	expr      string // as llama.cpp writes it
 	re        *regexp2.Regexp
+	fast      *regexp.Regexp // when the regex compiles there
 	collapsed bool
 }
 
@@ -232,6 +237,9 @@ func newRegexSplit(expr string) (*regexSplit, error) {
 	if s.re, err = regexp2.Compile(p, regexp2.None); err != nil {
 		return nil, fmt.Errorf("regex %q: %w", expr, err)
 	}
+	if !strings.Contains(p, "(?=") && !strings.Contains(p, "(?!") && !strings.Contains(p, "(?<") {
+		s.fast, _ = regexp.Compile(p) // nil if Go reads it differently: stay on regexp2
+	}
 	return s, nil
 }
 
@@ -239,6 +247,9 @@ func (s *regexSplit) split(t *splitText, offsets []int) []int {
 	text := t.wideRunes()
 	if s.collapsed {
 		text = t.collapsedRunes()
+	}
+	if s.fast != nil {
+		return s.splitFast(text, offsets)
 	}
 	out := make([]int, 0, len(offsets))
 	start := 0
@@ -260,6 +271,39 @@ func (s *regexSplit) split(t *splitText, offsets []int) []int {
 			out = append(out, n-done)
 		}
 		start += n
+	}
+	return out
+}
+
+// splitFast is split on Go's regexp. Codepoints Go cannot encode (surrogates) become
+// U+FFFD, which no supported regex tells apart from them.
+func (s *regexSplit) splitFast(text []rune, offsets []int) []int {
+	out := make([]int, 0, len(offsets))
+	var buf []byte
+	start := 0
+	for _, n := range offsets {
+		buf = buf[:0]
+		for _, r := range text[start : start+n] {
+			buf = utf8.AppendRune(buf, r)
+		}
+		start += n
+		done, doneRunes := 0, 0 // byte and rune position after the last match
+		for _, m := range s.fast.FindAllIndex(buf, -1) {
+			if m[0] > done {
+				k := utf8.RuneCount(buf[done:m[0]])
+				out = append(out, k)
+				doneRunes += k
+			}
+			if m[1] > m[0] {
+				k := utf8.RuneCount(buf[m[0]:m[1]])
+				out = append(out, k)
+				doneRunes += k
+			}
+			done = m[1]
+		}
+		if doneRunes < n {
+			out = append(out, n-doneRunes)
+		}
 	}
 	return out
 }

@@ -156,3 +156,51 @@ func TestCptFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestFastRegexMatchesRegexp2 cross-checks the Go-regexp path of every lookaround-free
+// pre-tokenizer regex against regexp2 (a backtracking engine, as std::regex).
+func TestFastRegexMatchesRegexp2(t *testing.T) {
+	alpha := []rune("aZz 1٣\t\n\r\v\u3000\u00a0.!~}]µÀΩ\u1f7dＡｚ！中一가퟿ࠀ\u0300🙂$'s\uFFFD")
+	alpha = append(alpha, 0xD800) // a surrogate, as llama.cpp decodes ED A0 80
+	rng := rand.New(rand.NewSource(2))
+	seen := map[string]bool{}
+	fast := 0
+	for _, name := range SupportedPre() {
+		cfg, _ := lookupPre(name)
+		for _, expr := range cfg.pre.exprs {
+			if seen[expr] || expr == gpt2Regex || expr == llama3Regex {
+				continue
+			}
+			seen[expr] = true
+			s, err := newRegexSplit(expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.fast == nil {
+				continue
+			}
+			fast++
+			slow := *s
+			slow.fast = nil
+			for it := 0; it < 1500; it++ {
+				rs := make([]rune, 1+rng.Intn(16))
+				for i := range rs {
+					rs[i] = alpha[rng.Intn(len(alpha))]
+				}
+				cut := rng.Intn(len(rs))
+				offsets := []int{len(rs)}
+				if cut > 0 {
+					offsets = []int{cut, len(rs) - cut}
+				}
+				st := &splitText{cpts: rs}
+				if a, b := s.split(st, offsets), slow.split(st, offsets); !equalInts(a, b) {
+					t.Errorf("%q on %q %v: regexp %v, regexp2 %v", expr, string(rs), offsets, a, b)
+					break
+				}
+			}
+		}
+	}
+	if fast < 8 {
+		t.Errorf("only %d regexes on the fast path", fast)
+	}
+}

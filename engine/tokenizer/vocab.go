@@ -103,6 +103,7 @@ type Tokenizer struct {
 	byteTok [256]int32 // SPM byte fallback: <0xNN> (or the 1-byte piece)
 	rawByte [256]int32 // BPE last resort: the 1-byte piece
 	pieces  [][]byte   // Piece(id, true)
+	words   wordCache  // BPE results of recent pre-tokens
 }
 
 // New checks v and builds a tokenizer. It applies what llama.cpp derives at load time:
