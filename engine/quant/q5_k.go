@@ -1,6 +1,9 @@
 package quant
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Q5_K (block_q5_K): Q4_K plus a fifth bit per value; x = d*sc*q - dmin*m with q in
 // 0..31. 5.5 bits per weight.
@@ -170,7 +173,7 @@ func vecDotQ5_KQ8_KRef(n int, w, a []byte) float32 {
 }
 
 // vecDotQ5_KQ8_K is the fast path of vecDotQ5_KQ8_KRef, equal to it bit for bit (built as
-// vecDotQ4_KQ8_K, with the fifth bits read from one qh byte per position).
+// vecDotQ4_KQ8_K, with the fifth bits of each span shifted into place eight at a time).
 // w (n,) Q5_K · a (n,) Q8_K -> float32.
 func vecDotQ5_KQ8_K(n int, w, a []byte) float32 {
 	nb := n / QK_K
@@ -200,35 +203,41 @@ func vecDotQ5_KQ8_K(n int, w, a []byte) float32 {
 func dotQ5_KBlock(x *[blockQ5_K]byte, y *[blockQ8_K]byte, acc *[8]int) int {
 	scales, mins := unpackScaleMinK4((*[12]byte)(x[offQ4_KScales:]))
 	qh := (*[32]byte)(x[offQ5_KQh:])
+	var hb [32]byte
 	for j := 0; j < 4; j++ {
-		dotQ5_KSpan((*[32]byte)(x[offQ5_KQs+32*j:]), qh, (*[32]byte)(y[offQ8_KQs+64*j:]),
-			(*[32]byte)(y[offQ8_KQs+64*j+32:]), uint(2*j), int(scales[2*j]), int(scales[2*j+1]), acc)
+		// hb: the fifth bits of span j in bits 0 (low nibbles) and 1 (high nibbles),
+		// shifted into place eight bytes at a time.
+		for g := 0; g < 4; g++ {
+			binary.LittleEndian.PutUint64(hb[8*g:], binary.LittleEndian.Uint64(qh[8*g:])>>(2*j)&0x0303030303030303)
+		}
+		dotQ5_KSpan((*[32]byte)(x[offQ5_KQs+32*j:]), &hb, (*[32]byte)(y[offQ8_KQs+64*j:]),
+			(*[32]byte)(y[offQ8_KQs+64*j+32:]), int(scales[2*j]), int(scales[2*j+1]), acc)
 	}
 	return int(kBsumsDotPairs(y, &mins))
 }
 
 // dotQ5_KSpan adds s1*Σ lo*ylo + s2*Σ hi*yhi over 64 values to the lane sums: lo is the
-// low nibble of q plus bit sh of qh as the fifth bit, hi the high nibble plus bit sh+1.
+// low nibble of q plus bit 0 of hb as the fifth bit, hi the high nibble plus bit 1.
 // Lane l takes positions l, l+8, l+16, l+24; every index is a constant.
-func dotQ5_KSpan(q, qh, ylo, yhi *[32]byte, sh uint, s1, s2 int, acc *[8]int) {
-	acc[0] += s1*(q5kLo(q, qh, ylo, 0, sh)+q5kLo(q, qh, ylo, 16, sh)) + s2*(q5kHi(q, qh, yhi, 0, sh)+q5kHi(q, qh, yhi, 16, sh))
-	acc[1] += s1*(q5kLo(q, qh, ylo, 1, sh)+q5kLo(q, qh, ylo, 17, sh)) + s2*(q5kHi(q, qh, yhi, 1, sh)+q5kHi(q, qh, yhi, 17, sh))
-	acc[2] += s1*(q5kLo(q, qh, ylo, 2, sh)+q5kLo(q, qh, ylo, 18, sh)) + s2*(q5kHi(q, qh, yhi, 2, sh)+q5kHi(q, qh, yhi, 18, sh))
-	acc[3] += s1*(q5kLo(q, qh, ylo, 3, sh)+q5kLo(q, qh, ylo, 19, sh)) + s2*(q5kHi(q, qh, yhi, 3, sh)+q5kHi(q, qh, yhi, 19, sh))
-	acc[4] += s1*(q5kLo(q, qh, ylo, 4, sh)+q5kLo(q, qh, ylo, 20, sh)) + s2*(q5kHi(q, qh, yhi, 4, sh)+q5kHi(q, qh, yhi, 20, sh))
-	acc[5] += s1*(q5kLo(q, qh, ylo, 5, sh)+q5kLo(q, qh, ylo, 21, sh)) + s2*(q5kHi(q, qh, yhi, 5, sh)+q5kHi(q, qh, yhi, 21, sh))
-	acc[6] += s1*(q5kLo(q, qh, ylo, 6, sh)+q5kLo(q, qh, ylo, 22, sh)) + s2*(q5kHi(q, qh, yhi, 6, sh)+q5kHi(q, qh, yhi, 22, sh))
-	acc[7] += s1*(q5kLo(q, qh, ylo, 7, sh)+q5kLo(q, qh, ylo, 23, sh)) + s2*(q5kHi(q, qh, yhi, 7, sh)+q5kHi(q, qh, yhi, 23, sh))
+func dotQ5_KSpan(q, hb, ylo, yhi *[32]byte, s1, s2 int, acc *[8]int) {
+	acc[0] += s1*(q5kLo(q, hb, ylo, 0)+q5kLo(q, hb, ylo, 16)) + s2*(q5kHi(q, hb, yhi, 0)+q5kHi(q, hb, yhi, 16))
+	acc[1] += s1*(q5kLo(q, hb, ylo, 1)+q5kLo(q, hb, ylo, 17)) + s2*(q5kHi(q, hb, yhi, 1)+q5kHi(q, hb, yhi, 17))
+	acc[2] += s1*(q5kLo(q, hb, ylo, 2)+q5kLo(q, hb, ylo, 18)) + s2*(q5kHi(q, hb, yhi, 2)+q5kHi(q, hb, yhi, 18))
+	acc[3] += s1*(q5kLo(q, hb, ylo, 3)+q5kLo(q, hb, ylo, 19)) + s2*(q5kHi(q, hb, yhi, 3)+q5kHi(q, hb, yhi, 19))
+	acc[4] += s1*(q5kLo(q, hb, ylo, 4)+q5kLo(q, hb, ylo, 20)) + s2*(q5kHi(q, hb, yhi, 4)+q5kHi(q, hb, yhi, 20))
+	acc[5] += s1*(q5kLo(q, hb, ylo, 5)+q5kLo(q, hb, ylo, 21)) + s2*(q5kHi(q, hb, yhi, 5)+q5kHi(q, hb, yhi, 21))
+	acc[6] += s1*(q5kLo(q, hb, ylo, 6)+q5kLo(q, hb, ylo, 22)) + s2*(q5kHi(q, hb, yhi, 6)+q5kHi(q, hb, yhi, 22))
+	acc[7] += s1*(q5kLo(q, hb, ylo, 7)+q5kLo(q, hb, ylo, 23)) + s2*(q5kHi(q, hb, yhi, 7)+q5kHi(q, hb, yhi, 23))
 }
 
-// q5kLo is Σ (q[i]&15 | (qh[i]>>sh&1)<<4) * y[i] over i = l, l+8 (inlined, constant l).
-func q5kLo(q, qh, y *[32]byte, l int, sh uint) int {
-	return (int(q[l])&15|(int(qh[l])>>sh&1)<<4)*int(int8(y[l])) +
-		(int(q[l+8])&15|(int(qh[l+8])>>sh&1)<<4)*int(int8(y[l+8]))
+// q5kLo is Σ (q[i]&15 | (hb[i]&1)<<4) * y[i] over i = l, l+8 (inlined, constant l).
+func q5kLo(q, hb, y *[32]byte, l int) int {
+	return (int(q[l])&15|int(hb[l])&1<<4)*int(int8(y[l])) +
+		(int(q[l+8])&15|int(hb[l+8])&1<<4)*int(int8(y[l+8]))
 }
 
-// q5kHi is Σ (q[i]>>4 | (qh[i]>>sh&2)<<3) * y[i] over i = l, l+8 (inlined, constant l).
-func q5kHi(q, qh, y *[32]byte, l int, sh uint) int {
-	return (int(q[l])>>4|(int(qh[l])>>sh&2)<<3)*int(int8(y[l])) +
-		(int(q[l+8])>>4|(int(qh[l+8])>>sh&2)<<3)*int(int8(y[l+8]))
+// q5kHi is Σ (q[i]>>4 | (hb[i]&2)<<3) * y[i] over i = l, l+8 (inlined, constant l).
+func q5kHi(q, hb, y *[32]byte, l int) int {
+	return (int(q[l])>>4|int(hb[l])&2<<3)*int(int8(y[l])) +
+		(int(q[l+8])>>4|int(hb[l+8])&2<<3)*int(int8(y[l+8]))
 }
