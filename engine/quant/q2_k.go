@@ -173,11 +173,7 @@ func vecDotQ2_KQ8_K(n int, w, a []byte) float32 {
 		x := (*[blockQ2_K]byte)(w[i*blockQ2_K:])
 		y := (*[blockQ8_K]byte)(a[i*blockQ8_K:])
 		sc := (*[16]byte)(x[:])
-		bs := (*[32]byte)(y[offQ8_KBsums:])
-		summs := 0
-		for j := 0; j < 16; j++ {
-			summs += int(int16(uint16(bs[2*j])|uint16(bs[2*j+1])<<8)) * int(sc[j]>>4)
-		}
+		summs := q2kMins(y, sc)
 		isum := 0
 		for k := 0; k < 2; k++ {
 			decodeQ2_KHalf((*[32]byte)(x[offQ2_KQs+32*k:]), &aux)
@@ -206,18 +202,35 @@ func decodeQ2_KHalf(q *[32]byte, aux *[128]byte) {
 // dotQ2_KHalf returns Σ_j (sc[j]&15) * Σ a*y over the eight 16-value sub-blocks of 128
 // decoded values. Unrolled: every index is a constant. a, y (128,) -> int.
 func dotQ2_KHalf(a, y *[128]byte, sc *[8]byte) int {
-	return int(sc[0]&15)*(q2kDot4(a, y, 0)+q2kDot4(a, y, 4)+q2kDot4(a, y, 8)+q2kDot4(a, y, 12)) +
-		int(sc[1]&15)*(q2kDot4(a, y, 16)+q2kDot4(a, y, 20)+q2kDot4(a, y, 24)+q2kDot4(a, y, 28)) +
-		int(sc[2]&15)*(q2kDot4(a, y, 32)+q2kDot4(a, y, 36)+q2kDot4(a, y, 40)+q2kDot4(a, y, 44)) +
-		int(sc[3]&15)*(q2kDot4(a, y, 48)+q2kDot4(a, y, 52)+q2kDot4(a, y, 56)+q2kDot4(a, y, 60)) +
-		int(sc[4]&15)*(q2kDot4(a, y, 64)+q2kDot4(a, y, 68)+q2kDot4(a, y, 72)+q2kDot4(a, y, 76)) +
-		int(sc[5]&15)*(q2kDot4(a, y, 80)+q2kDot4(a, y, 84)+q2kDot4(a, y, 88)+q2kDot4(a, y, 92)) +
-		int(sc[6]&15)*(q2kDot4(a, y, 96)+q2kDot4(a, y, 100)+q2kDot4(a, y, 104)+q2kDot4(a, y, 108)) +
-		int(sc[7]&15)*(q2kDot4(a, y, 112)+q2kDot4(a, y, 116)+q2kDot4(a, y, 120)+q2kDot4(a, y, 124))
+	s := 0
+	s += int(sc[0]&15) * (q2kDot4(a, y, 0) + q2kDot4(a, y, 4) + q2kDot4(a, y, 8) + q2kDot4(a, y, 12))
+	s += int(sc[1]&15) * (q2kDot4(a, y, 16) + q2kDot4(a, y, 20) + q2kDot4(a, y, 24) + q2kDot4(a, y, 28))
+	s += int(sc[2]&15) * (q2kDot4(a, y, 32) + q2kDot4(a, y, 36) + q2kDot4(a, y, 40) + q2kDot4(a, y, 44))
+	s += int(sc[3]&15) * (q2kDot4(a, y, 48) + q2kDot4(a, y, 52) + q2kDot4(a, y, 56) + q2kDot4(a, y, 60))
+	s += int(sc[4]&15) * (q2kDot4(a, y, 64) + q2kDot4(a, y, 68) + q2kDot4(a, y, 72) + q2kDot4(a, y, 76))
+	s += int(sc[5]&15) * (q2kDot4(a, y, 80) + q2kDot4(a, y, 84) + q2kDot4(a, y, 88) + q2kDot4(a, y, 92))
+	s += int(sc[6]&15) * (q2kDot4(a, y, 96) + q2kDot4(a, y, 100) + q2kDot4(a, y, 104) + q2kDot4(a, y, 108))
+	s += int(sc[7]&15) * (q2kDot4(a, y, 112) + q2kDot4(a, y, 116) + q2kDot4(a, y, 120) + q2kDot4(a, y, 124))
+	return s
 }
 
 // q2kDot4 is Σ a[p]*y[p] over p = i..i+3, a unsigned, y int8 (inlined with a constant i).
 func q2kDot4(a, y *[128]byte, i int) int {
 	return int(a[i])*int(int8(y[i])) + int(a[i+1])*int(int8(y[i+1])) +
 		int(a[i+2])*int(int8(y[i+2])) + int(a[i+3])*int(int8(y[i+3]))
+}
+
+// q2kMins is Σ bsums[j] * (sc[j]>>4) over the 16 sub-blocks: the integer part of the min
+// correction. Unrolled: every index is a constant.
+func q2kMins(y *[blockQ8_K]byte, sc *[16]byte) int {
+	bs := (*[32]byte)(y[offQ8_KBsums:])
+	s := q2kMin2(bs, sc, 0) + q2kMin2(bs, sc, 2) + q2kMin2(bs, sc, 4) + q2kMin2(bs, sc, 6)
+	s += q2kMin2(bs, sc, 8) + q2kMin2(bs, sc, 10) + q2kMin2(bs, sc, 12) + q2kMin2(bs, sc, 14)
+	return s
+}
+
+// q2kMin2 is bsums[j]*(sc[j]>>4) + bsums[j+1]*(sc[j+1]>>4) (inlined with a constant j).
+func q2kMin2(bs *[32]byte, sc *[16]byte, j int) int {
+	return int(int16(binary.LittleEndian.Uint16(bs[2*j:])))*int(sc[j]>>4) +
+		int(int16(binary.LittleEndian.Uint16(bs[2*j+2:])))*int(sc[j+1]>>4)
 }
