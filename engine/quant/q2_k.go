@@ -36,12 +36,12 @@ func dequantizeQ2_K(src []byte, dst []float32) {
 				shift := uint(2 * j)
 				yj := (*[32]float32)(y[128*k+32*j:])
 				sc := x[8*k+2*j]
-				dl, ml := d*float32(sc&0xF), dmin*float32(sc>>4)
+				dl, ml := d*float32(sc&0xF), float32(dmin*float32(sc>>4))
 				for l := 0; l < 16; l++ {
 					yj[l] = float32(dl*float32(q[l]>>shift&3)) - ml
 				}
 				sc = x[8*k+2*j+1]
-				dl, ml = d*float32(sc&0xF), dmin*float32(sc>>4)
+				dl, ml = d*float32(sc&0xF), float32(dmin*float32(sc>>4))
 				for l := 16; l < 32; l++ {
 					yj[l] = float32(dl*float32(q[l]>>shift&3)) - ml
 				}
@@ -99,7 +99,7 @@ func quantizeQ2_K(src []float32, dst []byte) {
 			if d == 0 {
 				continue
 			}
-			dm := mAll * float32(y[j]>>4)
+			dm := float32(mAll * float32(y[j]>>4))
 			for ii := 0; ii < 16; ii++ {
 				l := kNearestInt((x[16*j+ii] + dm) / d)
 				L[16*j+ii] = uint8(max(0, min(3, l)))

@@ -33,8 +33,8 @@ func dequantizeQ4_K(src []byte, dst []float32) {
 		for j := 0; j < 4; j++ {
 			s1, m1 := getScaleMinK4(2*j, sc)
 			s2, m2 := getScaleMinK4(2*j+1, sc)
-			d1, mm1 := d*float32(s1), dmin*float32(m1)
-			d2, mm2 := d*float32(s2), dmin*float32(m2)
+			d1, mm1 := d*float32(s1), float32(dmin*float32(m1))
+			d2, mm2 := d*float32(s2), float32(dmin*float32(m2))
 			q := (*[32]byte)(x[offQ4_KQs+32*j:])
 			lo := (*[32]float32)(y[64*j:])
 			hi := (*[32]float32)(y[64*j+32:])
@@ -116,7 +116,7 @@ func requantizeK4(x *[QK_K]float32, y []byte, L *[QK_K]uint8, nmax int) {
 		if dj == 0 {
 			continue
 		}
-		dm := dmin * float32(m)
+		dm := float32(dmin * float32(m))
 		for ii := 0; ii < 32; ii++ {
 			l := kNearestInt((x[32*j+ii] + dm) / dj)
 			L[32*j+ii] = uint8(max(0, min(nmax, l)))

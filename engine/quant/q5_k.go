@@ -37,8 +37,8 @@ func dequantizeQ5_K(src []byte, dst []float32) {
 		for j := 0; j < 4; j++ {
 			s1, m1 := getScaleMinK4(2*j, sc)
 			s2, m2 := getScaleMinK4(2*j+1, sc)
-			d1, mm1 := d*float32(s1), dmin*float32(m1)
-			d2, mm2 := d*float32(s2), dmin*float32(m2)
+			d1, mm1 := d*float32(s1), float32(dmin*float32(m1))
+			d2, mm2 := d*float32(s2), float32(dmin*float32(m2))
 			u1, u2 := byte(1)<<(2*j), byte(2)<<(2*j)
 			q := (*[32]byte)(x[offQ5_KQs+32*j:])
 			lo := (*[32]float32)(y[64*j:])
