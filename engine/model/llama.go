@@ -36,7 +36,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 
 		// attention: attn_norm, then Q/K/V projections (+bias), per-head Q/K norm, rope
 		for b := 0; b < B; b++ {
-			ops.RMSNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.AttnNorm, c.NormEps)
+			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.AttnNorm)
 		}
 		s.mul(l.Wq, xb, B, q)
 		s.mul(l.Wk, xb, B, k)
@@ -50,10 +50,10 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 			}
 			if l.QNorm != nil {
 				for h := 0; h < c.NHead; h++ {
-					ops.RMSNorm(qb[h*hd:(h+1)*hd], qb[h*hd:(h+1)*hd], l.QNorm, c.NormEps)
+					s.rmsNorm(qb[h*hd:(h+1)*hd], qb[h*hd:(h+1)*hd], l.QNorm)
 				}
 				for h := 0; h < c.NHeadKV; h++ {
-					ops.RMSNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm, c.NormEps)
+					s.rmsNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm)
 				}
 			}
 			s.m.rope.Angles(s.Pos+b, s.cos, s.sin)
@@ -64,7 +64,11 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		copy(s.k[il][s.Pos*kvDim:], k)
 		copy(s.v[il][s.Pos*kvDim:], v)
 
-		s.attention(il, B, q, att)
+		if s.Compat {
+			s.attentionGGML(il, B, q, att)
+		} else {
+			s.attention(il, B, q, att)
+		}
 
 		// output projection and residual
 		s.mul(l.Wo, att, B, xb)
@@ -72,11 +76,15 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 
 		// feed-forward: ffn_norm, SwiGLU, down projection, residual
 		for b := 0; b < B; b++ {
-			ops.RMSNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm, c.NormEps)
+			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm)
 		}
 		s.mul(l.Gate, xb, B, gate)
 		s.mul(l.Up, xb, B, up)
-		ops.SwiGLU(gate, gate, up)
+		if s.Compat {
+			ops.SiLUMulGGML(gate, gate, up)
+		} else {
+			ops.SwiGLU(gate, gate, up)
+		}
 		s.mul(l.Down, gate, B, xb)
 		ops.Add(x, xb)
 	}
@@ -91,7 +99,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	}
 	n := B - first
 	for b := first; b < B; b++ {
-		ops.RMSNorm(xb[(b-first)*E:(b-first+1)*E], x[b*E:(b+1)*E], w.OutputNorm, c.NormEps)
+		s.rmsNorm(xb[(b-first)*E:(b-first+1)*E], x[b*E:(b+1)*E], w.OutputNorm)
 	}
 	if cap(s.logits) < n*c.NVocab {
 		s.logits = make([]float32, n*c.NVocab)
@@ -151,6 +159,48 @@ func (s *State) attention(il, B int, q, out []float32) {
 					o[i] += p * vt[i]
 				}
 			}
+		}
+	})
+}
+
+func (s *State) rmsNorm(out, x, w []float32) {
+	if s.Compat {
+		ops.RMSNormGGML(out, x, w, s.m.Config.NormEps)
+		return
+	}
+	ops.RMSNorm(out, x, w, s.m.Config.NormEps)
+}
+
+// attentionGGML is attention with llama.cpp's float order (AVX-512 ggml-cpu, F32 KV cache,
+// no flash attention): raw K·Q dots by ggml_vec_dot_f32 or tinyBLAS as llama.cpp picks
+// them, rows padded to its n_kv with -inf, ggml's softmax with its exp, and the V product
+// over the padded row. Same shapes as attention.
+func (s *State) attentionGGML(il, B int, q, out []float32) {
+	c := s.m.Config
+	hd := c.HeadDim
+	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
+	group := c.NHead / c.NHeadKV
+	scale := ops.KQScaleGGML(hd)
+	kc, vc := s.k[il], s.v[il]
+	nKV := ops.NKVGGML(s.Pos+B, s.NCtx)
+	kqK, kqvK := ops.AttnKernels(B, c.NHead, hd, nKV)
+	negInf := float32(math.Inf(-1))
+	ops.ParallelFor(B*c.NHead, 1, func(lo, hi int) {
+		sc := make([]float32, nKV)
+		for bh := lo; bh < hi; bh++ {
+			b, h := bh/c.NHead, bh%c.NHead
+			kvOff := (h / group) * hd
+			qh := q[b*qDim+h*hd : b*qDim+(h+1)*hd]
+			n := s.Pos + b + 1
+			for t := range sc {
+				if t < n {
+					sc[t] = kqK.Dot(kc[t*kvDim+kvOff:t*kvDim+kvOff+hd], qh)
+				} else {
+					sc[t] = negInf
+				}
+			}
+			ops.SoftmaxGGML(sc, scale)
+			ops.AttnValueGGML(out[b*qDim+h*hd:b*qDim+(h+1)*hd], sc, vc[kvOff:], kvDim, kqvK)
 		}
 	})
 }

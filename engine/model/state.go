@@ -14,6 +14,11 @@ type State struct {
 	// Exact multiplies in float on dequantized weights instead of converting activations
 	// to the weights' vec_dot types as llama.cpp does: the exact-math reference path.
 	Exact bool
+	// Compat reproduces llama.cpp's float order (ggml-cpu on AVX-512: its RMSNorm, exp,
+	// SiLU, softmax and attention dot products) bit for bit where it is known, so greedy
+	// decoding follows llama.cpp's even where activation quantization amplifies last-bit
+	// differences. Slower; used by the conformance tests.
+	Compat bool
 	// Tokens in the cache, in order (for prefix reuse by the session).
 	Tokens []int32
 	k, v   [][]float32 // per layer: (NCtx, NHeadKV*HeadDim)
