@@ -33,12 +33,40 @@ wasm_packages() {
 	go list ./engine/... | grep -v '/cmd/'
 }
 
+# templ's CLI, pinned to the version in go.mod (go run fetches and caches it).
+templ_version=v0.3.1100
+
+# build compiles everything, then builds the static bundle: templ generate, the Go code
+# natively and the engine under wasm, then web/build (the wasm engine via wasm/build.sh,
+# esbuild, minify, hashed names, index.html, .gz/.br) into static/. static/models/ is
+# left as it is.
 build() {
+	log "templ generate ($templ_version)"
+	go run "github.com/a-h/templ/cmd/templ@$templ_version" generate -log-level warn
 	log "go build"
 	go build ./...
 	GOOS=js GOARCH=wasm go build $(wasm_packages)
 	mkdir -p bin
 	go build -o bin/hearth ./engine/cmd/hearth
+	log "static bundle (web/build)"
+	go run ./web/build --out static
+}
+
+# demo_model makes sure the bundle serves a model: stories260K from the shared test data
+# when it is there, else a tiny random-weight model written by hearth synth.
+demo_model() {
+	if [ -f static/models/index.json ] && grep -q '"id"' static/models/index.json; then
+		return
+	fi
+	local stories="${HEARTH_TESTDATA:-../shared}/models/stories260K.gguf"
+	if [ -f "$stories" ]; then
+		log "adding the demo model $stories"
+		bin/hearth add-model "$stories" --static static
+	else
+		log "no $stories: adding a tiny random-weight model (hearth synth --shape tiny)"
+		bin/hearth synth --shape tiny -o bin/tiny.gguf
+		bin/hearth add-model bin/tiny.gguf --id tiny --static static
+	fi
 }
 
 run_tests() {
@@ -55,12 +83,10 @@ run_tests() {
 case "${1:-}" in
 serve)
 	build
+	demo_model
 	addr="${HEARTH_ADDR:-127.0.0.1:8080}"
-	if [ -d server ] && ls server/*.go >/dev/null 2>&1; then
-		log "serving static/ on http://$addr"
-		exec go run ./server --addr "$addr" --static ./static
-	fi
-	log "no server yet"
+	log "serving static/ on http://$addr"
+	exec go run ./server --addr "$addr" --static ./static
 	;;
 test)
 	build
