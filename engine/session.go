@@ -23,6 +23,9 @@ type Message = chat.Message
 type LoadOptions struct {
 	// ContextSize is the KV cache size in tokens; 0 means min(model context, 4096).
 	ContextSize int
+	// MemoryLimit refuses a model whose weights, KV cache and scratch would exceed it
+	// (bytes; 0: no limit). The browser sets it from wasm32's 4 GiB and the device.
+	MemoryLimit int64
 }
 
 // Session is a loaded model with its tokenizer, chat template and KV cache. It is not safe
@@ -39,6 +42,15 @@ type Session struct {
 
 // Load prepares a session over a parsed GGUF file.
 func Load(f *gguf.File, o LoadOptions) (*Session, error) {
+	if o.MemoryLimit > 0 {
+		need, err := MemoryNeeded(f, o.ContextSize)
+		if err != nil {
+			return nil, err
+		}
+		if need.Total() > o.MemoryLimit {
+			return nil, &ErrTooBig{Need: need, Limit: o.MemoryLimit}
+		}
+	}
 	m, err := model.Load(f)
 	if err != nil {
 		return nil, err

@@ -183,3 +183,28 @@ func TestStopMatcher(t *testing.T) {
 		t.Fatalf("held-back tail: %q + %q", o1, o2)
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w.WriteTo(&buf)
+	f, err := gguf.Open(gguf.Bytes(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	need, err := MemoryNeeded(f, 256)
+	if err != nil || need.Weights <= 0 || need.KVCache != int64(256*2*2*16*2*4) {
+		t.Fatalf("need %+v, %v", need, err)
+	}
+	_, err = Load(f, LoadOptions{ContextSize: 256, MemoryLimit: need.Total() - 1})
+	var big *ErrTooBig
+	if !errors.As(err, &big) || !strings.Contains(err.Error(), "GiB") {
+		t.Fatalf("want ErrTooBig, got %v", err)
+	}
+	if _, err := Load(f, LoadOptions{ContextSize: 256, MemoryLimit: need.Total()}); err != nil {
+		t.Fatalf("exact fit refused: %v", err)
+	}
+}
