@@ -87,7 +87,11 @@ func (m *Matrix) MulActs(a *Acts, y []float32) {
 	if a.Type != m.traits.VecDotType || a.Cols != m.Cols {
 		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
 	}
+	kernel := Kernels[m.Type]
 	ParallelFor(m.Rows, 16, func(lo, hi int) {
+		if kernel != nil && kernel(m, a, y, lo, hi) {
+			return
+		}
 		dot := m.traits.VecDot
 		for r := lo; r < hi; r++ {
 			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]

@@ -1,0 +1,72 @@
+// Command gen assembles hearth-kernels.wasm, the WebAssembly SIMD (simd128) kernel module
+// the browser build of the engine calls through //go:wasmimport (package hearth/wasm/simd).
+// Every function is described in Go in this directory, one file per weight type, and
+// encoded by the small binary encoder in module.go / asm.go: no external tools.
+//
+//	go run ./wasm/simd/gen -o DIR
+//
+// writes DIR/hearth-kernels.wasm (imports a plain memory, env.memory) and
+// DIR/hearth-kernels-shared.wasm (imports a shared memory with maximum 65536 pages, for a
+// Go memory rewritten to shared for threads: the import must match or instantiation fails
+// with a LinkError).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Kernels lists the exported functions, all with the signature
+// (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel.
+func Kernels() []*Func {
+	return []*Func{
+		matvecQ8_0(),
+		matvecQ4_0(),
+		matvecQ4_K(),
+		matvecQ5_K(),
+		matvecQ6_K(),
+		matvecF32(),
+		matvecF16(),
+	}
+}
+
+// Build returns the encoded module.
+func Build(shared bool) ([]byte, error) {
+	m := &Module{Memory: Memory{Shared: shared}, Funcs: Kernels()}
+	for _, f := range m.Funcs {
+		if err := f.check(); err != nil {
+			return nil, err
+		}
+	}
+	return m.Encode(), nil
+}
+
+func main() {
+	out := flag.String("o", ".", "output directory")
+	flag.Parse()
+	if err := run(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, v := range []struct {
+		file   string
+		shared bool
+	}{{"hearth-kernels.wasm", false}, {"hearth-kernels-shared.wasm", true}} {
+		b, err := Build(v.shared)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, v.file), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

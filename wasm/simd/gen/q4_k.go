@@ -1,0 +1,238 @@
+package main
+
+// Q4_K and Q5_K weights × Q8_K activations. The two share their first 16 bytes (fp16 d,
+// fp16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32) and their nibble
+// layout (bytes 32k..32k+31 of qs: low nibbles are values 64k..64k+31, high nibbles
+// 64k+32..64k+63); Q5_K adds a fifth bit per value in qh (byte l, bit 2k: value 64k+l;
+// bit 2k+1: value 64k+32+l). Q8_K block (292 bytes): f32 d, 256 int8, 16 int16 bsums.
+//
+//	W (rows, n) Q4_K|Q5_K @ a (n,) Q8_K -> y (rows,)
+//
+// Per super-block: Σ_j sc_j·(q·y over sub-block j) in four exact int32 lanes (each
+// sub-block's lane sums times its splatted scale), and the min correction
+// Σ_j m_j·(bsum_2j + bsum_2j+1) in four int32 lanes; then f32 lanes += d·dy·isum −
+// dmin·dy·msum.
+
+const (
+	blockQ4_K = 144
+	blockQ5_K = 176
+	blockQ8_K = 292
+	offQ8_KQs = 4
+	offQ8_KBs = 260
+)
+
+func matvecQ4_K() *Func {
+	return kquantK4("matvec_q4_k", blockQ4_K, func(f *Func, k *k4, j, half, part int) {
+		f.Get(k.q[part])
+		if half == 0 {
+			f.Get(k.m4)
+			f.V(vAnd)
+		} else {
+			f.I32(4)
+			f.V(i8x16ShrU)
+		}
+	}, func(f *Func, k *k4, j int) {
+		for p := 0; p < 2; p++ {
+			f.Get(k.wp)
+			f.VLoad(uint32(16 + 32*j + 16*p))
+			f.Set(k.q[p])
+		}
+	})
+}
+
+func matvecQ5_K() *Func {
+	return kquantK4("matvec_q5_k", blockQ5_K, func(f *Func, k *k4, j, half, part int) {
+		// (nibble) | (fifth bit << 4); qh is shifted right by 2 after each span of 64.
+		f.Get(k.q[part])
+		if half == 0 {
+			f.Get(k.m4)
+			f.V(vAnd)
+			f.Get(k.qh[part])
+			f.splat8(1)
+			f.V(vAnd)
+			f.I32(4)
+		} else {
+			f.I32(4)
+			f.V(i8x16ShrU)
+			f.Get(k.qh[part])
+			f.splat8(2)
+			f.V(vAnd)
+			f.I32(3)
+		}
+		f.V(i8x16Shl, vOr)
+	}, func(f *Func, k *k4, j int) {
+		for p := 0; p < 2; p++ {
+			f.Get(k.wp)
+			f.VLoad(uint32(48 + 32*j + 16*p))
+			f.Set(k.q[p])
+			if j == 0 {
+				f.Get(k.wp)
+				f.VLoad(uint32(16 + 16*p))
+			} else {
+				f.Get(k.qh[p])
+				f.I32(2)
+				f.V(i8x16ShrU)
+			}
+			f.Set(k.qh[p])
+		}
+	})
+}
+
+// k4 holds the locals of a Q4_K/Q5_K kernel.
+type k4 struct {
+	wp, ap        Local
+	q, qh         [2]Local // v128: the 32 quant bytes of a span, and the fifth bits (Q5_K)
+	m4            Local
+	sc0, sc1      Local // i32: scales 0..3 and 4..7, one a byte
+	u0, u1, u2, t Local
+	tv, x, y      Local // v128 scratch
+	h, em         Local
+}
+
+// kquantK4 builds a Q4_K-family kernel; load(j) loads span j's quants into k.q (and
+// k.qh), quants(j, half, part) pushes the int8x16 values of sub-block 2j+half, bytes
+// 16*part..16*part+15.
+func kquantK4(name string, block int32, quants func(f *Func, k *k4, j, half, part int), load func(f *Func, k *k4, j int)) *Func {
+	return rowsKernel(name, func(f *Func, wp, ap, n Local) {
+		k := &k4{wp: wp, ap: ap}
+		acc, isum := f.Local(v128), f.Local(v128)
+		k.q = [2]Local{f.Local(v128), f.Local(v128)}
+		k.qh = [2]Local{f.Local(v128), f.Local(v128)}
+		k.m4, k.tv, k.x, k.y = f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+		nb := f.Local(i32)
+		k.sc0, k.sc1, k.u0, k.u1, k.u2, k.t = f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+		k.h, k.em = f.Local(i32), f.Local(i32)
+		f.VZero()
+		f.Set(acc)
+		f.splat8(0x0f)
+		f.Set(k.m4)
+		f.Get(n)
+		f.I32(8)
+		f.Op(opI32ShrU)
+		f.Set(nb)
+		f.Repeat(nb, func() {
+			f.scalesMinsK4(k)
+			f.accScaled(acc, true, func() {
+				f.f16At(wp, 2, k.h, k.em)
+				f.Get(ap)
+				f.Mem(opF32Load, 0, 0)
+				f.Op(opF32Mul)
+			})
+			for j := 0; j < 4; j++ {
+				load(f, k, j)
+				for half := 0; half < 2; half++ {
+					for part := 0; part < 2; part++ {
+						quants(f, k, j, half, part)
+						f.Set(k.x)
+						f.Get(ap)
+						f.VLoad(uint32(offQ8_KQs + 64*j + 32*half + 16*part))
+						f.Set(k.y)
+						f.dotI8(k.x, k.y)
+						if part == 1 {
+							f.V(i32x4Add)
+						}
+					}
+					f.scaleK4(k, 2*j+half)
+					f.V(i32x4Splat, i32x4Mul)
+					if j > 0 || half > 0 {
+						f.Get(isum)
+						f.V(i32x4Add)
+					}
+					f.Set(isum)
+				}
+			}
+			f.Get(isum)
+			f.accScaled(acc, false, func() {
+				f.f16At(wp, 0, k.h, k.em)
+				f.Get(ap)
+				f.Mem(opF32Load, 0, 0)
+				f.Op(opF32Mul)
+			})
+			f.Add(wp, block)
+			f.Add(ap, blockQ8_K)
+		})
+		f.hsum(acc)
+	})
+}
+
+// scalesMinsK4 unpacks the scales field at wp+4 with ggml's kmask arithmetic (scales as
+// the bytes of sc0, sc1; mins of u2, t) and pushes the i32x4 min correction
+// [Σ m_j·(bsum_2j+bsum_2j+1) for j ≡ lane mod 4].
+func (f *Func) scalesMinsK4(k *k4) {
+	const kmask1, kmask2, kmask3 = 0x3f3f3f3f, 0x0f0f0f0f, 0x03030303
+	for i, u := range []Local{k.u0, k.u1, k.u2} {
+		f.Get(k.wp)
+		f.Mem(opI32Load, 0, uint32(4+4*i))
+		f.Set(u)
+	}
+	// t = (u2>>4)&kmask2 | ((u1>>6)&kmask3)<<4   (mins 4..7)
+	f.Get(k.u2)
+	f.I32(4)
+	f.Op(opI32ShrU)
+	f.I32(kmask2)
+	f.Op(opI32And)
+	f.Get(k.u1)
+	f.I32(6)
+	f.Op(opI32ShrU)
+	f.I32(kmask3)
+	f.Op(opI32And)
+	f.I32(4)
+	f.Op(opI32Shl, opI32Or)
+	f.Set(k.t)
+	// sc1 = u2&kmask2 | ((u0>>6)&kmask3)<<4   (scales 4..7)
+	f.Get(k.u2)
+	f.I32(kmask2)
+	f.Op(opI32And)
+	f.Get(k.u0)
+	f.I32(6)
+	f.Op(opI32ShrU)
+	f.I32(kmask3)
+	f.Op(opI32And)
+	f.I32(4)
+	f.Op(opI32Shl, opI32Or)
+	f.Set(k.sc1)
+	// sc0 = u0 & kmask1 (scales 0..3); mins 0..3 = u1 & kmask1
+	f.Get(k.u0)
+	f.I32(kmask1)
+	f.Op(opI32And)
+	f.Set(k.sc0)
+	f.Get(k.u1)
+	f.I32(kmask1)
+	f.Op(opI32And)
+	f.V(i32x4Splat)
+	f.Get(k.t)
+	f.Lane(i32x4ReplaceLane, 1)
+	f.V(i16x8ExtendLowI8x16U) // mins as u16 lanes
+	f.Set(k.tv)
+	for i := 0; i < 2; i++ {
+		f.Get(k.tv)
+		if i == 0 {
+			f.V(i32x4ExtendLowI16x8U)
+		} else {
+			f.V(i32x4ExtendHighI16x8U)
+		}
+		f.Get(k.ap)
+		f.VLoad(uint32(offQ8_KBs + 16*i))
+		f.V(i32x4ExtaddPairwiseI16x8S, i32x4Mul)
+		if i == 1 {
+			f.V(i32x4Add)
+		}
+	}
+}
+
+// scaleK4 pushes the 6-bit scale of sub-block j as an i32.
+func (f *Func) scaleK4(k *k4, j int) {
+	if j < 4 {
+		f.Get(k.sc0)
+	} else {
+		f.Get(k.sc1)
+	}
+	if s := 8 * (j % 4); s > 0 {
+		f.I32(int32(s))
+		f.Op(opI32ShrU)
+	}
+	if j%4 != 3 {
+		f.I32(0xff)
+		f.Op(opI32And)
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+// Q6_K weights × Q8_K activations. Q6_K block (210 bytes): ql[128] (low 4 bits), qh[64]
+// (high 2 bits), int8 scales[16] (one per 16 values), fp16 d; x = d*sc*(q-32). Per half k
+// of 128 values, ql byte 64k+l holds values l (low nibble) and l+64 (high), byte 64k+32+l
+// values l+32 and l+96; qh byte 32k+l holds the high bits of l, l+32, l+64, l+96 in bits
+// 0-1, 2-3, 4-5, 6-7.
+//
+//	W (rows, n) Q6_K @ a (n,) Q8_K -> y (rows,)
+//
+// Each 16-byte vector of rebuilt values (q-32 as int8) is exactly one sub-block of 16:
+// its exact int32 lane sums times the splatted scale go to four int32 lanes; per
+// super-block f32 lanes += d·dy·isum.
+
+const blockQ6_K = 210
+
+func matvecQ6_K() *Func {
+	return rowsKernel("matvec_q6_k", func(f *Func, wp, ap, n Local) {
+		acc, isum, x, y := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+		var ql [4]Local
+		for i := range ql {
+			ql[i] = f.Local(v128)
+		}
+		qh := [2]Local{f.Local(v128), f.Local(v128)}
+		m4, c32 := f.Local(v128), f.Local(v128)
+		nb, h, em := f.Local(i32), f.Local(i32), f.Local(i32)
+		f.VZero()
+		f.Set(acc)
+		f.splat8(0x0f)
+		f.Set(m4)
+		f.splat8(32)
+		f.Set(c32)
+		f.Get(n)
+		f.I32(8)
+		f.Op(opI32ShrU)
+		f.Set(nb)
+		f.Repeat(nb, func() {
+			first := true
+			for k := 0; k < 2; k++ {
+				for i := range ql {
+					f.Get(wp)
+					f.VLoad(uint32(64*k + 16*i))
+					f.Set(ql[i])
+				}
+				for i := range qh {
+					f.Get(wp)
+					f.VLoad(uint32(128 + 32*k + 16*i))
+					f.Set(qh[i])
+				}
+				for t := 0; t < 4; t++ { // values 32t..32t+31 of this half
+					for hf := 0; hf < 2; hf++ { // l in 16hf..16hf+15: sub-block 8k+2t+hf
+						// low 4 bits
+						f.Get(ql[2*(t%2)+hf])
+						if t < 2 {
+							f.Get(m4)
+							f.V(vAnd)
+						} else {
+							f.I32(4)
+							f.V(i8x16ShrU)
+						}
+						// high 2 bits, moved to bits 4-5
+						f.Get(qh[hf])
+						switch t {
+						case 0:
+							f.splat8(0x03)
+							f.V(vAnd)
+							f.I32(4)
+							f.V(i8x16Shl)
+						case 1:
+							f.splat8(0x0c)
+							f.V(vAnd)
+							f.I32(2)
+							f.V(i8x16Shl)
+						case 2:
+							f.splat8(0x30)
+							f.V(vAnd)
+						case 3:
+							f.I32(2)
+							f.V(i8x16ShrU)
+							f.splat8(0x30)
+							f.V(vAnd)
+						}
+						f.V(vOr)
+						f.Get(c32)
+						f.V(i8x16Sub)
+						f.Set(x)
+						f.Get(ap)
+						f.VLoad(uint32(offQ8_KQs + 128*k + 32*t + 16*hf))
+						f.Set(y)
+						f.dotI8(x, y)
+						f.Get(wp)
+						f.Mem(opI32Load8S, 0, uint32(192+8*k+2*t+hf))
+						f.V(i32x4Splat, i32x4Mul)
+						if !first {
+							f.Get(isum)
+							f.V(i32x4Add)
+						}
+						first = false
+						f.Set(isum)
+					}
+				}
+			}
+			f.Get(isum)
+			f.accScaled(acc, false, func() {
+				f.f16At(wp, 208, h, em)
+				f.Get(ap)
+				f.Mem(opF32Load, 0, 0)
+				f.Op(opF32Mul)
+			})
+			f.Add(wp, blockQ6_K)
+			f.Add(ap, blockQ8_K)
+		})
+		f.hsum(acc)
+	})
+}
