@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# node_exec.sh is a `go test -exec` wrapper for js/wasm binaries that import the SIMD
+# kernels (hearth_simd): it assembles hearth-kernels.wasm with ./gen (natively), unless
+# HEARTH_KERNELS names an existing file, and runs the binary with node_exec.js.
+#
+#   GOOS=js GOARCH=wasm go test -exec wasm/simd/node_exec.sh ./wasm/simd/
+#   GOOS=js GOARCH=wasm go test -exec wasm/simd/node_exec.sh -bench . -run '^$' ./wasm/simd/
+set -euo pipefail
+dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+kernels="${HEARTH_KERNELS:-}"
+if [[ -z "$kernels" ]]; then
+	tmp="$(mktemp -d)"
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$dir" && env -u GOOS -u GOARCH go run ./gen -o "$tmp")
+	kernels="$tmp/hearth-kernels.wasm"
+fi
+GOROOT_WASM_EXEC="$(env -u GOOS -u GOARCH go env GOROOT)/lib/wasm" \
+	node --stack-size=8192 "$dir/node_exec.js" "$kernels" "$@"

@@ -1,0 +1,96 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"unsafe"
+
+	"hearth/engine/ops"
+	"hearth/engine/quant"
+)
+
+// The kernel module's exports: rows [lo,hi) of W @ a -> y, all pointers into Go's memory.
+// W (rows, n) @ a (n,) -> y (rows,): y[r] at y + 4r, row r of W at w + r*rowBytes.
+
+//go:wasmimport hearth_simd matvec_q8_0
+func matvecQ8_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_q4_0
+func matvecQ4_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_q4_k
+func matvecQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_q5_k
+func matvecQ5_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_q6_k
+func matvecQ6_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_f32
+func matvecF32(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_f16
+func matvecF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+// matvecs maps each weight type to its kernel; the activation type is the weight type's
+// VecDotType (Q8_0 for Q8_0/Q4_0, Q8_K for the k-quants, itself for F32/F16).
+var matvecs = map[quant.Type]matvec{
+	quant.Q8_0: matvecQ8_0,
+	quant.Q4_0: matvecQ4_0,
+	quant.Q4_K: matvecQ4_K,
+	quant.Q5_K: matvecQ5_K,
+	quant.Q6_K: matvecQ6_K,
+	quant.F32:  matvecF32,
+	quant.F16:  matvecF16,
+}
+
+// Types lists the weight types the kernel module multiplies.
+func Types() []quant.Type {
+	var ts []quant.Type
+	for _, t := range quant.Supported() {
+		if matvecs[t] != nil {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// Install registers the kernels in ops.Kernels. Call it once at start-up, only when the
+// host provided the hearth_simd imports (a Go module instantiated without them does not
+// link), before any product runs.
+func Install() {
+	for t, k := range matvecs {
+		ops.Kernels[t] = rows(k)
+	}
+}
+
+// Rows returns the kernel for t as an ops.RowsKernel, or nil.
+func Rows(t quant.Type) ops.RowsKernel {
+	if k := matvecs[t]; k != nil {
+		return rows(k)
+	}
+	return nil
+}
+
+// rows wraps a kernel export: it checks every range the kernel will touch lies inside the
+// Go slices (the kernel itself checks nothing: out of range it would read or overwrite
+// other Go memory), then calls it once per activation row.
+func rows(k matvec) ops.RowsKernel {
+	return func(m *ops.Matrix, a *ops.Acts, y []float32, lo, hi int) bool {
+		rb := m.RowBytes()
+		if lo < 0 || hi > m.Rows || lo >= hi || a.N < 1 ||
+			len(m.Data) < m.Rows*rb || len(a.Data) < a.N*a.RowBytes || len(y) < a.N*m.Rows ||
+			a.Cols != m.Cols || m.Cols >= 1<<30 || len(m.Data) >= 1<<31 {
+			return false
+		}
+		w := unsafe.Pointer(unsafe.SliceData(m.Data))
+		for n := 0; n < a.N; n++ {
+			k(w, int32(rb), unsafe.Pointer(&a.Data[n*a.RowBytes]), int32(m.Cols),
+				unsafe.Pointer(&y[n*m.Rows]), int32(lo), int32(hi))
+		}
+		return true
+	}
+}

@@ -1,0 +1,263 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"hearth/engine/ops"
+	"hearth/engine/quant"
+)
+
+// scaleFields are the byte offsets of the fp16 scales in one block of each weight type
+// (Q8_K's f32 d is at offset 0 of its block).
+var scaleFields = map[quant.Type][]int{
+	quant.Q8_0: {0},
+	quant.Q4_0: {0},
+	quant.Q4_K: {0, 2},
+	quant.Q5_K: {0, 2},
+	quant.Q6_K: {208},
+}
+
+// weights returns rows×n elements of type t: random quants; scales 1.0 when exact
+// (every partial sum is then an integer well below 2^24, so float results are exact),
+// else random in ±[2^-10, 2^-6]. F32/F16 are random floats in [-1,1).
+func weights(t quant.Type, rows, n int, rng *rand.Rand, exact bool) []byte {
+	tr, _ := t.Traits()
+	rb, _ := quant.RowBytes(t, int64(n))
+	b := make([]byte, int(rb)*rows)
+	switch t {
+	case quant.F32, quant.F16:
+		x := make([]float32, n)
+		for r := 0; r < rows; r++ {
+			for i := range x {
+				x[i] = rng.Float32()*2 - 1
+			}
+			quant.QuantizeActivationsInto(t, x, b[r*int(rb):])
+		}
+		return b
+	}
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	for blk := 0; blk < len(b)/tr.BlockBytes; blk++ {
+		for _, off := range scaleFields[t] {
+			h := quant.F32ToF16(1)
+			if !exact {
+				h = quant.F32ToF16(randScale(rng))
+			}
+			binary.LittleEndian.PutUint16(b[blk*tr.BlockBytes+off:], h)
+		}
+		if t == quant.Q6_K && exact {
+			// int8 sub-block scales in [-16,16]: keeps 37-block sums below 2^23, where
+			// float32 still holds every integer and the Go sum is itself exact.
+			for j := 0; j < 16; j++ {
+				b[blk*tr.BlockBytes+192+j] = byte(int8(rng.IntN(33) - 16))
+			}
+		}
+	}
+	return b
+}
+
+func randScale(rng *rand.Rand) float32 {
+	s := float32(math.Exp2(-10 + 4*rng.Float64()))
+	if rng.IntN(2) == 0 {
+		s = -s
+	}
+	return s
+}
+
+// acts returns tokens activation rows of n elements quantized to t from random floats;
+// when exact, every block scale is set to 1 (the quants and Q8_K's bsums stay consistent).
+func acts(t quant.Type, tokens, n int, rng *rand.Rand, exact bool) *ops.Acts {
+	x := make([]float32, tokens*n)
+	for i := range x {
+		x[i] = rng.Float32()*2 - 1
+	}
+	a, err := ops.QuantizeActs(t, x, tokens, n, nil)
+	if err != nil {
+		panic(err)
+	}
+	if exact {
+		tr, _ := t.Traits()
+		for blk := 0; blk < len(a.Data)/tr.BlockBytes; blk++ {
+			p := a.Data[blk*tr.BlockBytes:]
+			switch t {
+			case quant.Q8_0:
+				binary.LittleEndian.PutUint16(p, quant.F32ToF16(1))
+			case quant.Q8_K:
+				binary.LittleEndian.PutUint32(p, math.Float32bits(1))
+			}
+		}
+	}
+	return a
+}
+
+// absDot is Σ |w_i·a_i| over the dequantized rows: the scale of the rounding error.
+func absDot(t, at quant.Type, n int, w, a []byte) float64 {
+	tw, _ := t.Traits()
+	ta, _ := at.Traits()
+	x, y := make([]float32, n), make([]float32, n)
+	tw.Dequantize(w, x)
+	ta.Dequantize(a, y)
+	var s float64
+	for i := range x {
+		s += math.Abs(float64(x[i]) * float64(y[i]))
+	}
+	return s
+}
+
+// TestCrossCheck compares every kernel with the Go vec_dot of engine/quant, row by row,
+// at awkward lengths and row counts, over two row ranges and two tokens: exactly with
+// unit scales (the integer sums must match), within 1e-5 of Σ|w·a| with random scales.
+func TestCrossCheck(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 2))
+	for _, typ := range Types() {
+		tr, _ := typ.Traits()
+		lengths := []int{1, 3, 37} // blocks
+		if tr.BlockSize == 1 {
+			lengths = []int{1, 3, 4, 15, 37, 301}
+		}
+		for _, blocks := range lengths {
+			for _, rows := range []int{1, 7, 64} {
+				for _, exact := range []bool{true, false} {
+					if exact && tr.BlockSize == 1 {
+						continue // float types: only the tolerance check applies
+					}
+					name := fmt.Sprintf("%s/n=%d/rows=%d/exact=%v", typ, blocks*tr.BlockSize, rows, exact)
+					t.Run(name, func(t *testing.T) {
+						crossCheck(t, typ, blocks*tr.BlockSize, rows, rng, exact)
+					})
+				}
+			}
+		}
+	}
+}
+
+func crossCheck(t *testing.T, typ quant.Type, n, rows int, rng *rand.Rand, exact bool) {
+	tr, _ := typ.Traits()
+	const tokens = 2
+	w := weights(typ, rows, n, rng, exact)
+	m, err := ops.NewMatrix("w", typ, rows, n, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := acts(tr.VecDotType, tokens, n, rng, exact)
+	y := make([]float32, tokens*rows)
+	for i := range y {
+		y[i] = float32(math.NaN())
+	}
+	k := Rows(typ)
+	mid := rows / 2
+	if mid > 0 && !k(m, a, y, 0, mid) {
+		t.Fatal("kernel refused rows [0,mid)")
+	}
+	if !k(m, a, y, mid, rows) {
+		t.Fatal("kernel refused rows [mid,rows)")
+	}
+	rb := m.RowBytes()
+	for tok := 0; tok < tokens; tok++ {
+		ar := a.Data[tok*a.RowBytes : (tok+1)*a.RowBytes]
+		for r := 0; r < rows; r++ {
+			wr := w[r*rb : (r+1)*rb]
+			want := tr.VecDot(n, wr, ar)
+			got := y[tok*rows+r]
+			if exact {
+				if got != want {
+					t.Fatalf("token %d row %d: kernel %v, Go %v (unit scales: must be equal)", tok, r, got, want)
+				}
+				continue
+			}
+			tol := 1e-5 * (absDot(typ, tr.VecDotType, n, wr, ar) + math.Abs(float64(want)))
+			if d := math.Abs(float64(got) - float64(want)); !(d <= tol) {
+				t.Fatalf("token %d row %d: kernel %v, Go %v: |diff| %.3g > %.3g", tok, r, got, want, d, tol)
+			}
+		}
+	}
+}
+
+// TestKernelRefuses checks the bounds checks of the wrapper: a range outside the matrix or
+// outputs too short must be refused, not handed to the unchecked kernel.
+func TestKernelRefuses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m, err := ops.NewMatrix("w", quant.Q8_0, 4, 64, weights(quant.Q8_0, 4, 64, rng, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := acts(quant.Q8_0, 1, 64, rng, true)
+	k := Rows(quant.Q8_0)
+	for _, c := range []struct {
+		lo, hi, ylen int
+	}{{0, 5, 4}, {-1, 2, 4}, {2, 2, 4}, {0, 4, 3}} {
+		if k(m, a, make([]float32, c.ylen), c.lo, c.hi) {
+			t.Errorf("rows [%d,%d) with len(y)=%d accepted", c.lo, c.hi, c.ylen)
+		}
+	}
+}
+
+// TestInstall checks that after Install, MulActs goes through the kernels and agrees
+// with the Go path.
+func TestInstall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const rows, n, tokens = 48, 512, 3
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K} {
+		tr, _ := typ.Traits()
+		m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := acts(tr.VecDotType, tokens, n, rng, true)
+		saved := ops.Kernels
+		ops.Kernels = map[quant.Type]ops.RowsKernel{}
+		want := make([]float32, tokens*rows)
+		m.MulActs(a, want)
+		Install()
+		if ops.Kernels[typ] == nil {
+			t.Fatalf("Install did not register %s", typ)
+		}
+		got := make([]float32, tokens*rows)
+		m.MulActs(a, got)
+		ops.Kernels = saved
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: y[%d] = %v through the kernels, %v in Go", typ, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkMatVec: one token through a 576×1536 matrix (SmolLM2-135M's FFN shape), the Go
+// loop against the kernel; bytes are weight bytes.
+func BenchmarkMatVec(b *testing.B) {
+	const rows, n = 1536, 576
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K, quant.Q4_0, quant.Q5_K, quant.F16, quant.F32} {
+		tr, _ := typ.Traits()
+		rng := rand.New(rand.NewPCG(3, 3))
+		m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := acts(tr.VecDotType, 1, n, rng, false)
+		y := make([]float32, rows)
+		b.Run(typ.String()+"/go", func(b *testing.B) {
+			b.SetBytes(int64(len(m.Data)))
+			rb := m.RowBytes()
+			for b.Loop() {
+				for r := 0; r < rows; r++ {
+					y[r] = tr.VecDot(n, m.Data[r*rb:(r+1)*rb], a.Data)
+				}
+			}
+		})
+		k := Rows(typ)
+		b.Run(typ.String()+"/simd", func(b *testing.B) {
+			b.SetBytes(int64(len(m.Data)))
+			for b.Loop() {
+				k(m, a, y, 0, rows)
+			}
+		})
+	}
+}
