@@ -230,10 +230,11 @@ func TestInstall(t *testing.T) {
 	}
 }
 
-// BenchmarkMatVec: one token through a 576×1536 matrix (SmolLM2-135M's FFN shape), the Go
+// BenchmarkMatVec: one token through a 576×1536 matrix (SmolLM2-135M's ffn_down: k-quant rows
+// need a multiple of 256 columns), the Go
 // loop against the kernel; bytes are weight bytes.
 func BenchmarkMatVec(b *testing.B) {
-	const rows, n = 1536, 576
+	const rows, n = 576, 1536
 	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K, quant.Q4_0, quant.Q5_K, quant.F16, quant.F32} {
 		tr, _ := typ.Traits()
 		rng := rand.New(rand.NewPCG(3, 3))
