@@ -179,13 +179,15 @@ func (b *builder) addEngine(files engineFiles, a *hearth.Assets) error {
 			data = m
 		}
 		out := b.add(n, data, true, nil, 0)
-		switch {
-		case n == engineName:
+		if a.EngineFiles == nil {
+			a.EngineFiles = map[string]string{}
+		}
+		a.EngineFiles[n] = out
+		switch n {
+		case engineName:
 			a.Engine = out
-		case n == wasmExecName:
+		case wasmExecName:
 			a.WasmExec = out
-		case path.Ext(n) == ".wasm" && a.Kernels == "":
-			a.Kernels = out
 		}
 	}
 	return nil
@@ -287,10 +289,15 @@ func workerDefines(a hearth.Assets) map[string]string {
 		j, _ := json.Marshal(s)
 		return string(j)
 	}
+	files := a.EngineFiles
+	if files == nil {
+		files = map[string]string{}
+	}
+	all, _ := json.Marshal(files)
 	return map[string]string{
 		"HEARTH_ENGINE_URL":    q(a.Engine),
 		"HEARTH_WASM_EXEC_URL": q(a.WasmExec),
-		"HEARTH_KERNELS_URL":   q(a.Kernels),
+		"HEARTH_ENGINE_FILES":  string(all),
 	}
 }
 

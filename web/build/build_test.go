@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -111,8 +112,8 @@ func TestHashedNames(t *testing.T) {
 	}
 }
 
-// pageRefs returns the local URLs index.html refers to: src and href attributes and the
-// values of the hearth-assets JSON block.
+// pageRefs returns the local URLs index.html refers to: src and href attributes, and the
+// hearth-assets JSON block flattened (engineFiles' values listed under "engineFiles/<name>").
 func pageRefs(t *testing.T, page []byte) (refs []string, assets map[string]string) {
 	t.Helper()
 	doc, err := html.Parse(bytes.NewReader(page))
@@ -128,9 +129,7 @@ func pageRefs(t *testing.T, page []byte) (refs []string, assets map[string]strin
 				}
 			}
 			if n.Data == "script" && attr(n, "id") == "hearth-assets" && n.FirstChild != nil {
-				if err := json.Unmarshal([]byte(n.FirstChild.Data), &assets); err != nil {
-					t.Fatalf("hearth-assets block: %v", err)
-				}
+				assets = flattenAssets(t, []byte(n.FirstChild.Data))
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -142,6 +141,32 @@ func pageRefs(t *testing.T, page []byte) (refs []string, assets map[string]strin
 		t.Fatal("index.html has no hearth-assets block")
 	}
 	return refs, assets
+}
+
+func flattenAssets(t *testing.T, block []byte) map[string]string {
+	t.Helper()
+	var raw map[string]any
+	if err := json.Unmarshal(block, &raw); err != nil {
+		t.Fatalf("hearth-assets block: %v", err)
+	}
+	flat := map[string]string{}
+	for k, v := range raw {
+		switch x := v.(type) {
+		case string:
+			flat[k] = x
+		case map[string]any:
+			for name, u := range x {
+				s, ok := u.(string)
+				if !ok {
+					t.Fatalf("hearth-assets %s.%s: %v is not a string", k, name, u)
+				}
+				flat[k+"/"+name] = s
+			}
+		default:
+			t.Fatalf("hearth-assets %s: unexpected %T", k, v)
+		}
+	}
+	return flat
 }
 
 func attr(n *html.Node, key string) string {
@@ -374,7 +399,7 @@ func TestRebuildIsIdempotent(t *testing.T) {
 	if len(again.Written) != 0 || len(again.Removed) != 0 {
 		t.Errorf("rerun wrote %v and removed %v, want nothing", again.Written, again.Removed)
 	}
-	if fmt.Sprint(again.Files) != fmt.Sprint(first.Files) || again.Assets != first.Assets {
+	if fmt.Sprint(again.Files) != fmt.Sprint(first.Files) || !reflect.DeepEqual(again.Assets, first.Assets) {
 		t.Errorf("rerun made a different bundle:\n%v\n%v", again.Files, first.Files)
 	}
 	after := modTimes(t, testOut)
