@@ -66,6 +66,7 @@ const (
 // SIMD opcodes (after the 0xfd prefix).
 const (
 	vLoad        = 0x00
+	vLoad8x8S    = 0x01
 	vLoad8x8U    = 0x02
 	vLoad32Zero  = 0x5c
 	vLoad64Zero  = 0x5d
@@ -96,7 +97,10 @@ const (
 	i16x8ExtendHighI8x16S     = 0x88
 	i16x8ExtendLowI8x16U      = 0x89
 	i16x8ExtendHighI8x16U     = 0x8a
+	i16x8Shl                  = 0x8b
+	i16x8ShrU                 = 0x8d
 	i16x8Add                  = 0x8e
+	i16x8Sub                  = 0x91
 	i16x8Mul                  = 0x95
 
 	i32x4ExtendLowI16x8S  = 0xa7

@@ -5,57 +5,38 @@ package main
 //
 //	W (rows, n) Q4_0 @ a (n,) Q8_0 -> y (rows,)
 //
-// Per block: nibbles split with v128.and / i8x16.shr_u, 8 subtracted in int8, then as
-// Q8_0: exact int32 lane sums scaled by d_w*d_a into four f32 lane sums.
+// Per block: eight quant bytes at a time widened to i16 as they load (v128.load8x8_u),
+// split into low nibbles (elements j) and high ones (elements j+16), 8 subtracted, then
+// as Q8_0: exact int32 lane sums scaled by d_w*d_a into four f32 lane sums
+// (blocks32Kernel).
 func matvecQ4_0() *Func {
-	return rowsKernel("matvec_q4_0", func(f *Func, wp, ap, n Local) {
-		acc, q, x, y, m4, eight := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
-		nb, h, em := f.Local(i32), f.Local(i32), f.Local(i32)
-		f.VZero()
-		f.Set(acc)
-		f.splat8(0x0f)
-		f.Set(m4)
-		f.splat8(8)
-		f.Set(eight)
-		f.Get(n)
-		f.I32(5)
-		f.Op(opI32ShrU)
-		f.Set(nb)
-		f.Repeat(nb, func() {
-			f.Get(wp)
-			f.VLoad(2)
+	var q Local
+	return blocks32Kernel("matvec_q4_0", 18, func(f *Func, wp, ap Local, wOff, aOff uint32) {
+		if q == 0 {
+			q = f.Local(v128)
+		}
+		first := true
+		for i := uint32(0); i < 2; i++ { // bytes 8i..8i+7
+			f.load8(wp, wOff+2+8*i, false)
 			f.Set(q)
-			// low nibbles · a[0:16]
-			f.Get(q)
-			f.Get(m4)
-			f.V(vAnd)
-			f.Get(eight)
-			f.V(i8x16Sub)
-			f.Set(x)
-			f.Get(ap)
-			f.VLoad(2)
-			f.Set(y)
-			f.dotI8(x, y)
-			// high nibbles · a[16:32]
-			f.Get(q)
-			f.I32(4)
-			f.V(i8x16ShrU)
-			f.Get(eight)
-			f.V(i8x16Sub)
-			f.Set(x)
-			f.Get(ap)
-			f.VLoad(18)
-			f.Set(y)
-			f.dotI8(x, y)
-			f.V(i32x4Add)
-			f.accScaled(acc, false, func() {
-				f.f16At(wp, 0, h, em)
-				f.f16At(ap, 0, h, em)
-				f.Op(opF32Mul)
-			})
-			f.Add(wp, 18)
-			f.Add(ap, 34)
-		})
-		f.hsum(acc)
+			for half := uint32(0); half < 2; half++ { // elements 8i+16*half ..
+				f.Get(q)
+				if half == 0 {
+					f.splat16(0x0f)
+					f.V(vAnd)
+				} else {
+					f.I32(4)
+					f.V(i16x8ShrU)
+				}
+				f.splat16(8)
+				f.V(i16x8Sub)
+				f.load8(ap, aOff+2+8*i+16*half, true)
+				f.V(i32x4DotI16x8S)
+				if !first {
+					f.V(i32x4Add)
+				}
+				first = false
+			}
+		}
 	})
 }

@@ -143,6 +143,26 @@ func (f *Func) splat32(c uint32) {
 
 func (f *Func) splatF32(c float32) { f.splat32(math.Float32bits(c)) }
 
+// splat16 pushes c in all eight i16 lanes.
+func (f *Func) splat16(c uint16) {
+	var b [16]byte
+	for i := 0; i < 16; i += 2 {
+		b[i], b[i+1] = byte(c), byte(c>>8)
+	}
+	f.VConst(b)
+}
+
+// load8 pushes the 8 bytes at p+off sign- (s) or zero-extended to i16x8
+// (v128.load8x8_s/u: one instruction that loads and widens).
+func (f *Func) load8(p Local, off uint32, signed bool) {
+	f.Get(p)
+	if signed {
+		f.VMem(vLoad8x8S, off)
+	} else {
+		f.VMem(vLoad8x8U, off)
+	}
+}
+
 // dotI8 pushes the i32x4 dot product of two int8x16 locals: each i32 lane is the sum of
 // four products (i8 → i16, then i32x4.dot_i16x8_s on each half).
 func (f *Func) dotI8(x, y Local) {
