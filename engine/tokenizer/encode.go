@@ -28,6 +28,14 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 			out = t.spmTokenize(string(buf), out)
 			prevSpecial = false
 		}
+	} else if t.wpm {
+		for _, f := range frags {
+			if f.tok != NoToken {
+				out = append(out, f.tok)
+				continue
+			}
+			out = t.wpmTokenize(text[f.off:f.off+f.n], out)
+		}
 	} else {
 		s := &bpeSession{t: t}
 		for _, f := range frags {

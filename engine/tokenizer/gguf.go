@@ -36,6 +36,13 @@ func VocabFromGGUF(f *gguf.File) (Vocab, error) {
 	case "llama":
 		v.BOS, v.EOS, v.UNK = 1, 2, 0
 		v.AddBOS, v.AddSpacePrefix = true, true
+	case "bert":
+		// llama.cpp: [CLS] 101 as BOS, [UNK] 100, [SEP] 102 added at the end, [PAD] 0.
+		v.BOS, v.EOS, v.UNK, v.SEP, v.PAD = 101, 102, 100, 102, 0
+		v.AddBOS, v.AddEOS = true, true
+		if id, ok := f.Uint(p + "cls_token_id"); ok && id < 1<<31-1 {
+			v.BOS = int32(id) // range-checked below with the other ids
+		}
 	case "gpt2":
 		cfg, err := lookupPre(v.Pre)
 		if err != nil {
@@ -106,6 +113,9 @@ func VocabFromGGUF(f *gguf.File) (Vocab, error) {
 		if id, ok := f.Uint(p + k.key); ok && id < uint64(n) {
 			*k.id = int32(id)
 		}
+	}
+	if _, ok := f.Uint(p + "eos_token_id"); v.Model == "bert" && !ok {
+		v.EOS = v.SEP // WPM ends with [SEP] (llama.cpp's add_sep)
 	}
 	for _, k := range []struct {
 		key string

@@ -119,7 +119,7 @@ func TestFromGGUFErrors(t *testing.T) {
 		msg  string
 	}{
 		{"no model", spmKV(), func(m map[string]any) { delete(m, "tokenizer.ggml.model") }, "no tokenizer.ggml.model"},
-		{"bert", spmKV(), func(m map[string]any) { m["tokenizer.ggml.model"] = "bert" }, `unsupported tokenizer model "bert"`},
+		{"t5", spmKV(), func(m map[string]any) { m["tokenizer.ggml.model"] = "t5" }, `unsupported tokenizer model "t5"`},
 		{"no tokens", spmKV(), func(m map[string]any) { delete(m, "tokenizer.ggml.tokens") }, "cannot find tokenizer.ggml.tokens"},
 		{"tokens type", spmKV(), func(m map[string]any) { m["tokenizer.ggml.tokens"] = []uint32{1} }, "want an array of strings"},
 		{"scores type", spmKV(), func(m map[string]any) { m["tokenizer.ggml.scores"] = []string{"x"} }, "scores is []string"},

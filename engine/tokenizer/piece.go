@@ -35,7 +35,7 @@ func (t *Tokenizer) piece(id int32, special bool) []byte {
 	case a&(attrUnknown|attrControl|attrUserDefined) != 0:
 		return []byte(text)
 	case a&attrNormal != 0:
-		if t.spm {
+		if t.spm || t.wpm {
 			return []byte(strings.ReplaceAll(text, "▁", " "))
 		}
 		return decodeByteLevel(text)

@@ -171,7 +171,7 @@ func TestNewErrors(t *testing.T) {
 		msg  string
 	}{
 		{"empty", func(v *Vocab) { v.Tokens = nil }, "empty vocab"},
-		{"model", func(v *Vocab) { v.Model = "bert" }, "unsupported tokenizer model"},
+		{"model", func(v *Vocab) { v.Model = "t5" }, "unsupported tokenizer model"},
 		{"no model", func(v *Vocab) { v.Model = "" }, "no tokenizer model"},
 		{"pre", func(v *Vocab) { v.Pre = "nonesuch" }, "unknown pre-tokenizer type \"nonesuch\""},
 		{"dup", func(v *Vocab) { v.Tokens = append(v.Tokens, "ab"); v.Types = append(v.Types, 1) }, "duplicate token"},

@@ -2,8 +2,8 @@
 // 3f545beccee69d9975f466ec7e45fd9aacd8ba90): SentencePiece-style BPE ("llama" vocabs:
 // highest-score bigram merges, byte fallback <0xNN>, ▁ for spaces) and byte-level BPE
 // ("gpt2" vocabs: merge ranks over GPT-2's byte↔unicode alphabet, after the pre-tokenizer
-// regexes that tokenizer.ggml.pre selects), special-token splitting, pieces and a
-// streaming UTF-8-safe detokenizer.
+// regexes that tokenizer.ggml.pre selects), WordPiece ("bert" vocabs: see wpm.go),
+// special-token splitting, pieces and a streaming UTF-8-safe detokenizer.
 package tokenizer
 
 import "fmt"
@@ -25,7 +25,7 @@ const (
 // Vocab is the tokenizer part of a model's metadata, as plain data. Special ids are
 // NoToken (-1) when absent. FromGGUF fills it with llama.cpp's defaults applied.
 type Vocab struct {
-	Model  string    // "llama" (SentencePiece BPE) or "gpt2" (byte-level BPE)
+	Model  string    // "llama" (SentencePiece BPE), "gpt2" (byte-level BPE) or "bert" (WordPiece)
 	Pre    string    // tokenizer.ggml.pre (gpt2 only; "" means "default")
 	Tokens []string  // piece text by id
 	Scores []float32 // SPM merge scores by id (nil: all 0)
@@ -83,12 +83,14 @@ func typeAttr(t int32) attr {
 // Tokenizer encodes and decodes with one vocab. It is safe for concurrent use.
 type Tokenizer struct {
 	spm    bool
+	wpm    bool // WordPiece ("bert")
 	tokens []string
 	scores []float32
 	attrs  []attr
 	toID   map[string]int32
 	ranks  map[string]int32 // "left right" -> merge rank
 
+	maxTokenLen  int // WPM: longest token, in bytes
 	pre          *preTokenizer
 	cleanSpaces  bool
 	ignoreMerges bool
@@ -132,6 +134,8 @@ func New(v Vocab) (*Tokenizer, error) {
 	switch v.Model {
 	case "llama":
 		t.spm = true
+	case "bert":
+		t.wpm = true
 	case "gpt2":
 		cfg, err := lookupPre(v.Pre)
 		if err != nil {
@@ -164,7 +168,12 @@ func New(v Vocab) (*Tokenizer, error) {
 			t.attrs[i] = typeAttr(v.Types[i])
 		}
 	}
-	if !t.spm {
+	if t.wpm {
+		for _, s := range t.tokens {
+			t.maxTokenLen = max(t.maxTokenLen, len(s))
+		}
+	}
+	if !t.spm && !t.wpm {
 		t.ranks = make(map[string]int32, len(v.Merges))
 		for i, m := range v.Merges {
 			key := " " // llama.cpp's pair ("", "") for a merge without a space
@@ -268,5 +277,5 @@ func (t *Tokenizer) IsControl(id int32) bool {
 type unsupportedModelError struct{ model string }
 
 func (e *unsupportedModelError) Error() string {
-	return fmt.Sprintf("tokenizer: unsupported tokenizer model %q (supported: llama, gpt2)", e.model)
+	return fmt.Sprintf("tokenizer: unsupported tokenizer model %q (supported: llama, gpt2, bert)", e.model)
 }
