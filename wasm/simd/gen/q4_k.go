@@ -22,45 +22,30 @@ const (
 )
 
 func matvecQ4_K() *Func {
-	return kquantK4("matvec_q4_k", blockQ4_K, func(f *Func, k *k4, j, half, part int) {
-		f.Get(k.q[part])
-		if half == 0 {
-			f.Get(k.m4)
-			f.V(vAnd)
-		} else {
-			f.I32(4)
-			f.V(i8x16ShrU)
-		}
-	}, func(f *Func, k *k4, j int) {
+	return kquantK4("matvec_q4_k", blockQ4_K, func(f *Func, k *k4, j int) {
 		for p := 0; p < 2; p++ {
 			f.Get(k.wp)
 			f.VLoad(uint32(16 + 32*j + 16*p))
 			f.Set(k.q[p])
 		}
+	}, func(f *Func, k *k4, j, half, p int) {
+		f.Get(k.q[p])
+		if half == 0 {
+			f.splat8(0x0f)
+			f.V(vAnd)
+		} else {
+			f.I32(4)
+			f.V(i8x16ShrU)
+		}
 	})
 }
 
 func matvecQ5_K() *Func {
-	return kquantK4("matvec_q5_k", blockQ5_K, func(f *Func, k *k4, j, half, part int) {
-		// (nibble) | (fifth bit << 4); qh is shifted right by 2 after each span of 64.
-		f.Get(k.q[part])
-		if half == 0 {
-			f.Get(k.m4)
-			f.V(vAnd)
-			f.Get(k.qh[part])
-			f.splat8(1)
-			f.V(vAnd)
-			f.I32(4)
-		} else {
-			f.I32(4)
-			f.V(i8x16ShrU)
-			f.Get(k.qh[part])
-			f.splat8(2)
-			f.V(vAnd)
-			f.I32(3)
+	k5 := &k4{}
+	return kquantK4("matvec_q5_k", blockQ5_K, func(f *Func, k *k4, j int) {
+		if k5.qh[0] == 0 {
+			k5.qh = [2]Local{f.Local(v128), f.Local(v128)}
 		}
-		f.V(i8x16Shl, vOr)
-	}, func(f *Func, k *k4, j int) {
 		for p := 0; p < 2; p++ {
 			f.Get(k.wp)
 			f.VLoad(uint32(48 + 32*j + 16*p))
@@ -69,43 +54,59 @@ func matvecQ5_K() *Func {
 				f.Get(k.wp)
 				f.VLoad(uint32(16 + 16*p))
 			} else {
-				f.Get(k.qh[p])
+				f.Get(k5.qh[p])
 				f.I32(2)
 				f.V(i8x16ShrU)
 			}
-			f.Set(k.qh[p])
+			f.Set(k5.qh[p])
 		}
+	}, func(f *Func, k *k4, j, half, p int) {
+		// nibble | (fifth bit << 4); qh is shifted right by 2 after each span of 64
+		f.Get(k.q[p])
+		if half == 0 {
+			f.splat8(0x0f)
+			f.V(vAnd)
+			f.Get(k5.qh[p])
+			f.splat8(1)
+			f.V(vAnd)
+			f.I32(4)
+		} else {
+			f.I32(4)
+			f.V(i8x16ShrU)
+			f.Get(k5.qh[p])
+			f.splat8(2)
+			f.V(vAnd)
+			f.I32(3)
+		}
+		f.V(i8x16Shl, vOr)
 	})
 }
 
 // k4 holds the locals of a Q4_K/Q5_K kernel.
 type k4 struct {
 	wp, ap        Local
-	q, qh         [2]Local // v128: the 32 quant bytes of a span, and the fifth bits (Q5_K)
-	m4            Local
-	sc0, sc1      Local // i32: scales 0..3 and 4..7, one a byte
+	q, qh         [2]Local // v128: a span's 32 quant bytes; Q5_K's 32 qh bytes
+	sc0, sc1      Local    // i32: scales 0..3 and 4..7, one a byte
 	u0, u1, u2, t Local
-	tv, x, y      Local // v128 scratch
+	tv            Local // v128 scratch
 	h, em         Local
 }
 
-// kquantK4 builds a Q4_K-family kernel; load(j) loads span j's quants into k.q (and
-// k.qh), quants(j, half, part) pushes the int8x16 values of sub-block 2j+half, bytes
-// 16*part..16*part+15.
-func kquantK4(name string, block int32, quants func(f *Func, k *k4, j, half, part int), load func(f *Func, k *k4, j int)) *Func {
+// kquantK4 builds a Q4_K-family kernel. span(j) runs before span j (values
+// 64j..64j+63), quants(j, half, p) pushes the u8x16 values 64j+32*half+16p.. (of
+// sub-block 2j+half): the bit work is done sixteen bytes at a time, then the values are
+// widened with i16x8.extend_*_u and the activations with v128.load8x8_s.
+func kquantK4(name string, block int32, span func(f *Func, k *k4, j int), quants func(f *Func, k *k4, j, half, p int)) *Func {
 	return rowsKernel(name, func(f *Func, wp, ap, n Local) {
 		k := &k4{wp: wp, ap: ap}
 		acc, isum := f.Local(v128), f.Local(v128)
+		k.tv = f.Local(v128)
 		k.q = [2]Local{f.Local(v128), f.Local(v128)}
-		k.qh = [2]Local{f.Local(v128), f.Local(v128)}
-		k.m4, k.tv, k.x, k.y = f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
 		nb := f.Local(i32)
 		k.sc0, k.sc1, k.u0, k.u1, k.u2, k.t = f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
 		k.h, k.em = f.Local(i32), f.Local(i32)
 		f.VZero()
 		f.Set(acc)
-		f.splat8(0x0f)
-		f.Set(k.m4)
 		f.Get(n)
 		f.I32(8)
 		f.Op(opI32ShrU)
@@ -119,17 +120,19 @@ func kquantK4(name string, block int32, quants func(f *Func, k *k4, j, half, par
 				f.Op(opF32Mul)
 			})
 			for j := 0; j < 4; j++ {
-				load(f, k, j)
+				span(f, k, j)
 				for half := 0; half < 2; half++ {
-					for part := 0; part < 2; part++ {
-						quants(f, k, j, half, part)
-						f.Set(k.x)
-						f.Get(ap)
-						f.VLoad(uint32(offQ8_KQs + 64*j + 32*half + 16*part))
-						f.Set(k.y)
-						f.dotI8(k.x, k.y)
-						if part == 1 {
-							f.V(i32x4Add)
+					for p := 0; p < 2; p++ {
+						quants(f, k, j, half, p)
+						f.Set(k.tv)
+						for e, ext := range []uint32{i16x8ExtendLowI8x16U, i16x8ExtendHighI8x16U} {
+							f.Get(k.tv)
+							f.V(ext)
+							f.load8(ap, uint32(offQ8_KQs+64*j+32*half+16*p+8*e), true)
+							f.V(i32x4DotI16x8S)
+							if p > 0 || e > 0 {
+								f.V(i32x4Add)
+							}
 						}
 					}
 					f.scaleK4(k, 2*j+half)
