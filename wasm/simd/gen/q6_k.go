@@ -16,7 +16,7 @@ const blockQ6_K = 210
 
 func matvecQ6_K() *Func {
 	return rowsKernel("matvec_q6_k", func(f *Func, wp, ap, n Local) {
-		acc, isum, x, y := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+		acc, isum, x := f.Local(v128), f.Local(v128), f.Local(v128)
 		var ql [4]Local
 		for i := range ql {
 			ql[i] = f.Local(v128)
@@ -84,10 +84,15 @@ func matvecQ6_K() *Func {
 						f.Get(c32)
 						f.V(i8x16Sub)
 						f.Set(x)
-						f.Get(ap)
-						f.VLoad(uint32(offQ8_KQs + 128*k + 32*t + 16*hf))
-						f.Set(y)
-						f.dotI8(x, y)
+						for e, ext := range []uint32{i16x8ExtendLowI8x16S, i16x8ExtendHighI8x16S} {
+							f.Get(x)
+							f.V(ext)
+							f.load8(ap, uint32(offQ8_KQs+128*k+32*t+16*hf+8*e), true)
+							f.V(i32x4DotI16x8S)
+							if e == 1 {
+								f.V(i32x4Add)
+							}
+						}
 						f.Get(wp)
 						f.Mem(opI32Load8S, 0, uint32(192+8*k+2*t+hf))
 						f.V(i32x4Splat, i32x4Mul)
