@@ -3,9 +3,14 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"hearth/internal/shared"
 
 	"hearth/engine/gguf"
 	"hearth/engine/sample"
@@ -206,5 +211,49 @@ func TestMemoryLimit(t *testing.T) {
 	}
 	if _, err := Load(f, LoadOptions{ContextSize: 256, MemoryLimit: need.Total()}); err != nil {
 		t.Fatalf("exact fit refused: %v", err)
+	}
+}
+
+// Complete feeds llama.cpp's prompt tokens to stories260K and continues greedily: the
+// golden tokens, and a second call reuses the cache.
+func TestCompleteGolden(t *testing.T) {
+	path := shared.Path(t, "models", "stories260K.gguf")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(gguf.Bytes(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(f, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gj, _ := os.ReadFile(shared.Path(t, "golden", "stories260K.gguf.json"))
+	var g struct {
+		Cases []struct {
+			PromptTokens    []int32 `json:"prompt_tokens"`
+			GeneratedTokens []int32 `json:"generated_tokens"`
+			GeneratedText   string  `json:"generated_text"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(gj, &g); err != nil {
+		t.Fatal(err)
+	}
+	so := sample.DefaultOptions()
+	so.Temperature = 0
+	for i, c := range g.Cases {
+		out, st, err := s.Complete(context.Background(), c.PromptTokens, 32, so, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(out) != fmt.Sprint(c.GeneratedTokens) || st.Text != c.GeneratedText {
+			t.Fatalf("case %d: got %v %q, want %v %q", i, out, st.Text, c.GeneratedTokens, c.GeneratedText)
+		}
+		again, st2, _ := s.Complete(context.Background(), c.PromptTokens, 32, so, false, nil)
+		if fmt.Sprint(again) != fmt.Sprint(out) || st2.CachedTokens != len(c.PromptTokens)-1 {
+			t.Fatalf("repeat: cached %d, tokens %v", st2.CachedTokens, again)
+		}
 	}
 }

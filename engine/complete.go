@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"hearth/engine/model"
+	"hearth/engine/sample"
+)
+
+// Complete continues a raw prompt (no chat template): base models, benchmarks and the
+// conformance checks that feed llama.cpp's own prompt tokens. It shares the session's KV
+// cache and its prefix reuse, streams EventToken and EventText, and stops after n tokens
+// (or at an end-of-generation token when stopAtEOG), at a full context, or on cancel.
+func (s *Session) Complete(ctx context.Context, prompt []int32, n int, so sample.Options, stopAtEOG bool, onEvent func(Event)) ([]int32, *Stats, error) {
+	if len(prompt) == 0 {
+		return nil, nil, errors.New("empty prompt")
+	}
+	if err := so.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if onEvent == nil {
+		onEvent = func(Event) {}
+	}
+	if len(prompt) >= s.state.NCtx {
+		return nil, nil, ErrPromptTooLong
+	}
+	st := &Stats{PromptTokens: len(prompt)}
+	common := 0
+	for common < len(prompt) && common < len(s.state.Tokens) && prompt[common] == s.state.Tokens[common] {
+		common++
+	}
+	if common == len(prompt) {
+		common--
+	}
+	s.state.Truncate(common)
+	st.CachedTokens = common
+	t0 := time.Now()
+	var logits []float32
+	var err error
+	for i := common; i < len(prompt); i += prefillChunk {
+		if err := ctx.Err(); err != nil {
+			st.StopReason = StopCancelled
+			return nil, st, err
+		}
+		if logits, err = s.state.Forward(prompt[i:min(i+prefillChunk, len(prompt))], false); err != nil {
+			return nil, nil, err
+		}
+	}
+	st.PrefillSeconds = time.Since(t0).Seconds()
+	if st.PrefillSeconds > 0 {
+		st.PrefillTPS = float64(len(prompt)-common) / st.PrefillSeconds
+	}
+	smp := sample.New(so)
+	for _, t := range prompt {
+		smp.Accept(t)
+	}
+	stream := s.Tokenizer.NewStream(false)
+	var out []int32
+	var text strings.Builder
+	t1 := time.Now()
+	st.StopReason = StopLength
+	for len(out) < n {
+		if ctx.Err() != nil {
+			st.StopReason = StopCancelled
+			break
+		}
+		tok := smp.Sample(logits)
+		smp.Accept(tok)
+		out = append(out, tok)
+		onEvent(Event{Kind: EventToken, Token: tok, Text: string(s.Tokenizer.Piece(tok, false))})
+		if piece := stream.Push(tok); piece != "" {
+			text.WriteString(piece)
+			onEvent(Event{Kind: EventText, Text: piece})
+		}
+		if stopAtEOG && s.Tokenizer.IsEOG(tok) {
+			st.StopReason = StopEOG
+			break
+		}
+		if len(out) == n {
+			break
+		}
+		var ferr error
+		logits, ferr = s.state.Forward([]int32{tok}, false)
+		var full *model.ErrContextFull
+		if errors.As(ferr, &full) {
+			st.StopReason = StopContext
+			break
+		} else if ferr != nil {
+			return nil, nil, ferr
+		}
+	}
+	if rest := stream.Flush(); rest != "" {
+		text.WriteString(rest)
+		onEvent(Event{Kind: EventText, Text: rest})
+	}
+	st.GeneratedTokens = len(out)
+	st.DecodeSeconds = time.Since(t1).Seconds()
+	if st.DecodeSeconds > 0 {
+		st.DecodeTPS = float64(len(out)) / st.DecodeSeconds
+	}
+	st.Text = text.String()
+	if st.StopReason == StopCancelled {
+		return out, st, ctx.Err()
+	}
+	return out, st, nil
+}
