@@ -163,19 +163,6 @@ func (f *Func) load8(p Local, off uint32, signed bool) {
 	}
 }
 
-// dotI8 pushes the i32x4 dot product of two int8x16 locals: each i32 lane is the sum of
-// four products (i8 → i16, then i32x4.dot_i16x8_s on each half).
-func (f *Func) dotI8(x, y Local) {
-	f.Get(x)
-	f.V(i16x8ExtendLowI8x16S)
-	f.Get(y)
-	f.V(i16x8ExtendLowI8x16S, i32x4DotI16x8S)
-	f.Get(x)
-	f.V(i16x8ExtendHighI8x16S)
-	f.Get(y)
-	f.V(i16x8ExtendHighI8x16S, i32x4DotI16x8S, i32x4Add)
-}
-
 // accScaled does acc += convert(the i32x4 on the stack) * splat(scale), or acc -= … when
 // sub; scale pushes an f32.
 func (f *Func) accScaled(acc Local, sub bool, scale func()) {
