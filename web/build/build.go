@@ -297,7 +297,7 @@ func workerDefines(a hearth.Assets) map[string]string {
 	return map[string]string{
 		"HEARTH_ENGINE_URL":    q(a.Engine),
 		"HEARTH_WASM_EXEC_URL": q(a.WasmExec),
-		"HEARTH_ENGINE_FILES":  string(all),
+		"HEARTH_ENGINE_FILES":  q(string(all)), // a JSON string: the worker parses it
 	}
 }
 

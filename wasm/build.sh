@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the browser engine into a folder (first argument, or $HEARTH_WASM_OUT):
+#   engine.wasm            the Go engine (GOOS=js GOARCH=wasm, stripped)
+#   wasm_exec.js           Go's JS glue, copied from this Go toolchain
+#   hearth-kernels.wasm    the WebAssembly SIMD kernel module (and -shared.wasm for threads)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-${HEARTH_WASM_OUT:-}}"
+if [ -z "$out" ]; then
+	echo "usage: wasm/build.sh OUT_DIR" >&2
+	exit 2
+fi
+mkdir -p "$out"
+GOOS=js GOARCH=wasm go build -trimpath -ldflags=-s -o "$out/engine.wasm" ./wasm
+cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
+go run ./wasm/simd/gen -o "$out"

@@ -1,0 +1,28 @@
+//go:build js && wasm
+
+// Command wasm is Hearth's engine inside a Web Worker: it receives requests through the
+// global function hearthHandle (called by web/worker/worker.js for every message from the
+// page) and answers with postMessage. The protocol is documented in README.md.
+package main
+
+import (
+	"syscall/js"
+
+	"hearth/wasm/simd"
+)
+
+func main() {
+	w := &worker{}
+	simdOn := js.Global().Get("hearthKernels").Truthy()
+	if simdOn {
+		simd.Install()
+	}
+	js.Global().Set("hearthHandle", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) == 1 {
+			w.handle(args[0])
+		}
+		return nil
+	}))
+	post(map[string]any{"type": "ready", "simd": simdOn})
+	select {}
+}
