@@ -69,15 +69,26 @@ demo_model() {
 	fi
 }
 
+# need_chromium installs Debian's Chromium for the browser tests (wasm/browsertest).
+need_chromium() {
+	if [ ! -x /usr/bin/chromium ]; then
+		log "installing Chromium (apt) for the browser tests"
+		apt_install chromium
+	fi
+}
+
 run_tests() {
 	need_node
+	need_chromium
 	log "go vet"
 	go vet ./...
-	GOOS=js GOARCH=wasm go vet $(wasm_packages)
-	log "native tests"
+	GOOS=js GOARCH=wasm go vet $(wasm_packages) ./wasm/ ./wasm/simd/
+	log "native tests (browser tests in headless Chromium included)"
 	go test -count=1 ./...
 	log "engine tests under GOOS=js GOARCH=wasm (Node $(node --version))"
 	GOOS=js GOARCH=wasm go test -count=1 -exec go_js_wasm_exec $(wasm_packages)
+	log "SIMD kernels cross-checked against the Go kernels under Node"
+	GOOS=js GOARCH=wasm go test -count=1 -exec "$PWD/wasm/simd/node_exec.sh" ./wasm/simd/
 }
 
 case "${1:-}" in
