@@ -23,6 +23,10 @@ func main() {
 		}
 		return nil
 	}))
-	post(map[string]any{"type": "ready", "simd": simdOn})
+	threads := 1
+	if t := js.Global().Get("hearthThreads"); t.Type() == js.TypeNumber {
+		threads = t.Int()
+	}
+	post(map[string]any{"type": "ready", "simd": simdOn, "threads": threads})
 	select {}
 }

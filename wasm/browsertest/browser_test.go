@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,44 +26,79 @@ import (
 
 const chromium = "/usr/bin/chromium"
 
-// site builds the bundle into a temp folder once and adds stories260K (and a copy with a
-// corrupt shard).
+var (
+	siteOnce sync.Once
+	siteDir  string
+	siteErr  error
+)
+
+// site builds the bundle into a temp folder once for all tests and adds stories260K (and
+// a copy with a corrupt shard).
 func site(t *testing.T) string {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skip("Chromium not installed (apt-get install chromium); ./build.sh test installs it")
 	}
 	model := shared.Path(t, "models", "stories260K.gguf")
-	dir := t.TempDir()
+	siteOnce.Do(func() { siteDir, siteErr = buildSite(model) })
+	if siteErr != nil {
+		t.Fatal(siteErr)
+	}
+	return siteDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if siteDir != "" {
+		os.RemoveAll(siteDir)
+	}
+	os.Exit(code)
+}
+
+func buildSite(model string) (string, error) {
+	dir, err := os.MkdirTemp("", "hearth-browsertest-")
+	if err != nil {
+		return "", err
+	}
 	root := shared.RepoRoot()
 	cmd := exec.Command("go", "run", "./web/build", "--out", dir)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("web/build: %v\n%s", err, out)
+		return "", fmt.Errorf("web/build: %v\n%s", err, out)
 	}
 	if _, err := modelstore.Add(model, modelstore.Options{Static: dir, ID: "stories260K", ShardSize: 256 << 10}); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	m, err := modelstore.Add(model, modelstore.Options{Static: dir, ID: "corrupt", ShardSize: 256 << 10})
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	bad := filepath.Join(dir, "models", "corrupt", m.Shards[1].File)
-	b, _ := os.ReadFile(bad)
-	b[100] ^= 0xff
-	if err := os.WriteFile(bad, b, 0o644); err != nil {
-		t.Fatal(err)
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		return "", err
 	}
-	return dir
+	b[100] ^= 0xff
+	return dir, os.WriteFile(bad, b, 0o644)
 }
 
-// serve serves dir on loopback, as a plain static host would (no special headers).
-func serve(t *testing.T, dir string) string {
+// serve serves dir on loopback, as a plain static host would (no special headers), or
+// cross-origin isolated (COOP + COEP) as the Hearth server does, so threads can start.
+func serve(t *testing.T, dir string, isolated bool) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.FileServer(http.Dir(dir))}
+	var h http.Handler = http.FileServer(http.Dir(dir))
+	if isolated {
+		files := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+			w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
+			files.ServeHTTP(w, r)
+		})
+	}
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String() + "/"
@@ -91,7 +127,7 @@ const engineJS = `
 const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
 const abs = (u) => new URL(u, document.baseURI).href;
 const { HearthEngine } = await import(abs(assets.client));
-const engine = new HearthEngine(abs(assets.worker));
+const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0 });
 `
 
 func eval(t *testing.T, ctx context.Context, body string, out any) {
@@ -111,7 +147,7 @@ func eval(t *testing.T, ctx context.Context, body string, out any) {
 // shard.
 func TestBrowserGolden(t *testing.T) {
 	dir := site(t)
-	base := serve(t, dir)
+	base := serve(t, dir, false)
 	raw, err := os.ReadFile(shared.Path(t, "golden", "stories260K.gguf.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +183,7 @@ func TestBrowserGolden(t *testing.T) {
 			const r = await engine.complete(c.prompt_tokens, { temperature: 0, maxTokens: 32 });
 			tokens.push(r.tokens);
 		}
+		if (engine.threads !== 1) throw new Error("threads without cross-origin isolation: " + engine.threads);
 		return { simd: engine.simd, tokens, info };`, cases), &res)
 	for i, c := range g.Cases {
 		if fmt.Sprint(res.Tokens[i]) != fmt.Sprint(c.GeneratedTokens) {
@@ -184,5 +221,51 @@ func TestBrowserGolden(t *testing.T) {
 		catch (e) { return String(e.message); }`, &loadErr)
 	if !strings.Contains(loadErr, "corrupt") || !strings.Contains(loadErr, "shard-001") {
 		t.Fatalf("corrupt shard: %q", loadErr)
+	}
+}
+
+// TestBrowserThreads runs the golden check cross-origin isolated with 2 threads: the
+// engine's memory is made shared, a helper worker takes half the rows of every product,
+// and the tokens are still llama.cpp's.
+func TestBrowserThreads(t *testing.T) {
+	dir := site(t)
+	base := serve(t, dir, true)
+	raw, err := os.ReadFile(shared.Path(t, "golden", "stories260K.gguf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Cases []struct {
+			PromptTokens    []int32 `json:"prompt_tokens"`
+			GeneratedTokens []int32 `json:"generated_tokens"`
+		} `json:"cases"`
+	}
+	json.Unmarshal(raw, &g)
+	ctx := browser(t)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+"index.html")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.hearthTestThreads = 2; true")); err != nil {
+		t.Fatal(err)
+	}
+	cases, _ := json.Marshal(g.Cases)
+	var res struct {
+		Threads  int       `json:"threads"`
+		Isolated bool      `json:"isolated"`
+		Tokens   [][]int32 `json:"tokens"`
+	}
+	eval(t, ctx, fmt.Sprintf(`
+		const cases = %s;
+		await engine.load("models/stories260K/manifest.json");
+		const tokens = [];
+		for (const c of cases) tokens.push((await engine.complete(c.prompt_tokens, { temperature: 0, maxTokens: 32 })).tokens);
+		return { threads: engine.threads, isolated: self.crossOriginIsolated, tokens };`, cases), &res)
+	if !res.Isolated || res.Threads != 2 {
+		t.Fatalf("isolated=%v threads=%d, want an isolated page with 2 threads", res.Isolated, res.Threads)
+	}
+	for i, c := range g.Cases {
+		if fmt.Sprint(res.Tokens[i]) != fmt.Sprint(c.GeneratedTokens) {
+			t.Errorf("case %d with 2 threads: %v, want %v", i, res.Tokens[i], c.GeneratedTokens)
+		}
 	}
 }

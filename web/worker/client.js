@@ -1,6 +1,6 @@
 // HearthEngine: the page-side API of the engine worker (an ES module).
 //
-//   const engine = new HearthEngine(workerURL);
+//   const engine = new HearthEngine(workerURL, { threads });   // threads: 0 = automatic
 //   await engine.load(manifestURL, { onProgress: ({ loaded, total }) => … });
 //   const stats = await engine.generate(messages, { maxTokens, temperature, … }, (ev) => …);
 //   engine.cancel();
@@ -12,14 +12,17 @@
 const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"]);
 
 export class HearthEngine {
-  constructor(workerURL) {
-    this.worker = new Worker(workerURL);
+  constructor(workerURL, { threads = 0 } = {}) {
+    const url = new URL(workerURL, self.location ? self.location.href : undefined);
+    if (threads > 0) url.searchParams.set("threads", String(threads));
+    this.worker = new Worker(url.href);
     this.nextId = 1;
     this.calls = new Map(); // id -> {resolve, reject, onEvent}
     this.simd = false;
+    this.threads = 1;
     this.ready = new Promise((resolve, reject) => {
       this.calls.set(0, {
-        resolve: (m) => { this.simd = !!m.simd; resolve(); },
+        resolve: (m) => { this.simd = !!m.simd; this.threads = m.threads || 1; resolve(); },
         reject,
         onEvent: null,
       });

@@ -1,16 +1,28 @@
 // The engine's Web Worker: loads Go's wasm_exec.js and the engine (engine.wasm), wires the
-// SIMD kernel module (hearth-kernels.wasm) in when the browser has WebAssembly SIMD, and
-// relays messages between the page and the engine (protocol: wasm/README.md).
+// SIMD kernel module (hearth-kernels.wasm) in when the browser has WebAssembly SIMD, starts
+// helper threads when the page is cross-origin isolated, and relays messages between the
+// page and the engine (protocol: wasm/README.md).
+//
+// Threads: engine.wasm is built with an ordinary memory. When threads are wanted and
+// SharedArrayBuffer is available, its memory section is rewritten to a shared memory
+// (limits flag 0x03, maximum 4 GiB) before it is compiled, and the kernel module's shared
+// variant is used. Every helper worker instantiates the same kernel module over the same
+// Memory. The engine calls a kernel through a JS trampoline here, which splits the rows:
+// it writes the job into a small control SharedArrayBuffer, wakes the helpers
+// (Atomics.notify), runs its own share, then waits for them — spinning first, since an
+// Atomics.wait round trip costs ~50 µs and a token makes hundreds of calls.
 //
 // The build defines HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL and HEARTH_ENGINE_FILES (base
-// name -> content-hashed name, relative to this script).
+// name -> content-hashed name, relative to this script). ?threads=N overrides the thread
+// count (default: the physical cores estimated from navigator.hardwareConcurrency).
 /* global HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL, HEARTH_ENGINE_FILES, Go */
 
 const here = (name) => new URL(name, self.location.href).href;
 const files = typeof HEARTH_ENGINE_FILES === "string" ? JSON.parse(HEARTH_ENGINE_FILES) : {};
 const engineURL = here(typeof HEARTH_ENGINE_URL === "string" && HEARTH_ENGINE_URL ? HEARTH_ENGINE_URL : "engine.wasm");
 const wasmExecURL = here(typeof HEARTH_WASM_EXEC_URL === "string" && HEARTH_WASM_EXEC_URL ? HEARTH_WASM_EXEC_URL : "wasm_exec.js");
-const kernelsURL = here(files["hearth-kernels.wasm"] || "hearth-kernels.wasm");
+const kernelsURL = (shared) => here(files[shared ? "hearth-kernels-shared.wasm" : "hearth-kernels.wasm"] ||
+  (shared ? "hearth-kernels-shared.wasm" : "hearth-kernels.wasm"));
 
 const pending = [];
 let ready = false;
@@ -22,36 +34,154 @@ self.onmessage = (e) => {
 // A tiny module using one simd128 instruction: validates only where SIMD is supported.
 const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
 
+function defaultThreads() {
+  const logical = navigator.hardwareConcurrency || 1;
+  // Hyper-threads share a core's vector units: count physical cores (two logical each on
+  // machines with 4 or more), at most 8.
+  return Math.max(1, Math.min(8, logical >= 4 ? Math.floor(logical / 2) : logical));
+}
+
+function readLEB(b, p) {
+  let v = 0, shift = 0, byte;
+  do { byte = b[p++]; v += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+  return [v, p];
+}
+function writeLEB(v) {
+  const out = [];
+  do { let byte = v & 0x7f; v = Math.floor(v / 128); if (v) byte |= 0x80; out.push(byte); } while (v);
+  return out;
+}
+
+// makeMemoryShared rewrites the module's memory section (id 5) so its one memory is shared
+// with a maximum of 65536 pages (4 GiB).
+function makeMemoryShared(bytes) {
+  let p = 8;
+  while (p < bytes.length) {
+    const id = bytes[p];
+    const [size, body] = readLEB(bytes, p + 1);
+    if (id === 5) {
+      let [count, q] = readLEB(bytes, body);
+      if (count !== 1) throw new Error("engine.wasm: expected one memory");
+      const flags = bytes[q++];
+      let min;
+      [min, q] = readLEB(bytes, q);
+      if (flags & 1) [, q] = readLEB(bytes, q);
+      const content = [1, 0x03, ...writeLEB(min), ...writeLEB(65536)];
+      const section = [5, ...writeLEB(content.length), ...content];
+      const out = new Uint8Array(p + section.length + (bytes.length - (body + size)));
+      out.set(bytes.subarray(0, p), 0);
+      out.set(section, p);
+      out.set(bytes.subarray(body + size), p + section.length);
+      return out;
+    }
+    p = body + size;
+  }
+  throw new Error("engine.wasm has no memory section");
+}
+
+// The helpers' code, started from a Blob URL (CSP: worker-src 'self' blob:).
+const helperSource = `
+self.onmessage = async (e) => {
+  const { module, memory, ctrl, index, names } = e.data;
+  const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
+  const fns = names.map((n) => k[n]);
+  const c = new Int32Array(ctrl);
+  self.postMessage("ready");
+  let seen = Atomics.load(c, 0);
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(c, 0) === seen) {
+      if (++spins > 20000) { Atomics.wait(c, 0, seen); spins = 0; }
+    }
+    seen = Atomics.load(c, 0);
+    const lo = c[8 + 2 * index], hi = c[9 + 2 * index];
+    if (lo < hi) fns[c[2]](c[3], c[4], c[5], c[6], c[7], lo, hi);
+    Atomics.add(c, 1, 1);
+    Atomics.notify(c, 1);
+  }
+};`;
+
 async function start() {
   importScripts(wasmExecURL);
+  const requested = Number(new URL(self.location.href).searchParams.get("threads")) || 0;
+  const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === "function";
+  const hasSimd = WebAssembly.validate(simdProbe);
+  let nThreads = hasSimd && isolated ? (requested || defaultThreads()) : 1;
+
+  let goBytes = new Uint8Array(await (await fetch(engineURL)).arrayBuffer());
+  if (nThreads > 1) goBytes = makeMemoryShared(goBytes);
+  const goModule = await WebAssembly.compile(goBytes);
   const go = new Go();
-  const goModule = await WebAssembly.compileStreaming(fetch(engineURL));
+
   // Trampolines for the kernel imports: the kernel module needs the Go instance's memory,
   // which exists only after the Go module is instantiated.
   let kernels = null;
+  let parallel = null;
+  const names = WebAssembly.Module.imports(goModule).filter((i) => i.module === "hearth_simd").map((i) => i.name);
   const simd = {};
-  for (const imp of WebAssembly.Module.imports(goModule)) {
-    if (imp.module === "hearth_simd") {
-      simd[imp.name] = (...args) => kernels[imp.name](...args);
-    }
-  }
+  names.forEach((name, idx) => {
+    simd[name] = (w, rb, a, n, y, lo, hi) => {
+      if (parallel && (hi - lo) * rb >= 32768 && hi - lo >= 4 * nThreads) return parallel(idx, w, rb, a, n, y, lo, hi);
+      return kernels[name](w, rb, a, n, y, lo, hi);
+    };
+  });
   const goInstance = await WebAssembly.instantiate(goModule, Object.assign({}, go.importObject, { hearth_simd: simd }));
   let useSimd = false;
-  if (WebAssembly.validate(simdProbe) && Object.keys(simd).length > 0) {
+  if (hasSimd && names.length > 0) {
     try {
-      const km = await WebAssembly.compileStreaming(fetch(kernelsURL));
-      const ki = await WebAssembly.instantiate(km, { env: { memory: goInstance.exports.mem } });
-      kernels = ki.exports;
+      const km = await WebAssembly.compile(await (await fetch(kernelsURL(nThreads > 1))).arrayBuffer());
+      kernels = (await WebAssembly.instantiate(km, { env: { memory: goInstance.exports.mem } })).exports;
       useSimd = true;
+      if (nThreads > 1) parallel = await startHelpers(km, goInstance.exports.mem, names, kernels, nThreads);
     } catch (err) {
-      console.warn("hearth: SIMD kernels unavailable, using the Go kernels:", err);
+      console.warn("hearth: SIMD kernels or threads unavailable:", err);
+      nThreads = 1;
     }
   }
+  if (!parallel) nThreads = 1;
   self.hearthKernels = useSimd;
+  self.hearthThreads = nThreads;
   go.run(goInstance);
   // main() has set hearthHandle synchronously before blocking.
   ready = true;
   for (const m of pending.splice(0)) self.hearthHandle(m);
+}
+
+async function startHelpers(module, memory, names, kernels, nThreads) {
+  const nHelpers = nThreads - 1;
+  const ctrlBuf = new SharedArrayBuffer(4 * (8 + 2 * nHelpers));
+  const c = new Int32Array(ctrlBuf);
+  const url = URL.createObjectURL(new Blob([helperSource], { type: "text/javascript" }));
+  const started = [];
+  for (let i = 0; i < nHelpers; i++) {
+    const h = new Worker(url);
+    started.push(new Promise((resolve, reject) => {
+      h.onmessage = () => resolve();
+      h.onerror = (e) => reject(new Error(e.message || "helper failed"));
+    }));
+    h.postMessage({ module, memory, ctrl: ctrlBuf, index: i, names });
+  }
+  await Promise.all(started);
+  const fns = names.map((n) => kernels[n]);
+  return (idx, w, rb, a, n, y, lo, hi) => {
+    const rows = hi - lo;
+    const chunk = Math.ceil(rows / nThreads);
+    c[2] = idx; c[3] = w; c[4] = rb; c[5] = a; c[6] = n; c[7] = y;
+    for (let i = 0; i < nHelpers; i++) {
+      c[8 + 2 * i] = Math.min(hi, lo + (i + 1) * chunk);
+      c[9 + 2 * i] = Math.min(hi, lo + (i + 2) * chunk);
+    }
+    Atomics.store(c, 1, 0);
+    Atomics.add(c, 0, 1);
+    Atomics.notify(c, 0);
+    fns[idx](w, rb, a, n, y, lo, Math.min(hi, lo + chunk));
+    let spins = 0;
+    for (;;) {
+      const done = Atomics.load(c, 1);
+      if (done >= nHelpers) break;
+      if (++spins > 200000) { Atomics.wait(c, 1, done, 1); }
+    }
+  };
 }
 
 start().catch((err) => {
