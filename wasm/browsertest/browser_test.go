@@ -127,7 +127,7 @@ const engineJS = `
 const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
 const abs = (u) => new URL(u, document.baseURI).href;
 const { HearthEngine } = await import(abs(assets.client));
-const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0 });
+const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0, simd: !window.hearthTestNoSIMD });
 `
 
 func eval(t *testing.T, ctx context.Context, body string, out any) {
@@ -215,6 +215,34 @@ func TestBrowserGolden(t *testing.T) {
 	}
 	t.Logf("chat reply %q; cancel took %.0f ms", chat.Text, chat.CancelMS)
 
+	// the pure-Go fallback (a browser without SIMD) gives the same tokens
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.hearthTestNoSIMD = true; true")); err != nil {
+		t.Fatal(err)
+	}
+	var fallback struct {
+		SIMD   bool    `json:"simd"`
+		Tokens []int32 `json:"tokens"`
+	}
+	eval(t, ctx, fmt.Sprintf(`
+		await engine.load("models/stories260K/manifest.json");
+		const r = await engine.complete(%s, { temperature: 0, maxTokens: 32 });
+		return { simd: engine.simd, tokens: r.tokens };`, mustJSON(g.Cases[0].PromptTokens)), &fallback)
+	if fallback.SIMD || fmt.Sprint(fallback.Tokens) != fmt.Sprint(g.Cases[0].GeneratedTokens) {
+		t.Fatalf("Go-kernel fallback: simd=%v tokens %v, want %v", fallback.SIMD, fallback.Tokens, g.Cases[0].GeneratedTokens)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.hearthTestNoSIMD = false; true")); err != nil {
+		t.Fatal(err)
+	}
+
+	// a model that cannot fit is refused before any download
+	var tooBig string
+	eval(t, ctx, `
+		const url = URL.createObjectURL(new Blob([JSON.stringify({ id: "huge", file_size: 5 * 2 ** 30, shards: [{ file: "nope.bin", start: 0, end: 5 * 2 ** 30 }] })], { type: "application/json" }));
+		try { await engine.load(url); return "loaded"; } catch (e) { return String(e.message); }`, &tooBig)
+	if !strings.Contains(tooBig, "at most") {
+		t.Fatalf("oversized model: %q", tooBig)
+	}
+
 	var loadErr string
 	eval(t, ctx, `
 		try { await engine.load("models/corrupt/manifest.json"); return "loaded"; }
@@ -268,4 +296,9 @@ func TestBrowserThreads(t *testing.T) {
 			t.Errorf("case %d with 2 threads: %v, want %v", i, res.Tokens[i], c.GeneratedTokens)
 		}
 	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -12,9 +12,10 @@
 const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"]);
 
 export class HearthEngine {
-  constructor(workerURL, { threads = 0 } = {}) {
+  constructor(workerURL, { threads = 0, simd = true } = {}) {
     const url = new URL(workerURL, self.location ? self.location.href : undefined);
     if (threads > 0) url.searchParams.set("threads", String(threads));
+    if (!simd) url.searchParams.set("simd", "0");
     this.worker = new Worker(url.href);
     this.nextId = 1;
     this.calls = new Map(); // id -> {resolve, reject, onEvent}
@@ -64,6 +65,7 @@ export class HearthEngine {
     const manifest = await res.json();
     const shards = manifest.shards || [];
     const total = manifest.file_size || shards.reduce((n, s) => n + (s.end - s.start), 0);
+    checkFits(total, manifest.name || manifest.id || manifestURL);
     const got = new Array(shards.length).fill(0);
     const report = () => onProgress && onProgress({ loaded: got.reduce((a, b) => a + b, 0), total });
     const buffers = new Array(shards.length);
@@ -130,6 +132,21 @@ export class HearthEngine {
   async info() { return (await this.#request({ type: "info" })).info; }
 
   terminate() { this.worker.terminate(); }
+}
+
+// The engine's memory is 32-bit WebAssembly memory (4 GiB, of which the weights may use
+// 3 GiB), and a device reports roughly how much RAM it has (navigator.deviceMemory, GiB,
+// capped at 8): refuse a model that cannot fit before downloading any of it.
+const WASM_LIMIT = 3 * 2 ** 30;
+function checkFits(bytes, name) {
+  const gib = (n) => (n / 2 ** 30).toFixed(2) + " GiB";
+  if (bytes > WASM_LIMIT) {
+    throw new Error(`${name} is ${gib(bytes)}: the in-browser engine can hold at most ${gib(WASM_LIMIT)} of weights; choose a smaller model or quantization`);
+  }
+  const dm = typeof navigator !== "undefined" && navigator.deviceMemory;
+  if (dm && bytes > dm * 2 ** 30 * 0.6) {
+    throw new Error(`${name} is ${gib(bytes)} but this device reports about ${dm} GiB of memory; choose a smaller model`);
+  }
 }
 
 async function sha256Hex(bytes) {

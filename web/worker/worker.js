@@ -14,7 +14,8 @@
 //
 // The build defines HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL and HEARTH_ENGINE_FILES (base
 // name -> content-hashed name, relative to this script). ?threads=N overrides the thread
-// count (default: the physical cores estimated from navigator.hardwareConcurrency).
+// count (default: the physical cores estimated from navigator.hardwareConcurrency); ?simd=0
+// runs the Go kernels as a browser without WebAssembly SIMD does.
 /* global HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL, HEARTH_ENGINE_FILES, Go */
 
 const here = (name) => new URL(name, self.location.href).href;
@@ -103,9 +104,11 @@ self.onmessage = async (e) => {
 
 async function start() {
   importScripts(wasmExecURL);
-  const requested = Number(new URL(self.location.href).searchParams.get("threads")) || 0;
+  const params = new URL(self.location.href).searchParams;
+  const requested = Number(params.get("threads")) || 0;
   const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === "function";
-  const hasSimd = WebAssembly.validate(simdProbe);
+  // ?simd=0 forces the pure-Go kernels (what a browser without SIMD runs).
+  const hasSimd = params.get("simd") !== "0" && WebAssembly.validate(simdProbe);
   let nThreads = hasSimd && isolated ? (requested || defaultThreads()) : 1;
 
   let goBytes = new Uint8Array(await (await fetch(engineURL)).arrayBuffer());
