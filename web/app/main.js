@@ -99,6 +99,18 @@ async function loadSelected() {
   }
 }
 
+// describeStats is the line under a reply: tokens, speed, why it stopped.
+function describeStats(st) {
+  if (!st) return "";
+  const parts = [`${st.generated_tokens ?? 0} tokens`];
+  if (st.decode_tps > 0) parts.push(`${st.decode_tps.toFixed(1)} tokens/s`);
+  if (st.stop_reason === "cancelled") parts.push("stopped");
+  else if (st.stop_reason === "length") parts.push("length limit");
+  else if (st.stop_reason === "context") parts.push("context full");
+  if (st.trimmed_messages > 0) parts.push(`${st.trimmed_messages} old messages left out to fit the context`);
+  return parts.join(" · ");
+}
+
 async function send() {
   const text = ui.message.value;
   if (!model || busy || text.trim() === "") return;
@@ -109,18 +121,16 @@ async function send() {
   reply.setPending(true);
   busy = true;
   refreshControls();
-  const started = performance.now();
-  let tokens = 0;
+  const onEvent = (ev) => {
+    if (ev.type === "text" && ev.text) reply.append(ev.text);
+  };
+  const options = { maxTokens: 256 };
   try {
-    const result = await engine.generate(history, { maxTokens: 256 }, (ev) => {
-      if (ev.type === "text" && ev.text) {
-        reply.append(ev.text);
-        tokens++;
-      }
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const n = (result && result.tokens) || tokens;
-    reply.setMeta(`${n} tokens, ${(n / seconds).toFixed(1)} tokens/s${result && result.stopped ? " (stopped)" : ""}`);
+    // A base model (no chat template) continues the text, as llama.cpp prompts one.
+    const stats = model.has_chat_template
+      ? await engine.generate(history, options, onEvent)
+      : (await engine.complete(text, options, onEvent)).stats;
+    reply.setMeta(describeStats(stats));
     history.push({ role: "assistant", content: reply.text() });
   } catch (err) {
     reply.setMeta(`Error: ${err.message || err}`);

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -90,12 +91,22 @@ func TestPrebuiltEngine(t *testing.T) {
 			t.Errorf("minified wasm_exec.js does not parse: %v\n%s", err, msg)
 		}
 	}
-	// The worker learns the same names through esbuild defines, as JS values.
-	for k, v := range workerDefines(a) {
-		var x any
-		if err := json.Unmarshal([]byte(v), &x); err != nil {
-			t.Errorf("define %s = %s: not a JSON value: %v", k, v, err)
+	// The worker learns the same names through esbuild defines: JS string literals (the
+	// worker checks typeof === "string"; HEARTH_ENGINE_FILES holds JSON it parses).
+	defs := workerDefines(a)
+	str := func(k string) string {
+		var s string
+		if err := json.Unmarshal([]byte(defs[k]), &s); err != nil {
+			t.Errorf("define %s = %s: not a string literal: %v", k, defs[k], err)
 		}
+		return s
+	}
+	if str("HEARTH_ENGINE_URL") != a.Engine || str("HEARTH_WASM_EXEC_URL") != a.WasmExec {
+		t.Errorf("defines %v do not name %s and %s", defs, a.Engine, a.WasmExec)
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(str("HEARTH_ENGINE_FILES")), &m); err != nil || !reflect.DeepEqual(m, a.EngineFiles) {
+		t.Errorf("HEARTH_ENGINE_FILES = %s (%v), want %v", defs["HEARTH_ENGINE_FILES"], err, a.EngineFiles)
 	}
 }
 
