@@ -109,7 +109,7 @@ bench)
 	go test -run '^$' -bench . -benchtime 2x ./engine/...
 	;;
 clean)
-	rm -rf bin static/models static/*.wasm static/*.js static/*.css static/*.html
+	rm -rf bin static/models static/*.wasm* static/*.js* static/*.css* static/*.html* static/*.svg* static/*.webmanifest* static/.hearth-build.json
 	;;
 *)
 	sed -n '2,10p' "$0"

@@ -142,13 +142,9 @@ func (s *State) attention(il, B int, q, out []float32) {
 			qh := q[b*qDim+h*hd : b*qDim+(h+1)*hd]
 			n := s.Pos + b + 1
 			sc := score[:n]
-			for t := 0; t < n; t++ {
-				kt := kc[t*kvDim+kvOff : t*kvDim+kvOff+hd]
-				var d float32
-				for i, qv := range qh {
-					d += qv * kt[i]
-				}
-				sc[t] = d * scale
+			ops.DotRowsF32(kc[kvOff:], kvDim, hd, n, qh, sc)
+			for t := range sc {
+				sc[t] *= scale
 			}
 			ops.Softmax(sc)
 			o := out[b*qDim+h*hd : b*qDim+(h+1)*hd]

@@ -16,3 +16,25 @@ var Kernels = map[quant.Type]RowsKernel{}
 
 // RowBytes is the size in bytes of one weight row.
 func (m *Matrix) RowBytes() int { return m.rowBytes }
+
+// StridedDotF32 computes y[r] = dot(w[r*stride : r*stride+n], x) for r in [0, rows):
+// rows vectors of n floats, stride floats apart, each dotted with x (n,) -> y (rows,).
+// Attention's K·Q is this product over the KV cache. The browser build sets it to the
+// SIMD kernel; it returns false when it cannot take the product.
+var StridedDotF32 func(w []float32, stride, n, rows int, x, y []float32) bool
+
+// DotRowsF32 is StridedDotF32 with the Go loop as fallback.
+func DotRowsF32(w []float32, stride, n, rows int, x, y []float32) {
+	if StridedDotF32 != nil && StridedDotF32(w, stride, n, rows, x, y) {
+		return
+	}
+	x = x[:n]
+	for r := 0; r < rows; r++ {
+		row := w[r*stride : r*stride+n]
+		var d float32
+		for i, v := range x {
+			d += v * row[i]
+		}
+		y[r] = d
+	}
+}

@@ -65,6 +65,7 @@ func Install() {
 	for t, k := range matvecs {
 		ops.Kernels[t] = rows(k)
 	}
+	ops.StridedDotF32 = stridedDotF32
 }
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.
@@ -93,4 +94,16 @@ func rows(k matvec) ops.RowsKernel {
 		}
 		return true
 	}
+}
+
+// stridedDotF32 is ops.StridedDotF32 over matvec_f32: rows vectors of n floats, stride
+// floats apart, each dotted with x.
+func stridedDotF32(w []float32, stride, n, rows int, x, y []float32) bool {
+	if rows <= 0 || n <= 0 || stride < n || len(x) < n || len(y) < rows ||
+		len(w) < (rows-1)*stride+n || stride >= 1<<28 {
+		return false
+	}
+	matvecF32(unsafe.Pointer(unsafe.SliceData(w)), int32(stride*4), unsafe.Pointer(unsafe.SliceData(x)), int32(n),
+		unsafe.Pointer(unsafe.SliceData(y)), 0, int32(rows))
+	return true
 }

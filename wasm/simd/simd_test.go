@@ -262,3 +262,33 @@ func BenchmarkMatVec(b *testing.B) {
 		})
 	}
 }
+
+// The strided F32 dot (attention's K·Q over the KV cache) equals the Go loop.
+func TestStridedDotF32(t *testing.T) {
+	for _, c := range []struct{ stride, n, rows int }{{8, 8, 1}, {192, 64, 37}, {256, 128, 5}, {33, 17, 9}} {
+		w := make([]float32, (c.rows-1)*c.stride+c.n)
+		x := make([]float32, c.n)
+		for i := range w {
+			w[i] = float32(i%7) - 3
+		}
+		for i := range x {
+			x[i] = float32(i%5) - 2
+		}
+		got := make([]float32, c.rows)
+		if !stridedDotF32(w, c.stride, c.n, c.rows, x, got) {
+			t.Fatalf("%+v refused", c)
+		}
+		for r := 0; r < c.rows; r++ {
+			var want float32
+			for i := 0; i < c.n; i++ {
+				want += w[r*c.stride+i] * x[i]
+			}
+			if got[r] != want {
+				t.Fatalf("%+v row %d: %v, want %v", c, r, got[r], want)
+			}
+		}
+	}
+	if stridedDotF32(make([]float32, 10), 8, 8, 2, make([]float32, 8), make([]float32, 2)) {
+		t.Fatal("out-of-range rows accepted")
+	}
+}
