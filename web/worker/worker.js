@@ -92,7 +92,7 @@ self.onmessage = async (e) => {
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, 0) === seen) {
-      if (++spins > 20000) { Atomics.wait(c, 0, seen); spins = 0; }
+      if (++spins > 2000000) { Atomics.wait(c, 0, seen); spins = 0; }
     }
     seen = Atomics.load(c, 0);
     const lo = c[8 + 2 * index], hi = c[9 + 2 * index];
