@@ -76,6 +76,9 @@ func Rows(t quant.Type) ops.RowsKernel {
 	return nil
 }
 
+// tileBytes is the weight tile a batch of tokens shares (about half a typical L2 cache).
+const tileBytes = 256 << 10
+
 // rows wraps a kernel export: it checks every range the kernel will touch lies inside the
 // Go slices (the kernel itself checks nothing: out of range it would read or overwrite
 // other Go memory), then calls it once per activation row.
@@ -88,9 +91,19 @@ func rows(k matvec) ops.RowsKernel {
 			return false
 		}
 		w := unsafe.Pointer(unsafe.SliceData(m.Data))
-		for n := 0; n < a.N; n++ {
-			k(w, int32(rb), unsafe.Pointer(&a.Data[n*a.RowBytes]), int32(m.Cols),
-				unsafe.Pointer(&y[n*m.Rows]), int32(lo), int32(hi))
+		// Several tokens (prefill): go through the rows a tile at a time, every token over
+		// one tile before the next, so each tile of weights is read from memory once and
+		// from cache for the other tokens.
+		tile := hi - lo
+		if a.N > 1 {
+			tile = max(8, tileBytes/rb)
+		}
+		for t0 := lo; t0 < hi; t0 += tile {
+			t1 := min(hi, t0+tile)
+			for n := 0; n < a.N; n++ {
+				k(w, int32(rb), unsafe.Pointer(&a.Data[n*a.RowBytes]), int32(m.Cols),
+					unsafe.Pointer(&y[n*m.Rows]), int32(t0), int32(t1))
+			}
 		}
 		return true
 	}
