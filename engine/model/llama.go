@@ -38,9 +38,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		for b := 0; b < B; b++ {
 			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.AttnNorm)
 		}
-		s.mul(l.Wq, xb, B, q)
-		s.mul(l.Wk, xb, B, k)
-		s.mul(l.Wv, xb, B, v)
+		s.mulSame(xb, B, prod{l.Wq, q}, prod{l.Wk, k}, prod{l.Wv, v})
 		for b := 0; b < B; b++ {
 			qb, kb, vb := q[b*qDim:(b+1)*qDim], k[b*kvDim:(b+1)*kvDim], v[b*kvDim:(b+1)*kvDim]
 			if l.Bq != nil {
@@ -78,8 +76,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		for b := 0; b < B; b++ {
 			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm)
 		}
-		s.mul(l.Gate, xb, B, gate)
-		s.mul(l.Up, xb, B, up)
+		s.mulSame(xb, B, prod{l.Gate, gate}, prod{l.Up, up})
 		if s.Compat {
 			ops.SiLUMulGGML(gate, gate, up)
 		} else {
@@ -121,6 +118,33 @@ func (s *State) mul(m *ops.Matrix, x []float32, n int, y []float32) {
 		panic(err) // types were checked when the model was loaded
 	}
 	m.MulActs(a, y[:n*m.Rows])
+}
+
+type prod struct {
+	m *ops.Matrix
+	y []float32
+}
+
+// mulSame multiplies one input by several matrices (Q/K/V, gate/up), converting the
+// activations once per activation type rather than once per matrix.
+func (s *State) mulSame(x []float32, n int, ps ...prod) {
+	if s.Exact || s.Compat || s.noShareActs || len(ps) == 0 {
+		for _, p := range ps {
+			s.mul(p.m, x, n, p.y)
+		}
+		return
+	}
+	var done *ops.Acts
+	for i, p := range ps {
+		if i == 0 || p.m.ActType() != done.Type || p.m.Cols != done.Cols {
+			a, err := ops.QuantizeActs(p.m.ActType(), x[:n*p.m.Cols], n, p.m.Cols, &s.acts)
+			if err != nil {
+				panic(err) // types were checked when the model was loaded
+			}
+			done = a
+		}
+		p.m.MulActs(done, p.y[:n*p.m.Rows])
+	}
 }
 
 // attention is grouped-query causal attention of the batch's queries over the cache:

@@ -19,6 +19,7 @@ type State struct {
 	// decoding follows llama.cpp's even where activation quantization amplifies last-bit
 	// differences. Slower; used by the conformance tests.
 	Compat bool
+	noShareActs bool // tests: convert the activations for every matrix separately
 	// Tokens in the cache, in order (for prefix reuse by the session).
 	Tokens []int32
 	k, v   [][]float32 // per layer: (NCtx, NHeadKV*HeadDim)

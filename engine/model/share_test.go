@@ -1,0 +1,45 @@
+package model
+
+import (
+	"bytes"
+	"testing"
+
+	"hearth/engine/gguf"
+	"hearth/engine/synth"
+)
+
+// Converting the activations once for Q/K/V and gate/up gives the same logits, bit for
+// bit, as converting them for every matrix (mixed types: Q4_K_M has Q4_K and Q6_K).
+func TestSharedActivations(t *testing.T) {
+	sh := synth.Shapes["tiny"]
+	sh.NEmbd, sh.NFF, sh.HeadDim = 256, 512, 64
+	w, err := synth.Build(synth.Options{Shape: sh, Type: "Q4_K_M", Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w.WriteTo(&buf)
+	f, err := gguf.Open(gguf.Bytes(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(noShare bool) []float32 {
+		s, _ := m.NewState(64)
+		s.noShareActs = noShare
+		out, err := s.Forward([]int32{1, 5, 9, 200, 7}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), out...)
+	}
+	a, b := run(false), run(true)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("logit %d: shared %v, separate %v", i, a[i], b[i])
+		}
+	}
+}
