@@ -18,7 +18,7 @@ type State struct {
 	// SiLU, softmax and attention dot products) bit for bit where it is known, so greedy
 	// decoding follows llama.cpp's even where activation quantization amplifies last-bit
 	// differences. Slower; used by the conformance tests.
-	Compat bool
+	Compat      bool
 	noShareActs bool // tests: convert the activations for every matrix separately
 	// Tokens in the cache, in order (for prefix reuse by the session).
 	Tokens []int32
