@@ -117,6 +117,10 @@ func (s *State) mul(m *ops.Matrix, x []float32, n int, y []float32) {
 	if err != nil {
 		panic(err) // types were checked when the model was loaded
 	}
+	if s.Compat {
+		m.MulActsCompat(a, y[:n*m.Rows])
+		return
+	}
 	m.MulActs(a, y[:n*m.Rows])
 }
 

@@ -1,0 +1,53 @@
+package ops
+
+import (
+	"fmt"
+
+	"hearth/engine/quant"
+)
+
+// CompatKernel returns the per-output dot product llama.cpp's CPU backend (x86, AVX-512,
+// GGML_NATIVE) uses for a mul_mat of m with nTokens activation rows, and its name, or nil
+// where the generic traits VecDot already reproduces it (F32, F16, BF16 go through MulActs):
+//
+//   - a repacked weight (quant.Repacked; never token_embd, which GET_ROWS also reads, so a
+//     tied output matrix is not repacked) goes to the repack gemv/gemm kernels, whatever
+//     nTokens: ggml_cpu_extra_compute_forward claims the op first;
+//   - otherwise prefill (nTokens ≥ 2) of Q8_0, Q4_0, Q5_0 and IQ4_NL goes to tinyBLAS_Q0_AVX
+//     (llamafile_sgemm on the Q8_0-converted activations);
+//   - everything else to the x86 ggml_vec_dot of the type.
+func (m *Matrix) CompatKernel(nTokens int) (string, func(n int, w, a []byte) float32) {
+	if m.Name != "token_embd.weight" && quant.Repacked(m.Type, m.Rows) {
+		return "repack", quant.VecDotRepackX86(m.Type)
+	}
+	if nTokens >= 2 {
+		if f := quant.VecDotTinyBLASX86(m.Type); f != nil {
+			return "tinyblas", f
+		}
+	}
+	if f := quant.VecDotX86(m.Type); f != nil {
+		return "vec_dot", f
+	}
+	return "generic", nil
+}
+
+// MulActsCompat is MulActs with llama.cpp's x86 float order (see CompatKernel):
+// acts (N, Cols) -> y (N, Rows), y[n][r] = dot(W[r], acts[n]).
+func (m *Matrix) MulActsCompat(a *Acts, y []float32) {
+	if a.Type != m.traits.VecDotType || a.Cols != m.Cols {
+		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
+	}
+	_, dot := m.CompatKernel(a.N)
+	if dot == nil {
+		m.MulActs(a, y)
+		return
+	}
+	ParallelFor(m.Rows, 16, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+			for n := 0; n < a.N; n++ {
+				y[n*m.Rows+r] = dot(m.Cols, w, a.Data[n*a.RowBytes:(n+1)*a.RowBytes])
+			}
+		}
+	})
+}
