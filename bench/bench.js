@@ -1,0 +1,97 @@
+// The page side of `go run ./bench`: one run of one engine, called by the Go program
+// through chromedp. Each run loads the model afresh, measures a 64-token prefill and 64
+// decoded tokens (greedy), reads the wasm memory in use, then frees everything.
+
+const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
+const abs = (u) => new URL(u, document.baseURI).href;
+const now = () => performance.now() / 1000;
+
+// prompt holds the prompt's token ids (for Hearth), text the same prompt as text (for
+// wllama, which tokenizes it with llama.cpp's tokenizer; the run checks the count).
+
+// Hearth: new HearthEngine(worker, {threads}) is all a thread count takes; the engine
+// reports how many threads it really started (1 when the worker cannot start helpers).
+window.benchHearth = async ({ model, threads, prompt, decode, contextSize }) => {
+  const { HearthEngine } = await import(abs(assets.client));
+  const t0 = now();
+  const engine = new HearthEngine(abs(assets.worker), { threads });
+  try {
+    await engine.load(abs(`models/${model}/manifest.json`), { contextSize });
+    const loadS = now() - t0;
+    if (engine.threads !== threads) {
+      return { available: false, reason: `asked for ${threads} threads, the engine started ${engine.threads}` };
+    }
+    const r = await engine.complete(prompt, { temperature: 0, maxTokens: decode });
+    const st = r.stats;
+    if (st.prompt_tokens !== prompt.length || st.cached_tokens !== 0 || r.tokens.length !== decode) {
+      throw new Error(`hearth ran ${st.prompt_tokens} prompt tokens (${st.cached_tokens} cached) and decoded ${r.tokens.length}, want ${prompt.length}, 0 and ${decode}`);
+    }
+    const info = await engine.info();
+    return {
+      available: true, threads: engine.threads, simd: engine.simd, load_s: loadS,
+      prefill_tps: st.prefill_tps, decode_tps: st.decode_tps, memory_bytes: info.memory_bytes,
+      prompt_n: st.prompt_tokens, decode_n: r.tokens.length,
+    };
+  } finally {
+    engine.terminate();
+  }
+};
+
+// wllama 3.x (llama.cpp's server code compiled to wasm) has no token-level call: its
+// createCompletion takes a text prompt only (a list of token ids fails inside the wasm) and
+// answers with llama.cpp's own timings. Prefill: the text, which tokenizes to the prompt
+// length, with cache_prompt off and max_tokens 1. Decode: the same text with cache_prompt
+// on (so the cached prompt is not evaluated again), then `decode` tokens with ignore_eos;
+// predicted_ms covers the generation only.
+window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize }) => {
+  const { Wllama } = await import(abs("wllama/esm/index.js"));
+  const t0 = now();
+  const wllama = new Wllama({ default: abs("wllama/esm/wasm/wllama.wasm") }, { suppressNativeLog: true });
+  let step = "load";
+  try {
+    const blob = await (await fetch(abs(url))).blob();
+    await wllama.loadModel([blob], { n_threads: threads, n_ctx: contextSize, n_gpu_layers: 0, n_parallel: 1 });
+    const loadS = now() - t0;
+    const got = wllama.getNumThreads();
+    if (got !== threads) {
+      return { available: false, reason: `asked for ${threads} threads, wllama runs ${got} (multithread: ${wllama.isMultithread()})` };
+    }
+    step = "prefill";
+    const pre = await wllama.createCompletion({ prompt: text, max_tokens: 1, temperature: 0, cache_prompt: false, ignore_eos: true });
+    const tp = pre.timings;
+    if (!tp || tp.prompt_n !== prompt.length) {
+      throw new Error(`llama.cpp tokenized the prompt to ${tp && tp.prompt_n} tokens, Hearth to ${prompt.length}: ${JSON.stringify(tp)}`);
+    }
+    step = "decode";
+    const dec = await wllama.createCompletion({ prompt: text, max_tokens: decode, temperature: 0, cache_prompt: true, ignore_eos: true });
+    const td = dec.timings;
+    if (!td || td.predicted_n !== decode) {
+      throw new Error(`wllama decoded ${td && td.predicted_n} tokens, want ${decode}: ${JSON.stringify(td)}`);
+    }
+    step = "memory";
+    const mem = await agentMemory();
+    return {
+      available: true, threads: got, load_s: loadS,
+      prefill_tps: tp.prompt_n / (tp.prompt_ms / 1000), decode_tps: td.predicted_n / (td.predicted_ms / 1000),
+      memory_bytes: mem, prompt_n: tp.prompt_n, decode_n: td.predicted_n, decode_prompt_n: td.prompt_n, decode_cache_n: td.cache_n,
+    };
+  } catch (err) {
+    throw new Error(`wllama ${step}: ${err && err.message ? err.message : err}`);
+  } finally {
+    await wllama.exit().catch(() => {});
+  }
+};
+
+// agentMemory is the memory of wllama's worker as Chromium measures it
+// (performance.measureUserAgentSpecificMemory; its wasm Memory is nearly all of it), or 0
+// when the browser does not offer it. With threads, every pthread worker reports the same
+// shared Memory again, so this takes the largest worker, not the sum.
+async function agentMemory() {
+  if (!performance.measureUserAgentSpecificMemory) return 0;
+  const m = await performance.measureUserAgentSpecificMemory();
+  let worker = 0;
+  for (const b of m.breakdown) {
+    if (b.attribution.some((a) => a.scope === "DedicatedWorkerGlobalScope")) worker = Math.max(worker, b.bytes);
+  }
+  return worker;
+}

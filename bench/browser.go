@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless Chromium (the flags of wasm/browsertest, plus eager memory
+// measurement so measureUserAgentSpecificMemory answers at once); cancel stops it and
+// removes its profile.
+func browser(chromium string) (context.Context, context.CancelFunc, error) {
+	if _, err := os.Stat(chromium); err != nil {
+		return nil, nil, fmt.Errorf("no Chromium at %s (apt-get install chromium; ./build.sh bench installs it)", chromium)
+	}
+	profile, err := os.MkdirTemp("", "hearth-bench-chromium-")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("enable-blink-features", "ForceEagerMeasureMemory"),
+		chromedp.UserDataDir(profile), chromedp.WindowSize(1100, 800),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancelCtx()
+		cancelAlloc()
+		os.RemoveAll(profile)
+		return nil, nil, fmt.Errorf("starting Chromium: %w", err)
+	}
+	return ctx, func() { cancelCtx(); cancelAlloc(); os.RemoveAll(profile) }, nil
+}
+
+// runResult is what bench.js returns for one run.
+type runResult struct {
+	Available   bool    `json:"available"`
+	Reason      string  `json:"reason"`
+	Threads     int     `json:"threads"`
+	LoadS       float64 `json:"load_s"`
+	PrefillTPS  float64 `json:"prefill_tps"`
+	DecodeTPS   float64 `json:"decode_tps"`
+	MemoryBytes float64 `json:"memory_bytes"`
+}
+
+// runOnce opens a fresh bench page (so nothing of the previous run stays in memory) and
+// calls fn (benchHearth or benchWllama) with args, for at most limit.
+func runOnce(ctx context.Context, base, fn string, args any, limit time.Duration) (*runResult, error) {
+	a, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"bench.html")); err != nil {
+		return nil, fmt.Errorf("bench page: %w", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("typeof window."+fn+" === 'function'")); err != nil {
+		return nil, fmt.Errorf("bench page: bench.js did not start: %w", err)
+	}
+	isolated, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("self.crossOriginIsolated === true"))
+	if err != nil {
+		return nil, err
+	}
+	if !isolated {
+		return nil, fmt.Errorf("the bench page is not cross-origin isolated (COOP/COEP headers missing?)")
+	}
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[runResult](fmt.Sprintf("window.%s(%s)", fn, a), chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"hearth/engine/gguf"
+	"hearth/engine/synth"
+	"hearth/engine/tokenizer"
+	"hearth/internal/shared"
+)
+
+// benchModel is one GGUF file both engines run.
+type benchModel struct {
+	Name string // row label and Hearth model id
+	Path string // the GGUF file
+}
+
+// prepareModels returns the benchmark models: smollm2-135m-shaped random weights in each
+// of types (written once into cacheDir by engine/synth and reused), then stories260K from
+// the shared test data when it is there.
+func prepareModels(cacheDir string, types []string, withStories bool) ([]benchModel, error) {
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	var out []benchModel
+	for _, typ := range types {
+		name := "smollm2-135m-" + typ
+		path := filepath.Join(cacheDir, name+".gguf")
+		if _, err := os.Stat(path); err != nil {
+			logf("synthesizing %s (hearth synth --shape smollm2-135m --type %s)", path, typ)
+			if err := writeSynth(path, typ); err != nil {
+				return nil, fmt.Errorf("synth %s: %w", name, err)
+			}
+		}
+		out = append(out, benchModel{Name: name, Path: path})
+	}
+	if withStories {
+		if d := shared.Find(); d != "" {
+			p := filepath.Join(d, "models", "stories260K.gguf")
+			if _, err := os.Stat(p); err == nil {
+				out = append(out, benchModel{Name: "stories260K", Path: p})
+			} else {
+				logf("no %s: stories260K skipped", p)
+			}
+		} else {
+			logf("no shared test data (../shared or $HEARTH_TESTDATA): stories260K skipped")
+		}
+	}
+	return out, nil
+}
+
+// writeSynth writes the smollm2-135m shape in file type typ to path (atomically).
+func writeSynth(path, typ string) error {
+	s, ok := synth.Shapes["smollm2-135m"]
+	if !ok {
+		return fmt.Errorf("engine/synth has no smollm2-135m shape")
+	}
+	w, err := synth.Build(synth.Options{Shape: s, Type: typ, Seed: 1})
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	_, err = w.WriteTo(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// passage is the prompt's source text; fitPrompt takes the prefix of it (repeated when
+// needed) that tokenizes to exactly the prompt length.
+const passage = "Once upon a time, in a small village at the edge of a great forest, there lived a girl " +
+	"named Lily who loved to walk among the tall trees and listen to the birds. One morning she found " +
+	"a little fox hiding under a bush, cold and hungry, and she shared her bread with it. The fox " +
+	"followed her home, and from that day on the two friends explored the woods together, finding " +
+	"hidden streams, old stones covered in moss, and a meadow full of yellow flowers. "
+
+// prompt is the benchmark prompt for one model: Text for wllama (whose createCompletion
+// takes text only, tokenized by llama.cpp with BOS) and Tokens, the same text tokenized by
+// Hearth's llama.cpp-conformant tokenizer, for Hearth.
+type prompt struct {
+	Text   string
+	Tokens []int32
+}
+
+// fitPrompt finds the shortest prefix of the passage that tokenizes (with the special
+// tokens llama-server adds) to exactly n tokens for the model at path.
+func fitPrompt(path string, n int) (*prompt, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	g, err := gguf.Open(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	tok, err := tokenizer.FromGGUF(g)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	src := passage
+	for len(tok.Encode(src, true, true)) < n+8 {
+		src += passage
+	}
+	for end := 1; end <= len(src); end++ {
+		text := src[:end]
+		if ids := tok.Encode(text, true, true); len(ids) == n {
+			return &prompt{Text: text, Tokens: ids}, nil
+		} else if len(ids) > n+4 {
+			break
+		}
+	}
+	return nil, fmt.Errorf("%s: no prefix of the passage tokenizes to exactly %d tokens", path, n)
+}
