@@ -6,221 +6,184 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
+	"sync"
 	"syscall/js"
 
 	"hearth/engine"
-	"hearth/engine/gguf"
-	"hearth/engine/sample"
 )
 
-// wasmMemoryLimit is what a model may use: wasm32 addresses 4 GiB; leave room for the Go
-// runtime, the garbage collector's headroom and the page's copies in flight.
-const wasmMemoryLimit = 3 << 30
-
+// worker holds the loaded model and the queue of requests. handle runs on the JS event
+// loop (inside the message callback) and never blocks: it answers cancel and info at once
+// and queues the rest for run, one goroutine that handles them in order. That goroutine
+// never holds mu across a blocking call, so handle cannot wait on it.
 type worker struct {
+	mu      sync.Mutex
+	queue   []request
+	wake    chan struct{}      // buffered(1): the queue is not empty
+	epoch   int                // bumped by cancel, load and unload
+	cancel  context.CancelFunc // of the running generate/complete
 	session *engine.Session
 	info    map[string]any
-	cancel  context.CancelFunc
-	busy    bool
 }
 
-func fail(id int, err error) {
-	post(map[string]any{"type": "error", "id": id, "message": err.Error()})
+// request is a queued message; epoch is the worker's epoch when it arrived, so a
+// generation queued before a cancel is cancelled too.
+type request struct {
+	id    any
+	kind  string
+	msg   js.Value
+	epoch int
 }
 
+func newWorker() *worker {
+	w := &worker{wake: make(chan struct{}, 1)}
+	go w.run()
+	return w
+}
+
+// handle receives one message from the page.
 func (w *worker) handle(msg js.Value) {
-	id := msg.Get("id").Int()
-	switch t := msg.Get("type").String(); t {
-	case "load":
-		w.load(id, msg)
+	id := requestID(msg)
+	defer func() {
+		if p := recover(); p != nil {
+			fail(id, fmt.Errorf("internal error: %v", p))
+		}
+	}()
+	if id == nil {
+		fail(nil, errors.New("a request must be an object with a numeric id"))
+		return
+	}
+	kind, _ := str(msg, "type")
+	switch kind {
+	case "cancel":
+		w.cancelRuns()
+		post(map[string]any{"type": "cancelled", "id": id})
+	case "info":
+		post(map[string]any{"type": "info", "id": id, "info": w.infoNow()})
+	case "load", "unload":
+		w.cancelRuns()
+		w.enqueue(id, kind, msg)
 	case "generate", "complete":
-		if w.session == nil {
-			fail(id, errors.New("no model is loaded"))
+		w.enqueue(id, kind, msg)
+	default:
+		fail(id, fmt.Errorf("unknown request type %q (want load, generate, complete, cancel, unload or info)", kind))
+	}
+}
+
+// cancelRuns ends the running generation and every one queued so far.
+func (w *worker) cancelRuns() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.epoch++
+	if w.cancel != nil {
+		w.cancel()
+	}
+}
+
+func (w *worker) enqueue(id any, kind string, msg js.Value) {
+	w.mu.Lock()
+	w.queue = append(w.queue, request{id: id, kind: kind, msg: msg, epoch: w.epoch})
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *worker) next() request {
+	for {
+		w.mu.Lock()
+		if len(w.queue) > 0 {
+			r := w.queue[0]
+			w.queue[0] = request{}
+			w.queue = w.queue[1:]
+			w.mu.Unlock()
+			return r
+		}
+		w.mu.Unlock()
+		<-w.wake
+	}
+}
+
+func (w *worker) run() {
+	for {
+		w.serve(w.next())
+	}
+}
+
+// serve handles one queued request; a panic becomes an error event, not a dead worker.
+func (w *worker) serve(r request) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "hearth: panic in %s: %v\n%s", r.kind, p, debug.Stack())
+			fail(r.id, fmt.Errorf("internal error: %v", p))
+		}
+	}()
+	switch r.kind {
+	case "load":
+		w.load(r.id, r.msg)
+	case "unload":
+		w.setSession(nil, nil)
+		runtime.GC()
+		post(map[string]any{"type": "unloaded", "id": r.id})
+	case "generate", "complete":
+		s, _ := w.current()
+		if s == nil {
+			fail(r.id, errors.New("no model is loaded"))
 			return
 		}
-		if w.busy {
-			fail(id, errors.New("the engine is busy with another reply"))
+		w.mu.Lock()
+		if r.epoch != w.epoch {
+			w.mu.Unlock()
+			post(map[string]any{"type": "done", "id": r.id, "stats": &engine.Stats{StopReason: engine.StopCancelled}, "tokens": []int32{}})
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		w.cancel, w.busy = cancel, true
-		go func() {
-			defer func() { cancel(); w.busy = false }()
-			if t == "generate" {
-				w.generate(ctx, id, msg)
-			} else {
-				w.complete(ctx, id, msg)
-			}
+		w.cancel = cancel
+		w.mu.Unlock()
+		defer func() {
+			w.mu.Lock()
+			w.cancel = nil
+			w.mu.Unlock()
+			cancel()
 		}()
-	case "cancel":
-		if w.cancel != nil {
-			w.cancel()
+		if r.kind == "generate" {
+			generate(ctx, s, r.id, r.msg)
+		} else {
+			complete(ctx, s, r.id, r.msg)
 		}
-		post(map[string]any{"type": "cancelled", "id": id})
-	case "unload":
-		if w.cancel != nil {
-			w.cancel()
-		}
-		w.session, w.info = nil, nil
-		runtime.GC()
-		post(map[string]any{"type": "unloaded", "id": id})
-	case "info":
-		post(map[string]any{"type": "info", "id": id, "info": w.infoNow()})
-	default:
-		fail(id, fmt.Errorf("unknown request %q", t))
 	}
 }
 
-// load copies the shards (ArrayBuffers, in order) into Go memory, one at a time, dropping
-// each JS reference as soon as it is copied, and opens them as one GGUF file.
-func (w *worker) load(id int, msg js.Value) {
-	if w.busy {
-		fail(id, errors.New("the engine is busy"))
-		return
-	}
-	w.session, w.info = nil, nil
-	runtime.GC()
-	shards := msg.Get("shards")
-	n := shards.Length()
-	var total int64
-	for i := 0; i < n; i++ {
-		total += int64(shards.Index(i).Get("byteLength").Int())
-	}
-	if total > wasmMemoryLimit {
-		fail(id, &engine.ErrTooBig{Need: engine.Memory{Weights: total}, Limit: wasmMemoryLimit})
-		return
-	}
-	u8 := js.Global().Get("Uint8Array")
-	parts := make([]gguf.Part, 0, n)
-	for i := 0; i < n; i++ {
-		view := u8.New(shards.Index(i))
-		b := make([]byte, view.Length())
-		js.CopyBytesToGo(b, view)
-		shards.SetIndex(i, js.Undefined())
-		parts = append(parts, gguf.Part{R: gguf.Bytes(b), Size: int64(len(b))})
-	}
-	multi := gguf.NewMulti(parts...)
-	f, err := gguf.Open(multi, multi.Size())
-	if err != nil {
-		fail(id, fmt.Errorf("not a usable model file: %w", err))
-		return
-	}
-	ctxSize := 0
-	if v := msg.Get("contextSize"); v.Type() == js.TypeNumber {
-		ctxSize = v.Int()
-	}
-	s, err := engine.Load(f, engine.LoadOptions{ContextSize: ctxSize, MemoryLimit: wasmMemoryLimit})
-	if err != nil {
-		fail(id, err)
-		return
-	}
-	w.session = s
-	name, _ := f.String("general.name")
-	c := s.Model.Config
-	w.info = map[string]any{
-		"name": name, "architecture": c.Arch, "quant": c.FileTypeStr,
-		"context_size": s.ContextSize(), "n_vocab": c.NVocab, "n_layer": c.NLayer, "n_embd": c.NEmbd,
-		"weights_bytes": s.Model.WeightBytes(), "has_chat_template": s.TemplateNote == "",
-		"template_note": s.TemplateNote,
-	}
-	post(map[string]any{"type": "loaded", "id": id, "info": w.infoNow()})
+func (w *worker) setSession(s *engine.Session, info map[string]any) {
+	w.mu.Lock()
+	w.session, w.info = s, info
+	w.mu.Unlock()
 }
 
+func (w *worker) current() (*engine.Session, map[string]any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.session, w.info
+}
+
+// infoNow is the loaded model's metadata and the memory in use.
 func (w *worker) infoNow() map[string]any {
+	s, info := w.current()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	out := map[string]any{"memory_bytes": ms.Sys, "heap_bytes": ms.HeapAlloc, "loaded": w.session != nil}
-	for k, v := range w.info {
+	out := map[string]any{"memory_bytes": ms.Sys, "heap_bytes": ms.HeapAlloc, "loaded": s != nil}
+	if f := js.Global().Get("hearthMemoryBytes"); f.Type() == js.TypeFunction {
+		out["wasm_memory_bytes"] = f.Invoke().Float() // the WebAssembly.Memory's size
+	}
+	for k, v := range info {
 		out[k] = v
 	}
-	if w.session != nil {
-		out["cached_tokens"] = w.session.CachedTokens()
+	if s != nil {
+		out["cached_tokens"] = s.CachedTokens()
 	}
 	return out
-}
-
-// options reads the sampling options of a request (missing fields keep the defaults).
-func options(o js.Value) (sample.Options, int, []string) {
-	so := sample.DefaultOptions()
-	maxTokens := 0
-	var stop []string
-	if o.Type() != js.TypeObject {
-		return so, maxTokens, stop
-	}
-	num := func(k string, set func(float64)) {
-		if v := o.Get(k); v.Type() == js.TypeNumber {
-			set(v.Float())
-		}
-	}
-	num("temperature", func(v float64) { so.Temperature = float32(v) })
-	num("topK", func(v float64) { so.TopK = int(v) })
-	num("topP", func(v float64) { so.TopP = float32(v) })
-	num("minP", func(v float64) { so.MinP = float32(v) })
-	num("repeatPenalty", func(v float64) { so.RepeatPenalty = float32(v) })
-	num("presencePenalty", func(v float64) { so.PresencePenalty = float32(v) })
-	num("frequencyPenalty", func(v float64) { so.FrequencyPenalty = float32(v) })
-	num("seed", func(v float64) { so.Seed = uint64(v) })
-	num("maxTokens", func(v float64) { maxTokens = int(v) })
-	if s := o.Get("stop"); s.Type() == js.TypeObject {
-		for i := 0; i < s.Length(); i++ {
-			stop = append(stop, s.Index(i).String())
-		}
-	}
-	return so, maxTokens, stop
-}
-
-func (w *worker) generate(ctx context.Context, id int, msg js.Value) {
-	jm := msg.Get("messages")
-	var msgs []engine.Message
-	for i := 0; i < jm.Length(); i++ {
-		m := jm.Index(i)
-		msgs = append(msgs, engine.Message{Role: m.Get("role").String(), Content: m.Get("content").String()})
-	}
-	so, maxTokens, stop := options(msg.Get("options"))
-	y := &yielder{}
-	st, err := w.session.Generate(ctx, msgs, engine.Options{Sample: so, MaxTokens: maxTokens, Stop: stop}, func(e engine.Event) {
-		switch e.Kind {
-		case engine.EventText, engine.EventReasoning:
-			post(map[string]any{"type": string(e.Kind), "id": id, "text": e.Text})
-		case engine.EventToken:
-			post(map[string]any{"type": "token", "id": id, "token": e.Token})
-			y.maybe()
-		}
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fail(id, err)
-		return
-	}
-	post(map[string]any{"type": "done", "id": id, "stats": st})
-}
-
-func (w *worker) complete(ctx context.Context, id int, msg js.Value) {
-	var prompt []int32
-	if toks := msg.Get("tokens"); toks.Type() == js.TypeObject {
-		for i := 0; i < toks.Length(); i++ {
-			prompt = append(prompt, int32(toks.Index(i).Int()))
-		}
-	} else {
-		prompt = w.session.Tokenizer.Encode(msg.Get("prompt").String(), true, false)
-	}
-	so, n, _ := options(msg.Get("options"))
-	if n <= 0 {
-		n = 128
-	}
-	y := &yielder{}
-	out, st, err := w.session.Complete(ctx, prompt, n, so, msg.Get("stopAtEOG").Truthy(), func(e engine.Event) {
-		switch e.Kind {
-		case engine.EventText:
-			post(map[string]any{"type": "text", "id": id, "text": e.Text})
-		case engine.EventToken:
-			post(map[string]any{"type": "token", "id": id, "token": e.Token})
-			y.maybe()
-		}
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fail(id, err)
-		return
-	}
-	post(map[string]any{"type": "done", "id": id, "stats": st, "prompt_tokens": prompt, "tokens": out})
 }

@@ -6,17 +6,21 @@
 package main
 
 import (
+	"runtime/debug"
 	"syscall/js"
 
 	"hearth/wasm/simd"
 )
 
 func main() {
-	w := &worker{}
+	// wasm32 memory ends at 4 GiB: make the collector work harder before it gets there
+	// rather than fail to grow.
+	debug.SetMemoryLimit(4<<30 - 256<<20)
 	simdOn := js.Global().Get("hearthKernels").Truthy()
 	if simdOn {
 		simd.Install()
 	}
+	w := newWorker()
 	js.Global().Set("hearthHandle", js.FuncOf(func(this js.Value, args []js.Value) any {
 		if len(args) == 1 {
 			w.handle(args[0])

@@ -18,14 +18,20 @@ func post(msg map[string]any) {
 	js.Global().Call("postMessage", js.Global().Get("JSON").Call("parse", string(b)))
 }
 
-// yielder lets the JS event loop run now and then during a long computation, so that a
-// cancel message can arrive: Go under js/wasm is single-threaded and only returns to the
-// event loop when every goroutine is blocked.
-type yielder struct{ last time.Time }
+// fail answers a request with an error event.
+func fail(id any, err error) {
+	post(map[string]any{"type": "error", "id": id, "message": err.Error()})
+}
 
-func (y *yielder) maybe() {
-	if time.Since(y.last) > 25*time.Millisecond {
+// lastBreath is when the event loop last had a turn.
+var lastBreath time.Time
+
+// breathe lets the JS event loop run for a moment when a computation has held it for more
+// than 25 ms, so that messages (cancel, info) are delivered: Go under js/wasm is
+// single-threaded and returns to the event loop only when every goroutine is blocked.
+func breathe() {
+	if time.Since(lastBreath) > 25*time.Millisecond {
 		time.Sleep(time.Millisecond)
-		y.last = time.Now()
+		lastBreath = time.Now()
 	}
 }
