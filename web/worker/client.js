@@ -116,10 +116,11 @@ export class HearthEngine {
     return Object.assign({}, st, { tokens: st.generated_tokens, stopped: st.stop_reason === "cancelled" });
   }
 
-  // complete continues raw text or token ids without a chat template.
-  async complete(prompt, options = {}, onEvent = null) {
+  // complete continues raw text or token ids without a chat template; with stopAtEOG it
+  // ends at the model's end-of-generation token (a base model's story ends there).
+  async complete(prompt, options = {}, onEvent = null, stopAtEOG = false) {
     const req = Array.isArray(prompt) ? { tokens: prompt } : { prompt };
-    const m = await this.#request(Object.assign({ type: "complete", options }, req), [], onEvent);
+    const m = await this.#request(Object.assign({ type: "complete", options, stopAtEOG: !!stopAtEOG }, req), [], onEvent);
     return { tokens: m.tokens, promptTokens: m.prompt_tokens, stats: m.stats };
   }
 
