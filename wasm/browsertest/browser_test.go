@@ -79,7 +79,16 @@ func buildSite(model string) (string, error) {
 		return "", err
 	}
 	b[100] ^= 0xff
-	return dir, os.WriteFile(bad, b, 0o644)
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		return "", err
+	}
+	// a manifest of a model too big for the engine, whose shard does not exist
+	huge := filepath.Join(dir, "models", "huge")
+	if err := os.MkdirAll(huge, 0o755); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(huge, "manifest.json"),
+		[]byte(`{"id":"huge","file_size":5368709120,"shards":[{"file":"nope.bin","start":0,"end":5368709120}]}`), 0o644)
 }
 
 // serve serves dir on loopback, as a plain static host would (no special headers), or
@@ -237,8 +246,7 @@ func TestBrowserGolden(t *testing.T) {
 	// a model that cannot fit is refused before any download
 	var tooBig string
 	eval(t, ctx, `
-		const url = URL.createObjectURL(new Blob([JSON.stringify({ id: "huge", file_size: 5 * 2 ** 30, shards: [{ file: "nope.bin", start: 0, end: 5 * 2 ** 30 }] })], { type: "application/json" }));
-		try { await engine.load(url); return "loaded"; } catch (e) { return String(e.message); }`, &tooBig)
+		try { await engine.load("models/huge/manifest.json"); return "loaded"; } catch (e) { return String(e.message); }`, &tooBig)
 	if !strings.Contains(tooBig, "at most") {
 		t.Fatalf("oversized model: %q", tooBig)
 	}

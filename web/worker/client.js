@@ -1,13 +1,22 @@
 // HearthEngine: the page-side API of the engine worker (an ES module).
 //
 //   const engine = new HearthEngine(workerURL, { threads });   // threads: 0 = automatic
-//   await engine.load(manifestURL, { onProgress: ({ loaded, total }) => … });
+//   await engine.load(manifestURL, { onProgress: ({ loaded, total }) => …, signal });
+//   await engine.loadFile(file);                                 // a File, read locally
 //   const stats = await engine.generate(messages, { maxTokens, temperature, … }, (ev) => …);
 //   engine.cancel();
 //
-// Shards are downloaded in parallel, checked against the manifest's sha256 (a corrupt
-// shard is fetched once more, then the load fails naming it), and transferred to the
-// worker without a copy; the worker copies them into the engine's memory once.
+// Shards are downloaded by download.js (in parallel, into Cache Storage, resumable,
+// checked against the manifest's sha256: a corrupt shard is fetched once more, then the
+// load fails naming it) and transferred to the worker without a copy; the worker copies
+// them into the engine's memory once.
+
+import { downloadModel, checkFits } from "./download.js";
+
+// The download and cache functions, for pages that import only this module.
+export {
+  downloadModel, probeModelURL, listCachedModels, deleteCachedModel, storageInfo, requestPersistence, checkFits,
+} from "./download.js";
 
 const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"]);
 
@@ -58,51 +67,38 @@ export class HearthEngine {
     });
   }
 
-  // load downloads the model of manifestURL and hands it to the engine.
-  async load(manifestURL, { onProgress = null, parallel = 3, contextSize = 0, signal = undefined } = {}) {
-    const res = await fetch(manifestURL, { signal });
-    if (!res.ok) throw new Error(`manifest ${manifestURL}: HTTP ${res.status}`);
-    const manifest = await res.json();
-    const shards = manifest.shards || [];
-    const total = manifest.file_size || shards.reduce((n, s) => n + (s.end - s.start), 0);
-    checkFits(total, manifest.name || manifest.id || manifestURL);
-    const got = new Array(shards.length).fill(0);
-    const report = () => onProgress && onProgress({ loaded: got.reduce((a, b) => a + b, 0), total });
-    const buffers = new Array(shards.length);
-    let next = 0;
-    const fetchOne = async (i) => {
-      const s = shards[i];
-      const url = new URL(s.file, new URL(manifestURL, self.location ? self.location.href : undefined)).href;
-      for (let attempt = 0; ; attempt++) {
-        got[i] = 0;
-        const r = await fetch(url, { signal });
-        if (!r.ok) throw new Error(`shard ${s.file}: HTTP ${r.status}`);
-        const parts = [];
-        const reader = r.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parts.push(value);
-          got[i] += value.length;
-          report();
-        }
-        const buf = new Uint8Array(got[i]);
-        let off = 0;
-        for (const p of parts) { buf.set(p, off); off += p.length; }
-        const want = s.end - s.start;
-        const ok = buf.length === want && (!s.sha256 || (await sha256Hex(buf)) === s.sha256);
-        if (ok) { buffers[i] = buf.buffer; return; }
-        if (attempt >= 1) {
-          throw new Error(`shard ${s.file} is corrupt: ${buf.length !== want ? `${buf.length} bytes, want ${want}` : "sha256 does not match the manifest"}`);
-        }
-      }
-    };
-    const workers = [];
-    for (let w = 0; w < Math.min(parallel, shards.length); w++) {
-      workers.push((async () => { while (next < shards.length) await fetchOne(next++); })());
+  // load downloads a model (download.js: a manifest URL or a raw .gguf URL; shards in
+  // parallel, cached, resumed, verified) and hands it to the engine. onProgress gets
+  // {loaded, total, bytesPerSecond, etaSeconds, cachedBytes}; signal stops the download
+  // (an AbortError; what came stays cached). Resolves with the model's info.
+  async load(source, { onProgress = null, parallel = 3, contextSize = 0, signal = undefined } = {}) {
+    const { buffers, verified } = await downloadModel(source, { onProgress, signal, parallel });
+    const info = await this.#loadBuffers(buffers, contextSize);
+    info.verified = verified;
+    return info;
+  }
+
+  // loadFile loads a model from a File (an <input type=file> pick): read here in slices,
+  // never sent anywhere. onProgress and signal as for load.
+  async loadFile(file, { onProgress = null, contextSize = 0, signal = undefined } = {}) {
+    checkFits(file.size, file.name);
+    const magic = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+    if (String.fromCharCode(...magic) !== "GGUF") throw new Error(`${file.name} is not a GGUF file`);
+    const buffers = [];
+    const started = performance.now();
+    for (let at = 0; at < file.size; at += FILE_SLICE) {
+      if (signal && signal.aborted) throw new DOMException("the load was stopped", "AbortError");
+      buffers.push(await file.slice(at, Math.min(file.size, at + FILE_SLICE)).arrayBuffer());
+      const loaded = Math.min(file.size, at + FILE_SLICE);
+      const bytesPerSecond = loaded / Math.max(1e-3, (performance.now() - started) / 1000);
+      if (onProgress) onProgress({ loaded, total: file.size, cachedBytes: 0, bytesPerSecond, etaSeconds: (file.size - loaded) / bytesPerSecond });
     }
-    await Promise.all(workers);
-    report();
+    const info = await this.#loadBuffers(buffers, contextSize);
+    info.verified = false;
+    return info;
+  }
+
+  async #loadBuffers(buffers, contextSize) {
     const m = await this.#request({ type: "load", shards: buffers, contextSize }, buffers);
     this.model = m.info;
     return m.info;
@@ -135,22 +131,6 @@ export class HearthEngine {
   terminate() { this.worker.terminate(); }
 }
 
-// The engine's memory is 32-bit WebAssembly memory (4 GiB, of which the weights may use
-// 3 GiB), and a device reports roughly how much RAM it has (navigator.deviceMemory, GiB,
-// capped at 8): refuse a model that cannot fit before downloading any of it.
-const WASM_LIMIT = 3 * 2 ** 30;
-function checkFits(bytes, name) {
-  const gib = (n) => (n / 2 ** 30).toFixed(2) + " GiB";
-  if (bytes > WASM_LIMIT) {
-    throw new Error(`${name} is ${gib(bytes)}: the in-browser engine can hold at most ${gib(WASM_LIMIT)} of weights; choose a smaller model or quantization`);
-  }
-  const dm = typeof navigator !== "undefined" && navigator.deviceMemory;
-  if (dm && bytes > dm * 2 ** 30 * 0.6) {
-    throw new Error(`${name} is ${gib(bytes)} but this device reports about ${dm} GiB of memory; choose a smaller model`);
-  }
-}
-
-async function sha256Hex(bytes) {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+// FILE_SLICE is how much of a local file is read at a time (the engine takes the model
+// as several buffers in file order).
+const FILE_SLICE = 64 * 2 ** 20;

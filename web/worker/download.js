@@ -1,0 +1,582 @@
+// Model downloads into Cache Storage: resumable, verified, shared with the service worker.
+//
+//   const { manifest, buffers } = await downloadModel("models/stories260K/manifest.json",
+//       { onProgress, signal, parallel: 3 });
+//
+// A source is a manifest URL (models/<id>/manifest.json, written by hearth add-model: the
+// shards' byte ranges and sha256) or the URL of a raw .gguf on any host that answers CORS
+// and Range requests. A raw file is cut into fixed-size byte ranges (rawPieceSize) that are
+// fetched and cached exactly like shards, under a made-up same-origin manifest URL
+// (hearth-remote/<hash of the URL>/manifest.json); it has no sha256 to check against, so its
+// bytes are not verified (the result says so: verified false).
+//
+// Everything lives in one cache, "hearth-models", which the service worker (web/app/sw.js)
+// also serves from:
+//   <manifest URL>                          the manifest (header x-hearth-manifest: 1)
+//   <shard URL>                             a complete, verified shard
+//   <shard URL>?hearth-part=<offset>        bytes [offset, offset + length) of a shard still
+//                                           downloading (x-hearth-length, x-hearth-validator)
+// A shard is written in parts of chunkSizeFor(size) bytes as it arrives, so a network drop or
+// a page reload keeps what came; the next download asks for the rest with Range and If-Range
+// (the ETag or Last-Modified the parts were fetched under), and starts the shard over when
+// the server answers 200 (the file changed). When all its bytes are there the shard is
+// checked against the manifest's sha256 and stored whole; a bad shard is deleted and fetched
+// once more, and a shard bad twice fails the download naming it. Cached shards are checked
+// again before every load: a bad byte on disk is never handed to the engine.
+//
+// The network requests carry cache: "no-store": the browser's HTTP cache would keep a second
+// copy of every shard, and the service worker leaves such requests to the network.
+
+export const MODEL_CACHE = "hearth-models";
+const PART_PARAM = "hearth-part";
+const MANIFEST_HEADER = "x-hearth-manifest";
+const LENGTH_HEADER = "x-hearth-length";
+const VALIDATOR_HEADER = "x-hearth-validator";
+
+// rawPieceSize is the byte range a raw .gguf is fetched in: the unit of parallelism and of
+// the cache, as a shard is for a served model (hearth add-model's default shard is 64 MiB).
+export const rawPieceSize = 32 * 2 ** 20;
+
+// retryDelays are the waits before fetching a shard again after a network error (the
+// connection dropped, the server went away): each retry continues where the bytes stopped.
+const retryDelays = [500, 1500, 3000];
+
+// chunkSizeFor is how many bytes of a shard are collected before they are written to the
+// cache: an eighth of the shard, between 64 KiB and 4 MiB, so a 64 MiB shard is written
+// every 4 MiB and even a small shard keeps most of its bytes across a reload.
+export function chunkSizeFor(size) {
+  return Math.min(4 * 2 ** 20, Math.max(64 * 2 ** 10, Math.ceil(size / 8)));
+}
+
+const base = () => (typeof document !== "undefined" ? document.baseURI : self.location.href);
+const resolve = (url) => new URL(url, base()).href;
+
+// isManifestSource tells a manifest URL (a path ending in .json) from a raw model file.
+export function isManifestSource(url) {
+  return new URL(url, base()).pathname.endsWith(".json");
+}
+
+// remoteManifestURL is the cache key of a raw .gguf URL's made-up manifest.
+export async function remoteManifestURL(url) {
+  const h = await sha256Hex(new TextEncoder().encode(resolve(url)));
+  return resolve(`hearth-remote/${h.slice(0, 16)}/manifest.json`);
+}
+
+// The engine's memory is 32-bit WebAssembly memory (4 GiB, of which the weights may use
+// 3 GiB), and a device reports roughly how much RAM it has (navigator.deviceMemory, GiB,
+// capped at 8): refuse a model that cannot fit before downloading any of it.
+const WASM_LIMIT = 3 * 2 ** 30;
+const gib = (n) => (n / 2 ** 30).toFixed(2) + " GiB";
+export function checkFits(bytes, name) {
+  if (bytes > WASM_LIMIT) {
+    throw new Error(`${name} is ${gib(bytes)}: the in-browser engine can hold at most ${gib(WASM_LIMIT)} of weights; choose a smaller model or quantization`);
+  }
+  const dm = typeof navigator !== "undefined" && navigator.deviceMemory;
+  if (dm && bytes > dm * 2 ** 30 * 0.6) {
+    throw new Error(`${name} is ${gib(bytes)} but this device reports about ${dm} GiB of memory; choose a smaller model`);
+  }
+}
+
+// checkQuota refuses a download that the browser's storage quota cannot hold.
+async function checkQuota(needed, name) {
+  if (needed <= 0 || typeof navigator === "undefined" || !navigator.storage || !navigator.storage.estimate) return;
+  const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+  if (quota > 0 && needed > quota - usage) {
+    throw new Error(`${name} needs ${gib(needed)} more storage, but this browser lets the page store only ${gib(Math.max(0, quota - usage))} more (${gib(usage)} of ${gib(quota)} used); delete cached models or free disk space`);
+  }
+}
+
+// probeModelURL describes a source before any download: its size, a name, and the
+// manifest it will be downloaded by. A raw .gguf is asked for its first bytes with Range:
+// the answer must be 206 (the host can resume) and start with the GGUF magic.
+export async function probeModelURL(url, { signal } = {}) {
+  url = resolve(url);
+  if (isManifestSource(url)) {
+    const manifest = await fetchManifest(url, signal);
+    return { url, size: manifest.file_size, name: manifest.name || manifest.id, manifest, verified: true };
+  }
+  let res;
+  try {
+    res = await fetch(url, { headers: { Range: "bytes=0-7" }, cache: "no-store", signal });
+  } catch (err) {
+    if (isAbort(err, signal)) throw abortError(signal);
+    throw new Error(`cannot reach ${url}: ${err.message} (the host must allow CORS requests from this page)`);
+  }
+  if (res.status === 200) {
+    res.body && res.body.cancel();
+    throw new Error(`${url} does not answer Range requests: it cannot be downloaded in parts and resumed`);
+  }
+  if (res.status !== 206) throw new Error(`${url}: HTTP ${res.status}`);
+  const head = new Uint8Array(await res.arrayBuffer());
+  if (head.length < 4 || String.fromCharCode(...head.subarray(0, 4)) !== "GGUF") {
+    throw new Error(`${url} is not a GGUF file`);
+  }
+  let size = NaN;
+  const cr = res.headers.get("Content-Range"); // readable when the host exposes it
+  const m = cr && /\/(\d+)\s*$/.exec(cr);
+  if (m) size = Number(m[1]);
+  if (!(size > 0)) {
+    const h = await fetch(url, { method: "HEAD", cache: "no-store", signal });
+    size = Number(h.headers.get("Content-Length"));
+  }
+  if (!(size > 0)) throw new Error(`${url}: the host does not tell the file's size`);
+  const etag = res.headers.get("ETag");
+  const validator = etag && !etag.startsWith("W/") ? etag : res.headers.get("Last-Modified") || "";
+  const name = decodeURIComponent(new URL(url).pathname.split("/").pop() || url);
+  const shards = [];
+  for (let start = 0, i = 0; start < size; start += rawPieceSize, i++) {
+    shards.push({ file: `part-${String(i).padStart(4, "0")}.bin`, start, end: Math.min(size, start + rawPieceSize), sha256: "" });
+  }
+  const manifest = {
+    format: 1, id: name.replace(/\.gguf$/i, ""), name, file_size: size,
+    source: url, validator, shard_size: rawPieceSize, shards,
+  };
+  return { url, size, name, manifest, verified: false };
+}
+
+// fetchManifest reads and checks a served model's manifest.
+async function fetchManifest(url, signal) {
+  let res;
+  try {
+    res = await fetch(url, { signal, cache: "no-store" });
+  } catch (err) {
+    if (isAbort(err, signal)) throw abortError(signal);
+    throw new Error(`cannot reach ${url}: ${err.message}`);
+  }
+  if (!res.ok) throw new Error(`manifest ${url}: HTTP ${res.status}`);
+  const manifest = await res.json();
+  checkManifest(manifest, url);
+  return manifest;
+}
+
+function checkManifest(m, url) {
+  const shards = m && m.shards;
+  if (!Array.isArray(shards) || shards.length === 0) throw new Error(`manifest ${url} lists no shards`);
+  let at = 0;
+  for (const s of shards) {
+    if (typeof s.file !== "string" || s.start !== at || !(s.end > s.start)) {
+      throw new Error(`manifest ${url}: shard ${s.file} does not continue the file at byte ${at}`);
+    }
+    at = s.end;
+  }
+  if (m.file_size && m.file_size !== at) throw new Error(`manifest ${url}: shards cover ${at} bytes, file_size is ${m.file_size}`);
+  m.file_size = at;
+}
+
+// pieces are the units fetched and cached: key is the cache key, url what is fetched;
+// a raw file's pieces are byte ranges of one URL, a served model's are whole shard files.
+function piecesOf(manifest, manifestURL) {
+  return manifest.shards.map((s) => {
+    const key = new URL(s.file, manifestURL).href;
+    return manifest.source
+      ? { name: s.file, key, url: manifest.source, offset: s.start, size: s.end - s.start, sha256: "", ranged: true }
+      : { name: s.file, key, url: key, offset: 0, size: s.end - s.start, sha256: s.sha256 || "", ranged: false };
+  });
+}
+
+const partKey = (key, offset) => {
+  const u = new URL(key);
+  u.searchParams.set(PART_PARAM, String(offset));
+  return u.href;
+};
+
+// cachedState reports, for each piece, whether it is complete in the cache and how many
+// bytes of it are there, from the cache's keys and headers (no bodies read).
+async function cachedState(cache, pieces, keys) {
+  const urls = new Set(keys.map((r) => r.url));
+  const out = [];
+  for (const p of pieces) {
+    if (urls.has(p.key)) {
+      out.push({ complete: true, bytes: p.size });
+      continue;
+    }
+    let bytes = 0;
+    for (;;) {
+      const k = partKey(p.key, bytes);
+      if (!urls.has(k)) break;
+      const r = await cache.match(k);
+      const n = r ? Number(r.headers.get(LENGTH_HEADER)) : 0;
+      if (!(n > 0)) break;
+      bytes += n;
+    }
+    out.push({ complete: false, bytes: Math.min(bytes, p.size) });
+  }
+  return out;
+}
+
+// deleteParts removes the partial chunks of the piece cached under key from offset on.
+async function deleteParts(cache, key, from, keys = null) {
+  const prefix = key + "?";
+  const jobs = [];
+  for (const r of keys || (await cache.keys())) {
+    if (!r.url.startsWith(prefix)) continue;
+    const at = new URL(r.url).searchParams.get(PART_PARAM);
+    if (at !== null && Number(at) >= from) jobs.push(cache.delete(r));
+  }
+  await Promise.all(jobs);
+}
+
+// deletePiece removes a piece and every partial chunk of it.
+async function deletePiece(cache, p, keys = null) {
+  await Promise.all([cache.delete(p.key), deleteParts(cache, p.key, 0, keys)]);
+}
+
+// downloadModel fetches (or reads from the cache) every shard of source and resolves with
+// the manifest and one ArrayBuffer per shard, in file order. See the top of the file.
+export async function downloadModel(source, { onProgress = null, signal = undefined, parallel = 3 } = {}) {
+  if (signal && signal.aborted) throw abortError(signal);
+  if (typeof caches === "undefined") throw new Error("this browser offers no Cache Storage here (a secure context is needed: https or localhost)");
+  const cache = await caches.open(MODEL_CACHE);
+  const src = resolve(source);
+  const { manifest, manifestURL } = await currentManifest(cache, src, signal);
+  const name = manifest.name || manifest.id || src;
+  const pieces = piecesOf(manifest, manifestURL);
+  const total = manifest.file_size;
+  checkFits(total, name);
+
+  let keys = await cache.keys();
+  const state = await cachedState(cache, pieces, keys);
+  const cachedBytes = state.reduce((n, s) => n + s.bytes, 0);
+  await checkQuota(total - cachedBytes, name);
+  await cache.put(manifestURL, new Response(JSON.stringify(manifest), {
+    headers: { "Content-Type": "application/json", [MANIFEST_HEADER]: "1" },
+  }));
+
+  const progress = new Progress(total, cachedBytes, onProgress);
+  const stop = new AbortController(); // stops the other shards when one fails
+  const onAbort = () => stop.abort(signal.reason);
+  if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  const buffers = new Array(pieces.length);
+  let next = 0;
+  let failure = null;
+  const worker = async () => {
+    while (next < pieces.length && !stop.signal.aborted) {
+      const i = next++;
+      buffers[i] = await fetchPiece(cache, pieces[i], manifest, stop.signal, progress.report, state[i].bytes);
+    }
+  };
+  try {
+    const runs = [];
+    for (let w = 0; w < Math.max(1, Math.min(parallel, pieces.length)); w++) {
+      runs.push(worker().catch((err) => {
+        if (!failure) failure = err;
+        stop.abort(err);
+      }));
+    }
+    await Promise.all(runs);
+  } finally {
+    if (signal) signal.removeEventListener("abort", onAbort);
+    progress.done();
+  }
+  if (signal && signal.aborted) throw abortError(signal);
+  if (failure) throw failure;
+  // Shards of an earlier version of this model (another manifest under the same URL) go.
+  keys = await cache.keys();
+  const dir = manifestURL.slice(0, manifestURL.lastIndexOf("/") + 1);
+  const wanted = new Set(pieces.map((p) => p.key).concat(manifestURL));
+  await Promise.all(keys.filter((r) => r.url.startsWith(dir) && !r.url.slice(dir.length).includes("/") && !wanted.has(r.url)).map((r) => cache.delete(r)));
+  return { manifest, manifestURL, buffers, verified: !manifest.source };
+}
+
+// currentManifest is the manifest to download by: fetched (a served model) or probed (a raw
+// file); the cached one when that fails (offline, or the host no longer serves it). A raw
+// file that changed since its parts were cached (size or validator) starts over.
+async function currentManifest(cache, src, signal) {
+  const manifestURL = isManifestSource(src) ? src : await remoteManifestURL(src);
+  const cachedResp = await cache.match(manifestURL);
+  const cached = cachedResp ? await cachedResp.json() : null;
+  let fresh;
+  try {
+    fresh = isManifestSource(src) ? await fetchManifest(src, signal) : (await probeModelURL(src, { signal })).manifest;
+  } catch (err) {
+    if (isAbort(err, signal)) throw abortError(signal);
+    if (cached) return { manifest: cached, manifestURL };
+    throw err;
+  }
+  if (cached && fresh.source && (cached.file_size !== fresh.file_size || (cached.validator || "") !== (fresh.validator || ""))) {
+    await deleteCachedModel(manifestURL);
+  }
+  return { manifest: fresh, manifestURL };
+}
+
+// NetworkError is a failure worth retrying: no connection, a dropped one, a 5xx answer.
+class NetworkError extends Error {}
+
+// fetchPiece returns one verified piece: from the cache, else (the rest of it) from the
+// network. counted is what the progress already counts of it as cached; report(n) adds n
+// bytes to the progress (negative when bytes are dropped).
+async function fetchPiece(cache, p, manifest, signal, report, counted) {
+  const st = { buf: new Uint8Array(p.size), have: 0, written: 0, validator: manifest.validator || "" };
+  let bad = 0; // times the piece's bytes failed the check
+
+  const hit = await cache.match(p.key);
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    if (bytes.length === p.size && (await verify(bytes, p))) return bytes.buffer;
+    bad++; // a bad byte on disk: fetch the shard again
+    await deletePiece(cache, p);
+    report(-counted);
+  } else {
+    await readParts(cache, p, st, !!manifest.source);
+    if (st.have !== counted) report(st.have - counted);
+  }
+
+  for (let retry = 0; ;) {
+    if (st.have === p.size) {
+      if (await verify(st.buf, p)) {
+        await cache.put(p.key, new Response(st.buf, {
+          headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(p.size) },
+        }));
+        await deleteParts(cache, p.key, 0);
+        return st.buf.buffer;
+      }
+      bad++;
+      await restart(cache, p, st, report);
+      if (bad >= 2) throw new Error(`shard ${p.name} is corrupt: sha256 does not match the manifest (fetched twice)`);
+    }
+    try {
+      await fetchRest(cache, p, st, signal, report, !!manifest.source);
+      retry = 0;
+    } catch (err) {
+      if (isAbort(err, signal)) throw abortError(signal);
+      if (!(err instanceof NetworkError)) throw err;
+      if (retry >= retryDelays.length) throw new Error(`shard ${p.name}: ${err.message}`);
+      await sleep(retryDelays[retry++], signal);
+    }
+  }
+}
+
+// readParts reads the cached parts of a piece into st, in order, as long as they continue
+// one another under one validator (a raw file's: the manifest's); parts past a gap or
+// under another validator are deleted.
+async function readParts(cache, p, st, raw) {
+  for (;;) {
+    const r = await cache.match(partKey(p.key, st.have));
+    if (!r) break;
+    const v = r.headers.get(VALIDATOR_HEADER) || "";
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    if (bytes.length === 0 || st.have + bytes.length > p.size || ((st.have > 0 || raw) && v !== st.validator)) break;
+    st.buf.set(bytes, st.have);
+    st.have += bytes.length;
+    st.validator = v;
+  }
+  st.written = st.have;
+  await deleteParts(cache, p.key, st.have);
+}
+
+// restart drops what st holds of a piece, in memory and in the cache.
+async function restart(cache, p, st, report) {
+  await deleteParts(cache, p.key, 0);
+  report(-st.have);
+  st.have = 0;
+  st.written = 0;
+}
+
+// fetchRest fetches bytes [have, size) of a piece into st.buf, writing them to the cache
+// in chunks as they arrive. A dropped connection is a NetworkError after the bytes that
+// came are written.
+async function fetchRest(cache, p, st, signal, report, raw) {
+  const headers = {};
+  if (p.ranged || st.have > 0) {
+    headers.Range = `bytes=${p.offset + st.have}-${p.offset + p.size - 1}`;
+    if (st.validator) headers["If-Range"] = st.validator;
+  }
+  let res;
+  try {
+    res = await fetch(p.url, { headers, cache: "no-store", signal });
+  } catch (err) {
+    if (isAbort(err, signal)) throw err;
+    throw new NetworkError(`${err.message} (fetching ${p.url})`);
+  }
+  const drop = () => res.body && res.body.cancel().catch(() => {});
+  if (res.status >= 500) {
+    drop();
+    throw new NetworkError(`HTTP ${res.status} (fetching ${p.url})`);
+  }
+  if (res.status === 416 && st.have > 0) {
+    // the cached parts run past the file: start over
+    drop();
+    await restart(cache, p, st, report);
+    throw new NetworkError(`HTTP 416 for bytes ${p.offset + st.have}- of ${p.url}`);
+  }
+  if (res.status === 200 && headers.Range) {
+    if (raw) {
+      drop();
+      throw new Error(`${p.url} changed while it was downloading (it no longer matches ${st.validator || "its size"}); delete it and download it again`);
+    }
+    // The shard changed on the server (If-Range did not match), or Range is not
+    // supported: it comes whole.
+    await restart(cache, p, st, report);
+  } else if (res.status !== (headers.Range ? 206 : 200)) {
+    drop();
+    throw new Error(`shard ${p.name}: HTTP ${res.status} (fetching ${p.url})`);
+  }
+  if (!raw) {
+    const etag = res.headers.get("ETag");
+    const v = etag && !etag.startsWith("W/") ? etag : res.headers.get("Last-Modified") || "";
+    if (st.have > 0 && v !== st.validator) {
+      // a 206 under another validator: a server that ignores If-Range sent another version
+      drop();
+      await restart(cache, p, st, report);
+      throw new NetworkError(`the server sent part of another version of ${p.url}`);
+    }
+    st.validator = v;
+  }
+  const chunk = chunkSizeFor(p.size);
+  const flush = async () => {
+    if (st.have === st.written) return;
+    await cache.put(partKey(p.key, st.written), new Response(st.buf.slice(st.written, st.have), {
+      headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(st.have - st.written), [VALIDATOR_HEADER]: st.validator },
+    }));
+    st.written = st.have;
+  };
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (st.have + value.length > p.size) throw new Error(`shard ${p.name}: the server sent more than its ${p.size} bytes`);
+      st.buf.set(value, st.have);
+      st.have += value.length;
+      report(value.length, true);
+      if (st.have - st.written >= chunk) await flush();
+    }
+  } catch (err) {
+    await flush().catch(() => {});
+    if (isAbort(err, signal)) throw err;
+    if (err instanceof TypeError) throw new NetworkError(`${err.message} (reading ${p.url})`);
+    throw err;
+  }
+  if (st.have !== p.size) {
+    await flush().catch(() => {});
+    throw new NetworkError(`${p.url} ended after ${st.have} of ${p.size} bytes`);
+  }
+}
+
+async function verify(bytes, p) {
+  return !p.sha256 || (await sha256Hex(bytes)) === p.sha256;
+}
+
+// Progress combines the pieces' byte counts into one report: loaded (cached + fetched),
+// the network speed over the last few seconds, and the time left at that speed.
+class Progress {
+  constructor(total, cachedBytes, onProgress) {
+    this.total = total;
+    this.cachedBytes = cachedBytes;
+    this.loaded = cachedBytes;
+    this.fetched = 0; // bytes from the network in this call
+    this.samples = [[now(), 0]];
+    this.cb = onProgress;
+    this.last = 0;
+    this.emit(true);
+  }
+
+  // report adds n bytes (negative: dropped); network tells fetched bytes from cached ones.
+  report = (n, network = false) => {
+    this.loaded += n;
+    if (network) this.fetched += n;
+    this.emit(false);
+  };
+
+  speed() {
+    const t = now();
+    this.samples.push([t, this.fetched]);
+    while (this.samples.length > 2 && t - this.samples[1][0] > 5000) this.samples.shift();
+    const [t0, b0] = this.samples[0];
+    return t - t0 > 200 ? ((this.fetched - b0) * 1000) / (t - t0) : 0;
+  }
+
+  emit(force) {
+    if (!this.cb) return;
+    const t = now();
+    if (!force && t - this.last < 100 && this.loaded < this.total) return;
+    this.last = t;
+    const bytesPerSecond = this.speed();
+    const left = this.total - this.loaded;
+    this.cb({
+      loaded: this.loaded, total: this.total, cachedBytes: this.cachedBytes,
+      bytesPerSecond, etaSeconds: left <= 0 ? 0 : bytesPerSecond > 0 ? left / bytesPerSecond : null,
+    });
+  }
+
+  done() {
+    this.emit(true);
+  }
+}
+
+const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+// listCachedModels lists the models in the cache, complete or partly downloaded.
+export async function listCachedModels() {
+  if (typeof caches === "undefined") return [];
+  const cache = await caches.open(MODEL_CACHE);
+  const keys = await cache.keys();
+  const out = [];
+  for (const r of keys) {
+    if (!r.url.endsWith("/manifest.json")) continue;
+    const res = await cache.match(r);
+    if (!res || res.headers.get(MANIFEST_HEADER) !== "1") continue;
+    const manifest = await res.json();
+    const state = await cachedState(cache, piecesOf(manifest, r.url), keys);
+    out.push({
+      id: manifest.id, name: manifest.name || manifest.id, manifestURL: r.url, source: manifest.source || r.url,
+      bytes: state.reduce((n, s) => n + s.bytes, 0), total: manifest.file_size,
+      complete: state.every((s) => s.complete), verified: !manifest.source,
+    });
+  }
+  return out;
+}
+
+// deleteCachedModel removes a model's manifest, shards and partial shards from the cache;
+// the argument is a manifestURL from listCachedModels or the source it was downloaded from.
+// Resolves true when there was something to delete.
+export async function deleteCachedModel(manifestURL) {
+  if (typeof caches === "undefined") return false;
+  let url = resolve(manifestURL);
+  if (!isManifestSource(url)) url = await remoteManifestURL(url);
+  const cache = await caches.open(MODEL_CACHE);
+  const res = await cache.match(url);
+  if (!res) return false;
+  const manifest = await res.json();
+  const keys = await cache.keys();
+  for (const p of piecesOf(manifest, url)) await deletePiece(cache, p, keys);
+  await cache.delete(url);
+  return true;
+}
+
+// storageInfo: what the page stores and may store (bytes), and whether the browser keeps it
+// under storage pressure (persisted).
+export async function storageInfo() {
+  const s = typeof navigator !== "undefined" && navigator.storage;
+  if (!s) return { usage: 0, quota: 0, persisted: false };
+  const { usage = 0, quota = 0 } = s.estimate ? await s.estimate() : {};
+  return { usage, quota, persisted: s.persisted ? await s.persisted() : false };
+}
+
+// requestPersistence asks the browser not to evict the cached models under storage
+// pressure; resolves whether it agreed.
+export async function requestPersistence() {
+  const s = typeof navigator !== "undefined" && navigator.storage;
+  return !!(s && s.persist && (await s.persist()));
+}
+
+function isAbort(err, signal) {
+  return (signal && signal.aborted) || (err && err.name === "AbortError");
+}
+
+function abortError(signal) {
+  const r = signal && signal.reason;
+  return r instanceof DOMException && r.name === "AbortError" ? r : new DOMException("the download was stopped", "AbortError");
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    if (signal) signal.addEventListener("abort", () => { clearTimeout(t); reject(abortError(signal)); }, { once: true });
+  });
+}
+
+export async function sha256Hex(bytes) {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
