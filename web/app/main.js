@@ -5,6 +5,7 @@
 import { formatBytes, formatPercent } from "./format.js";
 import { fetchModelIndex, fillPicker } from "./models.js";
 import { Transcript } from "./transcript.js";
+import { registerServiceWorker } from "./offline.js";
 
 // The engine client (web/worker/client.js) is its own content-hashed ES module, imported
 // when a model is first loaded: the page stays usable (model list, sizes) without it, and
@@ -42,6 +43,8 @@ const ui = {
 const assets = readAssets();
 const transcript = new Transcript($("transcript"));
 const abs = (rel) => new URL(rel, document.baseURI).href;
+
+registerServiceWorker(abs("sw.js")); // offline: the app shell and cached models (offline.js)
 
 let models = [];
 let engine = null;

@@ -133,6 +133,9 @@ func Build(opt Options) (*Result, error) {
 	if err := b.addIndex(a); err != nil {
 		return nil, err
 	}
+	if _, err := b.addServiceWorker(); err != nil {
+		return nil, err
+	}
 	if err := b.compress(); err != nil {
 		return nil, err
 	}
