@@ -9,11 +9,13 @@ import (
 // csp is the Content-Security-Policy of every page: only this origin's scripts, plus
 // compiling WebAssembly ('wasm-unsafe-eval', not 'unsafe-eval'); workers from this origin or
 // blob: URLs; no plugins, no inline script or style, nothing framing it but this origin.
+// fetch may also reach any https host and plain-http loopback: a model can be downloaded
+// from a URL on any host that answers CORS and Range requests (web/worker/download.js).
 var csp = strings.Join([]string{
 	"default-src 'self'",
 	"script-src 'self' 'wasm-unsafe-eval'",
 	"worker-src 'self' blob:",
-	"connect-src 'self'",
+	"connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
 	"img-src 'self' data: blob:",
 	"style-src 'self'",
 	"font-src 'self'",

@@ -35,7 +35,8 @@ func TestSecurityHeaders(t *testing.T) {
 		if !strings.HasSuffix(csp, "; "+c.ancestors) || strings.Count(csp, "frame-ancestors") != 1 {
 			t.Errorf("%s: CSP %q, want it to end with %q", c.path, csp, c.ancestors)
 		}
-		for _, d := range []string{"default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self' blob:", "object-src 'none'"} {
+		for _, d := range []string{"default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self' blob:", "object-src 'none'",
+			"connect-src 'self' https: http://localhost:* http://127.0.0.1:*"} {
 			if !strings.Contains(csp, d+";") {
 				t.Errorf("%s: CSP lacks %q", c.path, d)
 			}
