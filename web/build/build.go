@@ -58,6 +58,8 @@ const (
 	manifestSrc   = "web/app/manifest.webmanifest"
 	workerEntry   = "web/worker/worker.js"
 	clientEntry   = "web/worker/client.js"
+	apiEntry      = "web/app/api.js"
+	apiName       = "hearth.js" // the Hearth API for other pages: a stable, unhashed name
 	indexName     = "index.html"
 	manifestName  = "manifest.webmanifest"
 	modelsIndex   = "models/index.json"
@@ -124,7 +126,13 @@ func Build(opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if a.Script, err = b.bundled(appEntry, "app.js", api.FormatESModule, nil); err != nil {
+	// The page and the standalone Hearth API (web/app/api.js) find the engine's worker
+	// relative to their own URL (import.meta.url): the worker lies next to them.
+	apiDefines := map[string]string{"HEARTH_WORKER_URL": jsString(a.Worker)}
+	if a.Script, err = b.bundled(appEntry, "app.js", api.FormatESModule, apiDefines); err != nil {
+		return nil, err
+	}
+	if a.API, err = b.bundledAs(apiEntry, apiName, false, api.FormatESModule, apiDefines); err != nil {
 		return nil, err
 	}
 	if err := b.addManifest(a); err != nil {
@@ -211,6 +219,12 @@ func (b *builder) minified(src, name string, hashed bool) (string, error) {
 
 // bundled stages the minified esbuild bundle of an entry point under a hashed name.
 func (b *builder) bundled(entry, name string, format api.Format, define map[string]string) (string, error) {
+	return b.bundledAs(entry, name, true, format, define)
+}
+
+// bundledAs stages the minified esbuild bundle of an entry point, under a hashed name or
+// (hashed false) under name itself.
+func (b *builder) bundledAs(entry, name string, hashed bool, format api.Format, define map[string]string) (string, error) {
 	out, err := bundle(b.opt.Root, entry, format, define)
 	if err != nil {
 		return "", err
@@ -227,7 +241,7 @@ func (b *builder) bundled(entry, name string, format api.Format, define map[stri
 		}
 		size += fi.Size()
 	}
-	return b.add(name, m, true, out.inputs, size), nil
+	return b.add(name, m, hashed, out.inputs, size), nil
 }
 
 // addManifest stages the web app manifest with its icon names replaced by the hashed ones.
@@ -283,6 +297,12 @@ func (b *builder) addIndex(a hearth.Assets) error {
 	}
 	b.add(indexName, m, false, []string{"index.templ"}, int64(page.Len()))
 	return nil
+}
+
+// jsString is s as a JavaScript string literal, for esbuild's define.
+func jsString(s string) string {
+	j, _ := json.Marshal(s)
+	return string(j)
 }
 
 // workerDefines tells the worker bundle where the engine's files are (names relative to the
