@@ -44,9 +44,10 @@ type File struct {
 // Result is what a build wrote.
 type Result struct {
 	Assets  hearth.Assets
-	Files   []File   // sorted by name; index.html, the hashed assets and their .gz/.br
-	Written []string // files whose bytes changed in this run
-	Removed []string // stale files of earlier builds deleted in this run
+	Embed   hearth.EmbedAssets // the embed page's assets (widget.go); empty without web/widget
+	Files   []File             // sorted by name; index.html, the hashed assets and their .gz/.br
+	Written []string           // files whose bytes changed in this run
+	Removed []string           // stale files of earlier builds deleted in this run
 }
 
 // The front end's sources, relative to the repository root. The worker's files come from
@@ -144,10 +145,14 @@ func Build(opt Options) (*Result, error) {
 	if _, err := b.addServiceWorker(); err != nil {
 		return nil, err
 	}
+	embed, err := b.addWidget(a)
+	if err != nil {
+		return nil, err
+	}
 	if err := b.compress(); err != nil {
 		return nil, err
 	}
-	res := &Result{Assets: a}
+	res := &Result{Assets: a, Embed: embed}
 	for _, s := range b.files {
 		res.Files = append(res.Files, s.File)
 	}
