@@ -28,6 +28,7 @@ type Assets struct {
 	Manifest string `json:"manifest"`           // the web app manifest: "manifest.webmanifest"
 	Worker   string `json:"worker,omitempty"`   // the engine's Web Worker: "worker.1a2b3c4d.js"
 	Client   string `json:"client,omitempty"`   // the engine client as a standalone ES module
+	API      string `json:"api,omitempty"`      // the Hearth API as a standalone ES module: "hearth.js"
 	Engine   string `json:"engine,omitempty"`   // the Go engine: "engine.1a2b3c4d.wasm"
 	WasmExec string `json:"wasmExec,omitempty"` // Go's wasm_exec.js, patched
 	Models   string `json:"models"`             // the model index: "models/index.json"
@@ -35,6 +36,22 @@ type Assets struct {
 	// EngineFiles maps each file wasm/build.sh made (engine.wasm, wasm_exec.js, the SIMD
 	// kernel modules) to its hashed name: "hearth-kernels.wasm" → "hearth-kernels.1a2b3c4d.wasm".
 	EngineFiles map[string]string `json:"engineFiles,omitempty"`
+}
+
+// setting is one numeric field of the settings panel; web/app/settings.js reads and checks
+// the same names.
+type setting struct {
+	Key, Label, Help string
+	Min, Max, Step   string
+}
+
+var samplingSettings = []setting{
+	{"temperature", "Temperature", "0 always picks the likeliest token (greedy).", "0", "5", "0.05"},
+	{"top_p", "Top-p", "Keep the likeliest tokens up to this total probability; 1 turns it off.", "0.01", "1", "0.01"},
+	{"top_k", "Top-k", "Keep this many of the likeliest tokens; 0 turns it off.", "0", "1000", "1"},
+	{"min_p", "Min-p", "Drop tokens less likely than this fraction of the likeliest; 0 turns it off.", "0", "1", "0.01"},
+	{"repeat_penalty", "Repetition penalty", "Above 1 makes recent tokens less likely; 1 turns it off.", "0.5", "2", "0.05"},
+	{"max_tokens", "Max tokens", "The longest reply, in tokens.", "1", "32768", "1"},
 }
 
 // Index is the app's page.
@@ -55,59 +72,72 @@ func Index(a Assets) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\"><meta name=\"description\" content=\"A private AI chat that runs entirely in your browser.\"><title>Hearth</title><link rel=\"icon\" type=\"image/svg+xml\" href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1, viewport-fit=cover\"><meta name=\"color-scheme\" content=\"light dark\"><meta name=\"theme-color\" content=\"#fbf8f4\" media=\"(prefers-color-scheme: light)\"><meta name=\"theme-color\" content=\"#17140f\" media=\"(prefers-color-scheme: dark)\"><meta name=\"description\" content=\"A private AI chat that runs entirely in your browser.\"><title>Hearth</title><link rel=\"icon\" type=\"image/svg+xml\" href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 37, Col: 54}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 56, Col: 54}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\"><link rel=\"manifest\" href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\"><link rel=\"apple-touch-icon\" href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var3 string
-		templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Manifest).ResolveURL(ctx)
+		templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 38, Col: 41}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 57, Col: 45}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"><link rel=\"stylesheet\" href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"><link rel=\"manifest\" href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var4 string
-		templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Style).ResolveURL(ctx)
+		templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Manifest).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 39, Col: 40}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 58, Col: 41}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\"><script type=\"module\" src=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\"><link rel=\"stylesheet\" href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var5 string
-		templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Script).ResolveURL(ctx)
+		templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Style).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 40, Col: 39}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 59, Col: 40}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"></script>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><script type=\"module\" src=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var6 string
+		templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Script).ResolveURL(ctx)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 60, Col: 39}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "\"></script>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -115,20 +145,160 @@ func Index(a Assets) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</head><body><header class=\"top\"><img class=\"logo\" src=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</head><body><div class=\"app\" id=\"app\"><header class=\"top\"><button id=\"toggle-chats\" class=\"ghost narrow-only\" type=\"button\" aria-controls=\"sidebar\" aria-expanded=\"false\">Chats</button> <img class=\"logo\" src=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var6 string
-		templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
+		var templ_7745c5c3_Var7 string
+		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 45, Col: 34}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 67, Col: 35}
 		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "\" alt=\"\" width=\"32\" height=\"32\"><h1>Hearth</h1><p class=\"tagline\">Private AI chat, running on your own CPU</p></header><main><section class=\"model\" aria-label=\"Model\"><div class=\"row\"><label for=\"model\">Model</label> <select id=\"model\" disabled><option>Loading the model list…</option></select> <button id=\"load\" type=\"button\" disabled>Load</button></div><div class=\"progress\" id=\"progress-row\" hidden><progress id=\"progress\" max=\"1\" value=\"0\"></progress> <span id=\"progress-text\"></span></div><p id=\"status\" class=\"status\" role=\"status\"></p></section><section class=\"chat\" aria-label=\"Chat\"><ol id=\"transcript\" class=\"transcript\" aria-live=\"polite\"></ol><form id=\"composer\" class=\"composer\"><label for=\"message\" class=\"visually-hidden\">Message</label> <textarea id=\"message\" rows=\"3\" placeholder=\"Load a model, then type a message\" disabled></textarea><div class=\"actions\"><button id=\"send\" type=\"submit\" disabled>Send</button> <button id=\"stop\" type=\"button\" disabled>Stop</button></div></form></section></main><noscript><p class=\"status\">Hearth needs JavaScript and WebAssembly.</p></noscript></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "\" alt=\"\" width=\"28\" height=\"28\"><h1>Hearth</h1><p class=\"tagline\">Private AI chat, running on your own CPU</p><nav class=\"top-actions\" aria-label=\"Panels\"><button id=\"open-storage\" class=\"ghost\" type=\"button\">Storage</button> <button id=\"open-settings\" class=\"ghost\" type=\"button\">Settings</button></nav></header><aside id=\"sidebar\" class=\"sidebar\" aria-label=\"Conversations\"><button id=\"new-chat\" type=\"button\">New chat</button><h2 class=\"visually-hidden\">Conversations</h2><ul id=\"conversations\" class=\"conversations\"></ul></aside><main class=\"main\"><section class=\"model\" aria-label=\"Model\"><div class=\"row\"><label for=\"model\" class=\"visually-hidden\">Model</label> <select id=\"model\" disabled><option>Loading the model list…</option></select> <button id=\"load\" type=\"button\" disabled>Load</button> <button id=\"open-file\" class=\"secondary\" type=\"button\">Open .gguf…</button> <input id=\"model-file\" type=\"file\" accept=\".gguf,application/octet-stream\" class=\"visually-hidden\" tabindex=\"-1\" aria-hidden=\"true\"></div><details id=\"url-panel\" class=\"from-url\"><summary>Load from a URL</summary><form id=\"url-form\" class=\"row\"><label for=\"model-url\" class=\"visually-hidden\">Model URL</label> <input id=\"model-url\" type=\"url\" placeholder=\"https://…/model.gguf or …/manifest.json\" required> <button id=\"url-check\" type=\"submit\" class=\"secondary\">Check size</button> <button id=\"url-load\" type=\"button\" hidden>Download and load</button></form><p id=\"url-info\" class=\"hint\"></p></details><div class=\"progress\" id=\"progress-row\" hidden><progress id=\"progress\" max=\"1\" value=\"0\" aria-label=\"Download progress\"></progress> <span id=\"progress-text\" class=\"progress-text\"></span> <span class=\"progress-buttons\"><button id=\"pause\" type=\"button\" class=\"secondary\">Pause</button> <button id=\"cancel-download\" type=\"button\" class=\"secondary\">Cancel</button></span></div><p id=\"status\" class=\"status\" role=\"status\"></p></section><section class=\"chat\" aria-labelledby=\"chat-title\"><div class=\"chat-head\"><h2 id=\"chat-title\">New chat</h2><span id=\"mode-badge\" class=\"badge\" hidden>Completion mode</span><div class=\"chat-tools\"><button id=\"rename-chat\" type=\"button\" class=\"ghost\">Rename</button> <button id=\"export-md\" type=\"button\" class=\"ghost\">Export .md</button> <button id=\"export-json\" type=\"button\" class=\"ghost\">Export .json</button> <button id=\"delete-chat\" type=\"button\" class=\"ghost danger\">Delete</button></div></div><div class=\"scroller\" id=\"scroller\"><div id=\"empty\" class=\"empty\"><p><strong>Everything stays on this device.</strong> Pick a model and press Load: it is downloaded once, kept in this browser, and runs on your CPU. Your conversations are saved here too, and nowhere else.</p><p id=\"empty-mode\" class=\"hint\"></p></div><ol id=\"transcript\" class=\"transcript\" aria-label=\"Messages\"></ol></div><div id=\"live\" class=\"visually-hidden\" aria-live=\"polite\"></div><form id=\"composer\" class=\"composer\"><label for=\"message\" class=\"visually-hidden\">Message</label> <textarea id=\"message\" rows=\"2\" placeholder=\"Load a model, then type a message\" disabled></textarea><div class=\"actions\"><span class=\"hint keys\">Enter sends · Shift+Enter new line · Esc stops</span> <button id=\"stop\" type=\"button\" class=\"secondary\" disabled>Stop</button> <button id=\"send\" type=\"submit\" disabled>Send</button></div></form></section></main></div><dialog id=\"settings\" class=\"panel\" aria-labelledby=\"settings-title\"><form id=\"settings-form\" method=\"dialog\"><h2 id=\"settings-title\">Settings</h2><label for=\"set-system\">System prompt</label> <textarea id=\"set-system\" name=\"system\" rows=\"3\" placeholder=\"You are a helpful assistant.\"></textarea><div class=\"grid\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		for _, s := range samplingSettings {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"field\"><label for=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var8 string
+			templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression("set-" + s.Key).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 150, Col: 35}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var9 string
+			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s.Label)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 150, Col: 47}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</label> <input id=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var10 string
+			templ_7745c5c3_Var10, templ_7745c5c3_Err = templruntime.NewAttributeExpression("set-" + s.Key).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 34}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var10)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\" name=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var11 string
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Key).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 49}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\" type=\"number\" min=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var12 string
+			templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Min).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 77}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\" max=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var13 string
+			templ_7745c5c3_Var13, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Max).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 91}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var13)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\" step=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var14 string
+			templ_7745c5c3_Var14, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Step).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 107}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var14)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "\" inputmode=\"decimal\" aria-describedby=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var15 string
+			templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression("help-" + s.Key).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 164}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var15)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "\"> <small id=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var16 string
+			templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression("help-" + s.Key).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 152, Col: 35}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var16)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var17 string
+			templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(s.Help)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 152, Col: 46}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</small></div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"field\"><label for=\"set-seed\">Seed</label> <input id=\"set-seed\" name=\"seed\" type=\"number\" min=\"0\" step=\"1\" placeholder=\"random\" inputmode=\"numeric\" aria-describedby=\"help-seed\"> <small id=\"help-seed\">Empty: a new random seed for every reply.</small></div><div class=\"field\"><label for=\"set-threads\">Threads</label> <input id=\"set-threads\" name=\"threads\" type=\"number\" min=\"0\" max=\"64\" step=\"1\" inputmode=\"numeric\" aria-describedby=\"help-threads\"> <small id=\"help-threads\">0: automatic. Takes effect when a model is next loaded.</small></div></div><p id=\"settings-error\" class=\"status error\" role=\"alert\"></p><div class=\"actions\"><button id=\"settings-reset\" type=\"button\" class=\"secondary\">Reset to defaults</button> <button id=\"settings-done\" value=\"done\">Done</button></div></form></dialog> <dialog id=\"storage\" class=\"panel\" aria-labelledby=\"storage-title\"><h2 id=\"storage-title\">Storage</h2><p id=\"storage-summary\" class=\"hint\"></p><ul id=\"cached-models\" class=\"cached\"></ul><div class=\"actions\"><button id=\"storage-close\" type=\"button\">Close</button></div></dialog><noscript><p class=\"status\">Hearth needs JavaScript and WebAssembly.</p></noscript></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
