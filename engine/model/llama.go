@@ -54,9 +54,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 					s.rmsNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm)
 				}
 			}
-			s.m.rope.Angles(s.Pos+b, s.cos, s.sin)
-			s.m.rope.Apply(qb, c.NHead, hd, s.cos, s.sin)
-			s.m.rope.Apply(kb, c.NHeadKV, hd, s.cos, s.sin)
+			s.rope(s.Pos+b, qb, kb)
 		}
 		// KV cache: append this batch's keys and values
 		copy(s.k[il][s.Pos*kvDim:], k)

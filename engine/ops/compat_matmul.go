@@ -8,15 +8,24 @@ import (
 
 // CompatKernel returns the per-output dot product llama.cpp's CPU backend (x86, AVX-512,
 // GGML_NATIVE) uses for a mul_mat of m with nTokens activation rows, and its name, or nil
-// where the generic traits VecDot already reproduces it (F32, F16, BF16 go through MulActs):
+// where the generic traits VecDot already reproduces it (F32 and BF16 go through MulActs):
 //
 //   - a repacked weight (quant.Repacked; never token_embd, which GET_ROWS also reads, so a
 //     tied output matrix is not repacked) goes to the repack gemv/gemm kernels, whatever
 //     nTokens: ggml_cpu_extra_compute_forward claims the op first;
 //   - otherwise prefill (nTokens ≥ 2) of Q8_0, Q4_0, Q5_0 and IQ4_NL goes to tinyBLAS_Q0_AVX
 //     (llamafile_sgemm on the Q8_0-converted activations);
+//   - F16 (activations converted to F16): prefill that llamafile_sgemm accepts to tinyBLAS<16,
+//     __m512> (DotF32SgemmGGML's order), everything else to ggml_vec_dot_f16 (DotF16GGML);
 //   - everything else to the x86 ggml_vec_dot of the type.
 func (m *Matrix) CompatKernel(nTokens int) (string, func(n int, w, a []byte) float32) {
+	switch m.Type {
+	case quant.F16:
+		if nTokens >= 2 && UseSgemmF32(m.Rows, nTokens, m.Cols) {
+			return "sgemm", dotF16SgemmBytes
+		}
+		return "vec_dot", dotF16VecBytes
+	}
 	if m.Name != "token_embd.weight" && quant.Repacked(m.Type, m.Rows) {
 		return "repack", quant.VecDotRepackX86(m.Type)
 	}
@@ -51,3 +60,35 @@ func (m *Matrix) MulActsCompat(a *Acts, y []float32) {
 		}
 	})
 }
+
+// dotF16VecBytes is DotF16GGML on F16 rows: w (n,) F16 · a (n,) F16 -> float32.
+func dotF16VecBytes(n int, w, a []byte) float32 {
+	np := n &^ 63
+	var acc [4][16]float32
+	for i := 0; i < np; i += 64 {
+		for j := range acc {
+			c := &acc[j]
+			for l := range c {
+				e := 2 * (i + 16*j + l)
+				c[l] = fma32(f16b(w, e), f16b(a, e), c[l])
+			}
+		}
+	}
+	sum := float64(reduceF32x16x4(&acc))
+	for i := np; i < n; i++ {
+		sum += float64(float32(f16b(w, 2*i) * f16b(a, 2*i)))
+	}
+	return float32(sum)
+}
+
+// dotF16SgemmBytes is DotF32SgemmGGML on F16 rows (tinyBLAS<16, __m512> loads them with
+// _mm512_cvtph_ps): w (n,) F16 · a (n,) F16 -> float32.
+func dotF16SgemmBytes(n int, w, a []byte) float32 {
+	var acc [16]float32
+	for i := 0; i < n; i++ {
+		acc[i%16] = fma32(f16b(w, 2*i), f16b(a, 2*i), acc[i%16])
+	}
+	return reduceAdd16(&acc)
+}
+
+func f16b(b []byte, off int) float32 { return quant.F16ToF32(uint16(b[off]) | uint16(b[off+1])<<8) }

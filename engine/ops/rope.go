@@ -27,7 +27,7 @@ func NewRoPE(style RoPEStyle, nDims int, base float32, freqFactors []float32) *R
 	return &RoPE{
 		Style:       style,
 		NDims:       nDims,
-		thetaScale:  float32(math.Pow(float64(base), -2.0/float64(nDims))),
+		thetaScale:  float32(math.Pow(float64(base), float64(float32(-2)/float32(nDims)))), // powf(base, -2.0f/n_dims)
 		freqFactors: freqFactors,
 	}
 }

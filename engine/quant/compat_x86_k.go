@@ -15,6 +15,7 @@ import (
 type kBlock struct {
 	w       [QK_K]int32
 	mins    [16]int32
+	sc      [16]byte // Q6_K: the int8 scales of the 16-element sub-blocks
 	d, dmin float32
 }
 
@@ -63,6 +64,7 @@ func decodeK(t Type, b []byte, k *kBlock) {
 		}
 	case Q6_K:
 		k.d = kF16(b, offQ6_KD)
+		copy(k.sc[:], b[offQ6_KScales:offQ6_KScales+16])
 		for e := range k.w {
 			half, j, l := e/128, e%128/32, e%32
 			ql := b[64*half+32*(j&1)+l]
@@ -125,8 +127,30 @@ func dotQ2_KX86(n int, w, a []byte) float32 {
 // Per super-block acc = fma(da*dw, lanes, acc); the result is hsum_float_8.
 func dotQ3_KX86(n int, w, a []byte) float32 { return dotKPlain(Q3_K, n, w, a) }
 
-// dotQ6_KX86 is ggml_vec_dot_q6_K_q8_K on AVX2, with the same float order as dotQ3_KX86.
-func dotQ6_KX86(n int, w, a []byte) float32 { return dotKPlain(Q6_K, n, w, a) }
+// dotQ6_KX86 is ggml_vec_dot_q6_K_q8_K on AVX2 as of 2026 llama.cpp: the 6-bit quants are
+// multiplied unsigned (0..63) and the -32 offset is taken off per lane afterwards from the
+// Q8_K block sums, lane l -= 32*(sc[2l]*bsum[2l] + sc[2l+1]*bsum[2l+1])
+// (_mm256_madd_epi16(bsums, scales) << 5), so lane l carries the offset of elements
+// 32l..32l+31 instead of that of its own elements. Per super-block acc = fma(da*dw, lanes,
+// acc); the result is hsum_float_8. (The older kernel subtracted 32*q8 per element, which
+// gives the dotKPlain lanes.)
+func dotQ6_KX86(n int, w, a []byte) float32 {
+	var acc [8]float32
+	var lanes [8]int32
+	kBlocks(Q6_K, n, w, a, func(k *kBlock, a []byte) {
+		da, q8, bsum := q8K(a)
+		lanes = [8]int32{}
+		for e, wv := range k.w {
+			sc := int32(int8(k.sc[e/16]))
+			lanes[e%32/4] += (wv + 32*sc) * int32(int8(q8[e])) // sc*q, q unsigned
+		}
+		for l := range lanes {
+			lanes[l] -= 32 * (int32(int8(k.sc[2*l]))*bsum(2*l) + int32(int8(k.sc[2*l+1]))*bsum(2*l+1))
+		}
+		fmaLanes(&acc, float32(da*k.d), &lanes)
+	})
+	return hsum8(&acc)
+}
 
 func dotKPlain(t Type, n int, w, a []byte) float32 {
 	var acc [8]float32
