@@ -68,11 +68,13 @@ export class HearthEngine {
   }
 
   // load downloads a model (download.js: a manifest URL or a raw .gguf URL; shards in
-  // parallel, cached, resumed, verified) and hands it to the engine. onProgress gets
-  // {loaded, total, bytesPerSecond, etaSeconds, cachedBytes}; signal stops the download
-  // (an AbortError; what came stays cached). Resolves with the model's info.
-  async load(source, { onProgress = null, parallel = 3, contextSize = 0, signal = undefined } = {}) {
-    const { buffers, verified } = await downloadModel(source, { onProgress, signal, parallel });
+  // parallel, cached, resumed, verified) and hands it to the engine. The options besides
+  // contextSize are downloadModel's: onProgress gets {loaded, total, bytesPerSecond,
+  // etaSeconds, cachedBytes}; signal stops the download (an AbortError; what came stays
+  // cached); parallel; pieceSize. Resolves with the model's info (verified: false for a raw
+  // file, which has no sha256 to check).
+  async load(source, { contextSize = 0, ...download } = {}) {
+    const { buffers, verified } = await downloadModel(source, download);
     const info = await this.#loadBuffers(buffers, contextSize);
     info.verified = verified;
     return info;

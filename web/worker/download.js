@@ -33,8 +33,9 @@ const MANIFEST_HEADER = "x-hearth-manifest";
 const LENGTH_HEADER = "x-hearth-length";
 const VALIDATOR_HEADER = "x-hearth-validator";
 
-// rawPieceSize is the byte range a raw .gguf is fetched in: the unit of parallelism and of
-// the cache, as a shard is for a served model (hearth add-model's default shard is 64 MiB).
+// rawPieceSize is the byte range a raw .gguf is fetched in by default (the pieceSize
+// option): the unit of parallelism and of the cache, as a shard is for a served model
+// (hearth add-model's default shard is 64 MiB).
 export const rawPieceSize = 32 * 2 ** 20;
 
 // retryDelays are the waits before fetching a shard again after a network error (the
@@ -89,7 +90,7 @@ async function checkQuota(needed, name) {
 // probeModelURL describes a source before any download: its size, a name, and the
 // manifest it will be downloaded by. A raw .gguf is asked for its first bytes with Range:
 // the answer must be 206 (the host can resume) and start with the GGUF magic.
-export async function probeModelURL(url, { signal } = {}) {
+export async function probeModelURL(url, { signal = undefined, pieceSize = rawPieceSize } = {}) {
   url = resolve(url);
   if (isManifestSource(url)) {
     const manifest = await fetchManifest(url, signal);
@@ -124,12 +125,12 @@ export async function probeModelURL(url, { signal } = {}) {
   const validator = etag && !etag.startsWith("W/") ? etag : res.headers.get("Last-Modified") || "";
   const name = decodeURIComponent(new URL(url).pathname.split("/").pop() || url);
   const shards = [];
-  for (let start = 0, i = 0; start < size; start += rawPieceSize, i++) {
-    shards.push({ file: `part-${String(i).padStart(4, "0")}.bin`, start, end: Math.min(size, start + rawPieceSize), sha256: "" });
+  for (let start = 0, i = 0; start < size; start += pieceSize, i++) {
+    shards.push({ file: `part-${String(i).padStart(4, "0")}.bin`, start, end: Math.min(size, start + pieceSize), sha256: "" });
   }
   const manifest = {
     format: 1, id: name.replace(/\.gguf$/i, ""), name, file_size: size,
-    source: url, validator, shard_size: rawPieceSize, shards,
+    source: url, validator, shard_size: pieceSize, shards,
   };
   return { url, size, name, manifest, verified: false };
 }
@@ -222,13 +223,17 @@ async function deletePiece(cache, p, keys = null) {
 }
 
 // downloadModel fetches (or reads from the cache) every shard of source and resolves with
-// the manifest and one ArrayBuffer per shard, in file order. See the top of the file.
-export async function downloadModel(source, { onProgress = null, signal = undefined, parallel = 3 } = {}) {
+// {manifest, manifestURL, buffers, verified}: one ArrayBuffer per shard, in file order;
+// verified is false for a raw file (no sha256 to check). See the top of the file.
+// onProgress gets {loaded, total, bytesPerSecond, etaSeconds, cachedBytes}; signal stops it
+// with an AbortError (what came stays cached); parallel shards at a time; pieceSize is the
+// byte range a raw file is fetched in.
+export async function downloadModel(source, { onProgress = null, signal = undefined, parallel = 3, pieceSize = rawPieceSize } = {}) {
   if (signal && signal.aborted) throw abortError(signal);
   if (typeof caches === "undefined") throw new Error("this browser offers no Cache Storage here (a secure context is needed: https or localhost)");
   const cache = await caches.open(MODEL_CACHE);
   const src = resolve(source);
-  const { manifest, manifestURL } = await currentManifest(cache, src, signal);
+  const { manifest, manifestURL } = await currentManifest(cache, src, signal, pieceSize);
   const name = manifest.name || manifest.id || src;
   const pieces = piecesOf(manifest, manifestURL);
   const total = manifest.file_size;
@@ -280,20 +285,22 @@ export async function downloadModel(source, { onProgress = null, signal = undefi
 
 // currentManifest is the manifest to download by: fetched (a served model) or probed (a raw
 // file); the cached one when that fails (offline, or the host no longer serves it). A raw
-// file that changed since its parts were cached (size or validator) starts over.
-async function currentManifest(cache, src, signal) {
+// file that changed since its parts were cached (size or validator), or is now cut in
+// other pieces, starts over.
+async function currentManifest(cache, src, signal, pieceSize) {
   const manifestURL = isManifestSource(src) ? src : await remoteManifestURL(src);
   const cachedResp = await cache.match(manifestURL);
   const cached = cachedResp ? await cachedResp.json() : null;
   let fresh;
   try {
-    fresh = isManifestSource(src) ? await fetchManifest(src, signal) : (await probeModelURL(src, { signal })).manifest;
+    fresh = isManifestSource(src) ? await fetchManifest(src, signal) : (await probeModelURL(src, { signal, pieceSize })).manifest;
   } catch (err) {
     if (isAbort(err, signal)) throw abortError(signal);
     if (cached) return { manifest: cached, manifestURL };
     throw err;
   }
-  if (cached && fresh.source && (cached.file_size !== fresh.file_size || (cached.validator || "") !== (fresh.validator || ""))) {
+  if (cached && fresh.source && (cached.file_size !== fresh.file_size || cached.shard_size !== fresh.shard_size ||
+      (cached.validator || "") !== (fresh.validator || ""))) {
     await deleteCachedModel(manifestURL);
   }
   return { manifest: fresh, manifestURL };
