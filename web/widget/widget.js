@@ -81,6 +81,7 @@ class HearthChat extends HTMLElement {
   #hello = false; // the embed page answered: messages may be posted to it
   #outbox = []; // messages waiting for hello
   #ready = false;
+  #info = null;
   #nextId = 1;
   #replies = new Map(); // send id -> {resolve, reject}
   #helloTimer = 0;
@@ -168,6 +169,11 @@ class HearthChat extends HTMLElement {
   // ready says whether the model is loaded and the chat takes messages.
   get ready() {
     return this.#ready;
+  }
+
+  // info is what hearth-ready told ({model, name, baseModel, threads}), or null before.
+  get info() {
+    return this.#info && { ...this.#info };
   }
 
   // open shows the chat (in bubble mode, the panel) and starts the embed page if needed.
@@ -312,6 +318,7 @@ class HearthChat extends HTMLElement {
     this.#frame = null;
     this.#hello = false;
     this.#ready = false;
+    this.#info = null;
     this.#outbox = [];
     for (const r of this.#replies.values()) r.reject(err);
     this.#replies.clear();
@@ -353,8 +360,9 @@ class HearthChat extends HTMLElement {
         break;
       case "ready":
         this.#ready = true;
+        this.#info = { model: m.model, name: m.name, baseModel: m.baseModel, threads: m.threads };
         this.#title.textContent = m.name || "Chat";
-        this.#emit("hearth-ready", { model: m.model, name: m.name, baseModel: m.baseModel, threads: m.threads });
+        this.#emit("hearth-ready", { ...this.#info });
         break;
       case "message": {
         const r = this.#replies.get(m.id);
