@@ -109,7 +109,12 @@ bench)
 	go test -run '^$' -bench . -benchtime 2x ./engine/...
 	;;
 clean)
-	rm -rf bin static/models static/*.wasm* static/*.js* static/*.css* static/*.html* static/*.svg* static/*.webmanifest* static/.hearth-build.json
+	rm -rf bin static/models static/.hearth-build.json
+	# static/embed-example.* are sources (the widget's example page), not build outputs.
+	if [ -d static ]; then
+		find static -maxdepth 1 -type f \( -name '*.wasm*' -o -name '*.js*' -o -name '*.css*' -o -name '*.html*' \
+			-o -name '*.svg*' -o -name '*.webmanifest*' \) ! -name 'embed-example.*' -delete
+	fi
 	;;
 *)
 	sed -n '2,10p' "$0"
