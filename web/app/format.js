@@ -30,3 +30,18 @@ export function formatPercent(done, total) {
   if (!(total > 0)) return "";
   return Math.min(100, Math.max(0, Math.floor((100 * done) / total))) + " %";
 }
+
+// formatRate writes a download speed: 2.5e6 → "2.5 MB/s".
+export function formatRate(bytesPerSecond) {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return "";
+  return formatBytes(bytesPerSecond) + "/s";
+}
+
+// formatDuration writes a remaining time: 75 → "1 min 15 s", 7300 → "2 h 2 min".
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) return "";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}

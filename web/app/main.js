@@ -1,175 +1,737 @@
-// Hearth's page: pick a model served next to the page, load it into the engine (a Web
-// Worker running the Go engine compiled to wasm), chat with it. The full chat UI is built
-// on top of this later; this page is the smallest real one.
+// Hearth's page: pick a model (served by this host, a .gguf from disk, or a URL), download it
+// into this browser once, chat with it; conversations are kept in IndexedDB. All model work
+// goes through the Hearth API (api.js), the same one other pages can use.
 
-import { formatBytes, formatPercent } from "./format.js";
-import { fetchModelIndex, fillPicker } from "./models.js";
-import { Transcript } from "./transcript.js";
+import { Hearth } from "./api.js";
+import {
+  ConversationStore, download, fileName, newConversation, titleFrom, toJSON, toMarkdown,
+} from "./conversations.js";
+import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.js";
+import { copyText } from "./markdown.js";
+import { fetchModelIndex, fillPicker, pickerEntries, preflight } from "./models.js";
 import { registerServiceWorker } from "./offline.js";
+import { bindForm, Settings } from "./settings.js";
+import { Transcript } from "./transcript.js";
 
-// The engine client (web/worker/client.js) is its own content-hashed ES module, imported
-// when a model is first loaded: the page stays usable (model list, sizes) without it, and
-// the same module is the engine API other pages can import.
-async function newEngine() {
-  if (!assets.client || !assets.worker) {
-    throw new Error("this bundle was built without the engine (web/worker was missing at build time)");
-  }
-  const { HearthEngine } = await import(abs(assets.client));
-  return new HearthEngine(abs(assets.worker));
-}
+const $ = (id) => document.getElementById(id);
 
 // The build writes the content-hashed asset names into a JSON block of index.html.
 function readAssets() {
-  const el = document.getElementById("hearth-assets");
+  const el = $("hearth-assets");
   if (!el) throw new Error("index.html has no hearth-assets block");
   return JSON.parse(el.textContent);
 }
 
-const $ = (id) => document.getElementById(id);
+const assets = readAssets();
+const abs = (rel) => new URL(rel, document.baseURI).href;
+
+registerServiceWorker(abs("sw.js")); // offline: the app shell and cached models (offline.js)
+const LAST_MODEL = "hearth.lastModel";
+const LAST_CHAT = "hearth.lastConversation";
 
 const ui = {
+  app: $("app"),
+  toggleChats: $("toggle-chats"),
   picker: $("model"),
   load: $("load"),
+  openFile: $("open-file"),
+  file: $("model-file"),
+  urlPanel: $("url-panel"),
+  urlForm: $("url-form"),
+  url: $("model-url"),
+  urlInfo: $("url-info"),
+  urlLoad: $("url-load"),
   progressRow: $("progress-row"),
   progress: $("progress"),
   progressText: $("progress-text"),
+  pause: $("pause"),
+  cancelDownload: $("cancel-download"),
   status: $("status"),
+  newChat: $("new-chat"),
+  conversations: $("conversations"),
+  chatTitle: $("chat-title"),
+  modeBadge: $("mode-badge"),
+  rename: $("rename-chat"),
+  exportMD: $("export-md"),
+  exportJSON: $("export-json"),
+  deleteChat: $("delete-chat"),
+  empty: $("empty"),
+  emptyMode: $("empty-mode"),
   form: $("composer"),
   message: $("message"),
   send: $("send"),
   stop: $("stop"),
+  settings: $("settings"),
+  settingsForm: $("settings-form"),
+  openSettings: $("open-settings"),
+  storage: $("storage"),
+  openStorage: $("open-storage"),
+  storageSummary: $("storage-summary"),
+  cached: $("cached-models"),
+  storageClose: $("storage-close"),
 };
 
-const assets = readAssets();
-const transcript = new Transcript($("transcript"));
-const abs = (rel) => new URL(rel, document.baseURI).href;
+const settings = new Settings();
+const fillSettings = bindForm(ui.settingsForm, settings, $("settings-error"), $("settings-reset"));
 
-registerServiceWorker(abs("sw.js")); // offline: the app shell and cached models (offline.js)
+const state = {
+  served: [], // the host's models (index.json)
+  entries: [], // the picker's entries
+  engine: null, // the loaded Hearth engine
+  modelName: "",
+  modelSource: "",
+  mode: "chat", // "completion" for a base model (no chat template)
+  loading: null, // {controller, job, paused}
+  paused: null, // the job of a paused download
+  gen: null, // {controller, view}
+  store: null, // ConversationStore (null when IndexedDB is unavailable)
+  conv: newConversation(),
+  list: [], // stored conversations, newest first
+};
 
-let models = [];
-let engine = null;
-let model = null; // the loaded model's index entry
-let busy = false; // loading or generating
-const history = []; // {role, content} of the conversation so far
+const transcript = new Transcript($("transcript"), $("scroller"), $("live"), {
+  copy: copyText,
+  regenerate: () => regenerate(),
+  edit: (text) => editLast(text),
+});
 
-function setStatus(text, isError = false) {
+// ---- status and controls ----
+
+function setStatus(text, kind = "") {
   ui.status.textContent = text;
-  ui.status.classList.toggle("error", isError);
+  ui.status.classList.toggle("error", kind === "error");
+  ui.status.classList.toggle("warn", kind === "warn");
 }
 
 function refreshControls() {
-  const generating = busy && model !== null;
-  ui.picker.disabled = busy || models.length === 0;
-  ui.load.disabled = busy || models.length === 0;
-  ui.message.disabled = model === null;
-  ui.send.disabled = model === null || busy;
-  ui.stop.disabled = !generating;
+  const busy = state.loading !== null || state.gen !== null;
+  ui.picker.disabled = busy || state.entries.length === 0;
+  ui.load.disabled = busy || state.entries.length === 0;
+  ui.openFile.disabled = busy;
+  ui.urlLoad.disabled = busy;
+  ui.message.disabled = state.engine === null;
+  ui.send.disabled = state.engine === null || busy;
+  ui.stop.disabled = state.gen === null;
+  const hasMessages = state.conv.messages.length > 0;
+  ui.exportMD.disabled = !hasMessages;
+  ui.exportJSON.disabled = !hasMessages;
+  ui.deleteChat.disabled = !hasMessages;
+  ui.empty.hidden = hasMessages;
+  const completion = state.engine !== null && state.mode === "completion";
+  ui.modeBadge.hidden = !completion;
+  ui.message.placeholder = state.engine === null
+    ? "Load a model, then type a message"
+    : completion ? "Type the start of a text: the model continues it" : `Message ${state.modelName}`;
+  ui.emptyMode.textContent = completion
+    ? `${state.modelName} is a base model (no chat template): it does not answer questions, it continues the text you type.`
+    : "";
 }
 
-function showProgress(loaded, total) {
-  ui.progressRow.hidden = false;
-  ui.progress.max = total > 0 ? total : 1;
-  ui.progress.value = Math.min(loaded, ui.progress.max);
-  ui.progressText.textContent = total > 0
-    ? `${formatBytes(loaded)} of ${formatBytes(total)} (${formatPercent(loaded, total)})`
-    : formatBytes(loaded);
-}
+// ---- models ----
 
-async function loadSelected() {
-  const entry = models.find((m) => m.id === ui.picker.value);
-  if (!entry) return;
-  busy = true;
-  model = null;
-  refreshControls();
-  showProgress(0, entry.file_size);
-  setStatus(`Loading ${entry.name || entry.id}…`);
+async function refreshModels() {
+  let cached = [];
   try {
-    if (!engine) engine = await newEngine();
-    await engine.load(entry.manifestURL, {
-      onProgress: (p) => showProgress(p.loaded, p.total || entry.file_size),
-    });
-    model = entry;
-    history.length = 0;
-    transcript.clear();
-    setStatus(entry.has_chat_template
-      ? `${entry.name || entry.id} is ready.`
-      : `${entry.name || entry.id} is ready. It is a base model with no chat template: the reply continues your text.`);
-  } catch (err) {
-    setStatus(`Could not load ${entry.name || entry.id}: ${err.message || err}`, true);
-  } finally {
-    busy = false;
-    refreshControls();
+    cached = await Hearth.storage.list();
+  } catch {
+    // No Cache Storage (a private window may refuse it): the served models only.
+  }
+  state.entries = pickerEntries(state.served, cached);
+  const keep = ui.picker.value || localStorage.getItem(LAST_MODEL);
+  fillPicker(ui.picker, state.entries, keep);
+  refreshControls();
+}
+
+// RateMeter estimates speed and time left when the download layer does not report them.
+class RateMeter {
+  constructor() {
+    this.samples = [];
+  }
+  update(loaded, total) {
+    const now = performance.now();
+    this.samples.push([now, loaded]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > 3000) this.samples.shift();
+    const [t0, l0] = this.samples[0];
+    const bps = now - t0 > 250 ? ((loaded - l0) * 1000) / (now - t0) : 0;
+    return { bytesPerSecond: bps, etaSeconds: bps > 0 ? (total - loaded) / bps : NaN };
   }
 }
 
-// describeStats is the line under a reply: tokens, speed, why it stopped.
-function describeStats(st) {
-  if (!st) return "";
-  const parts = [`${st.generated_tokens ?? 0} tokens`];
-  if (st.decode_tps > 0) parts.push(`${st.decode_tps.toFixed(1)} tokens/s`);
-  if (st.stop_reason === "cancelled") parts.push("stopped");
-  else if (st.stop_reason === "length") parts.push("length limit");
-  else if (st.stop_reason === "context") parts.push("context full");
-  if (st.trimmed_messages > 0) parts.push(`${st.trimmed_messages} old messages left out to fit the context`);
-  return parts.join(" · ");
+function showProgress(p, job) {
+  ui.progressRow.hidden = false;
+  const total = p.total > 0 ? p.total : job.size > 0 ? job.size : 0;
+  const loaded = Math.min(p.loaded ?? 0, total || Infinity);
+  ui.progress.max = total > 0 ? total : 1;
+  ui.progress.value = total > 0 ? loaded : 0;
+  let bps = p.bytesPerSecond;
+  let eta = p.etaSeconds;
+  if (bps === undefined) ({ bytesPerSecond: bps, etaSeconds: eta } = job.meter.update(loaded, total));
+  const parts = [total > 0 ? `${formatBytes(loaded)} of ${formatBytes(total)} (${formatPercent(loaded, total)})` : formatBytes(loaded)];
+  if (p.cachedBytes > 0) parts.push(`${formatBytes(p.cachedBytes)} already here`);
+  if (loaded < total) {
+    if (bps > 0) parts.push(formatRate(bps));
+    if (Number.isFinite(eta) && eta > 0) parts.push(`${formatDuration(eta)} left`);
+  }
+  ui.progressText.textContent = parts.join(" · ");
+  if (total > 0 && loaded >= total && state.loading?.job === job) {
+    setStatus(`Starting ${job.name} in the engine…`);
+  }
+}
+
+function progressButtons({ pause = false, paused = false, cancel = false } = {}) {
+  ui.pause.hidden = !pause;
+  ui.pause.textContent = paused ? "Resume" : "Pause";
+  ui.pause.setAttribute("aria-label", paused ? "Resume the download" : "Pause the download");
+  ui.cancelDownload.hidden = !cancel;
+}
+
+// loadModel downloads (or reads from the cache, or from a local file) and starts a model.
+// job: {source, name, size, cached, file}.
+async function loadModel(job) {
+  if (state.loading || state.gen) return;
+  job.meter = new RateMeter();
+  let warning = "";
+  if (!job.file) {
+    const [info, list] = await Promise.all([
+      Hearth.storage.info().catch(() => ({ usage: 0, quota: 0, persisted: false })),
+      Hearth.storage.list().catch(() => []),
+    ]);
+    const c = list.find((m) => m.manifestURL === job.source || m.source === job.source);
+    job.cached = c ? c.bytes : 0;
+    job.complete = !!(c && c.complete);
+    const check = preflight(job, info, navigator.deviceMemory);
+    if (check.refuse) {
+      setStatus(check.refuse, "error");
+      return;
+    }
+    warning = check.warn;
+    if ((job.cached ?? 0) < job.size && !info.persisted) {
+      // Ask the browser to keep the model under storage pressure (it may say no).
+      await Hearth.storage.persist().catch(() => false);
+    }
+  }
+  const controller = new AbortController();
+  state.loading = { controller, job, paused: false };
+  state.paused = null;
+  await unloadEngine();
+  refreshControls();
+  progressButtons({ pause: !job.file, cancel: true });
+  showProgress({ loaded: job.cached || 0, total: job.size }, job);
+  setStatus(warning ? `Warning: ${warning} Downloading ${job.name}…` : job.file ? `Reading ${job.name}…` : `Downloading ${job.name}…`, warning ? "warn" : "");
+  try {
+    const engine = await Hearth.load(job.file || job.source, {
+      onProgress: (p) => showProgress(p, job),
+      threads: settings.values.threads,
+      signal: controller.signal,
+    });
+    state.loading = null;
+    showProgress({ loaded: job.size || 1, total: job.size || 1, bytesPerSecond: 0 }, job);
+    progressButtons();
+    if (!job.file) localStorage.setItem(LAST_MODEL, job.source);
+    attach(engine, job);
+  } catch (err) {
+    const paused = state.loading?.paused;
+    state.loading = null;
+    if (err && err.name === "AbortError" && paused) {
+      state.paused = job;
+      progressButtons({ pause: true, paused: true, cancel: true });
+      setStatus(`Paused: ${job.name}. Resume continues where it stopped.`);
+    } else if (err && err.name === "AbortError") {
+      ui.progressRow.hidden = true;
+      setStatus(`Stopped loading ${job.name}.`);
+    } else {
+      progressButtons();
+      setStatus(`Could not load ${job.name}: ${err?.message || err}`, "error");
+    }
+  } finally {
+    refreshControls();
+    if (!job.file) refreshModels();
+  }
+}
+
+function attach(engine, job) {
+  state.engine = engine;
+  state.modelName = engine.model?.name || job.name;
+  state.modelSource = job.source || job.name;
+  state.mode = engine.model && engine.model.has_chat_template === false ? "completion" : "chat";
+  const how = [engine.threads > 1 ? `${engine.threads} threads` : "1 thread", engine.simd ? "SIMD" : "no SIMD"].join(", ");
+  setStatus(state.mode === "completion"
+    ? `${state.modelName} is ready (${how}). It is a base model with no chat template: completion mode, the reply continues your text.`
+    : `${state.modelName} is ready (${how}).`);
+  refreshControls();
+  ui.message.focus();
+}
+
+async function unloadEngine() {
+  const e = state.engine;
+  state.engine = null;
+  if (e) await e.unload().catch(() => {});
+}
+
+function pauseOrResume() {
+  if (state.loading && !state.loading.paused) {
+    state.loading.paused = true;
+    state.loading.controller.abort();
+  } else if (state.paused) {
+    loadModel(state.paused);
+  }
+}
+
+async function cancelDownload() {
+  const job = state.loading?.job || state.paused;
+  if (state.loading) {
+    state.loading.paused = false;
+    state.loading.controller.abort();
+  }
+  state.paused = null;
+  ui.progressRow.hidden = true;
+  if (job && !job.file && !job.complete) {
+    // A cancelled download is forgotten: its partial shards are deleted.
+    await Hearth.storage.delete(job.source).catch(() => false);
+    refreshModels();
+  }
+  setStatus(job ? `Cancelled: ${job.name}.` : "");
+  refreshControls();
+}
+
+function selectedJob() {
+  const e = state.entries.find((x) => x.source === ui.picker.value);
+  return e && { source: e.source, name: e.name, size: e.size };
+}
+
+// ---- conversations ----
+
+async function save(conv) {
+  conv.updated = Date.now();
+  if (!state.store) return;
+  try {
+    await state.store.put(conv);
+    localStorage.setItem(LAST_CHAT, conv.id);
+  } catch (err) {
+    setStatus(`Could not save the conversation: ${err.message || err}`, "error");
+  }
+  await refreshList();
+}
+
+async function refreshList() {
+  if (!state.store) return;
+  state.list = await state.store.list().catch(() => []);
+  const items = state.list.map((c) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "conversation";
+    if (c.id === state.conv.id) b.setAttribute("aria-current", "true");
+    const t = document.createElement("span");
+    t.className = "title";
+    t.textContent = c.title;
+    const d = document.createElement("span");
+    d.className = "when";
+    d.textContent = new Date(c.updated).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    b.append(t, d);
+    b.addEventListener("click", () => switchTo(c.id));
+    li.append(b);
+    return li;
+  });
+  ui.conversations.replaceChildren(...items);
+}
+
+function showConversation(conv) {
+  state.conv = conv;
+  ui.chatTitle.textContent = conv.title;
+  transcript.mode = conv.mode;
+  transcript.render(conv);
+  refreshControls();
+}
+
+async function switchTo(id) {
+  await stopGeneration();
+  const conv = id ? await state.store?.get(id) : null;
+  showConversation(conv || newConversation());
+  if (conv) localStorage.setItem(LAST_CHAT, conv.id);
+  ui.app.classList.remove("show-sidebar");
+  ui.toggleChats.setAttribute("aria-expanded", "false");
+  await refreshList();
+  if (!ui.message.disabled) ui.message.focus();
+}
+
+async function newChat() {
+  await stopGeneration();
+  localStorage.removeItem(LAST_CHAT);
+  showConversation(newConversation());
+  await refreshList();
+  if (!ui.message.disabled) ui.message.focus();
+}
+
+function startRename() {
+  const conv = state.conv;
+  const input = document.createElement("input");
+  input.type = "text";
+  input.value = conv.title;
+  input.className = "rename";
+  input.setAttribute("aria-label", "Conversation title");
+  let done = false;
+  const finish = async (keep) => {
+    if (done) return;
+    done = true;
+    const title = input.value.trim();
+    input.replaceWith(ui.chatTitle);
+    if (keep && title && title !== conv.title) {
+      conv.title = title;
+      ui.chatTitle.textContent = title;
+      await save(conv);
+    }
+    ui.rename.focus();
+  };
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      finish(true);
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      finish(false);
+    }
+  });
+  input.addEventListener("blur", () => finish(true));
+  ui.chatTitle.replaceWith(input);
+  input.focus();
+  input.select();
+}
+
+let deleteArmed = null;
+async function deleteChat() {
+  if (!deleteArmed) {
+    // The first press asks; a second press within 4 s deletes.
+    ui.deleteChat.textContent = "Delete for good?";
+    deleteArmed = setTimeout(() => {
+      deleteArmed = null;
+      ui.deleteChat.textContent = "Delete";
+    }, 4000);
+    return;
+  }
+  clearTimeout(deleteArmed);
+  deleteArmed = null;
+  ui.deleteChat.textContent = "Delete";
+  await stopGeneration();
+  const id = state.conv.id;
+  await state.store?.delete(id).catch(() => {});
+  localStorage.removeItem(LAST_CHAT);
+  await refreshList();
+  const next = state.list[0];
+  if (next) await switchTo(next.id);
+  else showConversation(newConversation());
+  setStatus("Conversation deleted.");
+}
+
+function exportChat(kind) {
+  const conv = state.conv;
+  if (kind === "md") download(toMarkdown(conv), fileName(conv.title, "md"), "text/markdown;charset=utf-8");
+  else download(toJSON(conv), fileName(conv.title, "json"), "application/json");
+}
+
+// ---- chatting ----
+
+const keptStats = ["prompt_tokens", "cached_tokens", "generated_tokens", "prefill_tps", "decode_tps", "trimmed_messages", "stop_reason"];
+
+function pickStats(st) {
+  if (!st) return null;
+  const o = {};
+  for (const k of keptStats) if (st[k] !== undefined) o[k] = st[k];
+  return o;
 }
 
 async function send() {
   const text = ui.message.value;
-  if (!model || busy || text.trim() === "") return;
+  if (!state.engine || state.gen || state.loading || text.trim() === "") return;
   ui.message.value = "";
-  history.push({ role: "user", content: text });
-  transcript.add("user", text);
-  const reply = transcript.add("assistant", "");
-  reply.setPending(true);
-  busy = true;
+  const conv = state.conv;
+  if (conv.messages.length === 0) {
+    conv.title = titleFrom(text);
+    conv.mode = state.mode;
+    ui.chatTitle.textContent = conv.title;
+  }
+  conv.messages.push({ role: "user", content: text });
+  transcript.mode = conv.mode;
+  transcript.addUser(text, { editable: true });
   refreshControls();
-  const onEvent = (ev) => {
-    if (ev.type === "text" && ev.text) reply.append(ev.text);
-  };
-  const options = { maxTokens: 256 };
+  await save(conv);
+  await reply();
+}
+
+// reply streams the model's answer to the conversation so far into a new reply view.
+async function reply() {
+  const conv = state.conv;
+  const engine = state.engine;
+  const last = conv.messages[conv.messages.length - 1];
+  if (!engine || !last || last.role !== "user") return;
+  conv.model = { name: state.modelName, source: state.modelSource };
+  conv.system = state.mode === "chat" ? settings.values.system : "";
+  const view = transcript.addReply({ last: true });
+  view.setPending(true);
+  const controller = new AbortController();
+  state.gen = { controller, view };
+  refreshControls();
+  let stats = null;
+  let error = "";
+  const req = { ...settings.request(), stream: true, signal: controller.signal };
   try {
-    // A base model (no chat template) continues the text, as llama.cpp prompts one.
-    const stats = model.has_chat_template
-      ? await engine.generate(history, options, onEvent)
-      : (await engine.complete(text, options, onEvent)).stats;
-    reply.setMeta(describeStats(stats));
-    history.push({ role: "assistant", content: reply.text() });
+    const stream = state.mode === "completion"
+      ? await engine.completions.create({ ...req, prompt: last.content })
+      : await engine.chat.completions.create({ ...req, messages: chatMessages(conv) });
+    for await (const chunk of stream) {
+      const c = chunk.choices[0];
+      if (chunk.hearth) stats = chunk.hearth;
+      if (c.text) view.append(c.text);
+      if (c.delta?.reasoning_content) view.appendReasoning(c.delta.reasoning_content);
+      if (c.delta?.content) view.append(c.delta.content);
+    }
   } catch (err) {
-    reply.setMeta(`Error: ${err.message || err}`);
-    history.pop();
-  } finally {
-    reply.setPending(false);
-    busy = false;
-    refreshControls();
-    ui.message.focus();
+    if (err && err.name === "AbortError") stats = err.hearth || { stop_reason: "cancelled" };
+    else error = err?.message || String(err);
+  }
+  view.finish(stats, error);
+  if (!error || view.text() !== "") {
+    const msg = { role: "assistant", content: view.text() };
+    if (view.reasoning()) msg.reasoning = view.reasoning();
+    const st = pickStats(stats);
+    if (st) msg.stats = st;
+    if (error) msg.error = error;
+    conv.messages.push(msg);
+  }
+  state.gen = null;
+  refreshControls();
+  if (conv === state.conv) await save(conv);
+  if (document.activeElement === document.body || document.activeElement === ui.stop) ui.message.focus();
+}
+
+function chatMessages(conv) {
+  const out = [];
+  if (conv.system) out.push({ role: "system", content: conv.system });
+  for (const m of conv.messages) out.push({ role: m.role, content: m.content });
+  return out;
+}
+
+async function stopGeneration() {
+  const g = state.gen;
+  if (!g) return;
+  g.view.flush();
+  g.controller.abort();
+  while (state.gen === g) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function regenerate() {
+  if (!state.engine || state.gen || state.loading) {
+    if (!state.engine) setStatus("Load a model to regenerate the reply.", "warn");
+    return;
+  }
+  const conv = state.conv;
+  if (conv.messages.length && conv.messages[conv.messages.length - 1].role === "assistant") conv.messages.pop();
+  transcript.render(conv);
+  await reply();
+}
+
+async function editLast(text) {
+  if (!state.engine || state.gen || state.loading) {
+    if (!state.engine) setStatus("Load a model to resend the message.", "warn");
+    return;
+  }
+  const conv = state.conv;
+  let i = conv.messages.length - 1;
+  while (i >= 0 && conv.messages[i].role !== "user") i--;
+  if (i < 0) return;
+  conv.messages.splice(i);
+  conv.messages.push({ role: "user", content: text });
+  if (i === 0) {
+    conv.title = titleFrom(text);
+    ui.chatTitle.textContent = conv.title;
+  }
+  transcript.render(conv);
+  await save(conv);
+  await reply();
+}
+
+// ---- storage panel ----
+
+async function showStorage() {
+  ui.storageSummary.textContent = "Reading the cache…";
+  ui.cached.replaceChildren();
+  if (!ui.storage.open) ui.storage.showModal();
+  let info;
+  let models;
+  try {
+    [info, models] = await Promise.all([Hearth.storage.info(), Hearth.storage.list()]);
+  } catch (err) {
+    ui.storageSummary.textContent = `Could not read the cache: ${err.message || err}`;
+    return;
+  }
+  const parts = [`This page stores ${formatBytes(info.usage)}`];
+  if (info.quota > 0) parts.push(`of the ${formatBytes(info.quota)} the browser allows`);
+  ui.storageSummary.textContent = parts.join(" ") + ". " +
+    (info.persisted ? "The browser keeps it under storage pressure (persistent)." : "The browser may evict it when space runs low (not persistent).");
+  if (models.length === 0) {
+    const li = document.createElement("li");
+    li.className = "hint";
+    li.textContent = "No models are downloaded.";
+    ui.cached.append(li);
+    return;
+  }
+  for (const m of models) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = m.name;
+    const size = document.createElement("span");
+    size.className = "size";
+    size.textContent = m.complete ? formatBytes(m.bytes) : `${formatBytes(m.bytes)} of ${formatBytes(m.total)} (partial)`;
+    const del = document.createElement("button");
+    del.type = "button";
+    del.className = "secondary small";
+    del.textContent = "Delete";
+    del.setAttribute("aria-label", `Delete ${m.name}`);
+    const loadingThis = state.loading && state.loading.job.source === m.source;
+    del.disabled = !!loadingThis;
+    del.addEventListener("click", async () => {
+      del.disabled = true;
+      await Hearth.storage.delete(m.manifestURL).catch((err) => setStatus(`Could not delete ${m.name}: ${err.message}`, "error"));
+      if (state.paused && state.paused.source === m.source) {
+        state.paused = null;
+        ui.progressRow.hidden = true;
+      }
+      await refreshModels();
+      await showStorage();
+    });
+    li.append(name, size, del);
+    ui.cached.append(li);
   }
 }
 
-ui.load.addEventListener("click", loadSelected);
+// ---- events ----
+
+ui.load.addEventListener("click", () => {
+  const job = selectedJob();
+  if (job) loadModel(job);
+});
+ui.openFile.addEventListener("click", () => ui.file.click());
+ui.file.addEventListener("change", () => {
+  const f = ui.file.files && ui.file.files[0];
+  ui.file.value = "";
+  if (f) loadModel({ file: f, source: "", name: f.name, size: f.size, cached: 0 });
+});
+let probed = null;
+ui.urlForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  probed = null;
+  ui.urlLoad.hidden = true;
+  ui.urlInfo.classList.remove("error");
+  ui.urlInfo.textContent = "Asking the host…";
+  try {
+    const p = await Hearth.probe(ui.url.value.trim());
+    probed = p;
+    ui.urlInfo.textContent = `${p.name}: ${formatBytes(p.size)}` +
+      (p.verified === false ? " (a raw file: its bytes cannot be checked against a manifest)" : "");
+    ui.urlLoad.hidden = false;
+    ui.urlLoad.focus();
+  } catch (err) {
+    ui.urlInfo.textContent = err.message || String(err);
+    ui.urlInfo.classList.add("error");
+  }
+});
+ui.url.addEventListener("input", () => {
+  probed = null;
+  ui.urlLoad.hidden = true;
+});
+ui.urlLoad.addEventListener("click", () => {
+  if (probed) loadModel({ source: probed.url, name: probed.name, size: probed.size });
+});
+ui.pause.addEventListener("click", pauseOrResume);
+ui.cancelDownload.addEventListener("click", cancelDownload);
+
 ui.form.addEventListener("submit", (e) => {
   e.preventDefault();
   send();
 });
+// Enter sends, Shift+Enter is a new line. A keyboard whose Enter still inserts a line break
+// after keydown was cancelled (some virtual keyboards and synthetic key events do) is
+// stopped at beforeinput.
+let enterSent = false;
 ui.message.addEventListener("keydown", (e) => {
+  enterSent = false;
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
+    enterSent = true;
     send();
   }
 });
-ui.stop.addEventListener("click", () => engine && engine.cancel());
+ui.message.addEventListener("beforeinput", (e) => {
+  if (enterSent && (e.inputType === "insertLineBreak" || e.inputType === "insertParagraph")) e.preventDefault();
+});
+ui.message.addEventListener("keyup", () => {
+  enterSent = false;
+});
+ui.stop.addEventListener("click", () => stopGeneration());
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape" && busy && model && engine) engine.cancel();
+  if (e.key === "Escape" && state.gen && !document.querySelector("dialog[open]")) {
+    e.preventDefault();
+    stopGeneration();
+  }
 });
 
-fetchModelIndex(abs(assets.models))
-  .then((list) => {
-    models = list;
-    fillPicker(ui.picker, models);
-    setStatus(models.length ? "" : "No models are installed on this host.");
-  })
-  .catch((err) => {
-    fillPicker(ui.picker, []);
-    setStatus(`Could not read the model list: ${err.message || err}`, true);
-  })
-  .finally(refreshControls);
+ui.newChat.addEventListener("click", newChat);
+ui.rename.addEventListener("click", startRename);
+ui.deleteChat.addEventListener("click", deleteChat);
+ui.exportMD.addEventListener("click", () => exportChat("md"));
+ui.exportJSON.addEventListener("click", () => exportChat("json"));
+ui.toggleChats.addEventListener("click", () => {
+  const open = ui.app.classList.toggle("show-sidebar");
+  ui.toggleChats.setAttribute("aria-expanded", String(open));
+});
+
+ui.openSettings.addEventListener("click", () => {
+  fillSettings();
+  ui.settings.showModal();
+});
+ui.openStorage.addEventListener("click", showStorage);
+ui.storageClose.addEventListener("click", () => ui.storage.close());
+
+// HearthPage lets a script on this page chat through the page with an engine it loaded
+// itself with Hearth.load (another worker, a context size of its choosing).
+window.HearthPage = {
+  async use(engine) {
+    if (state.loading || state.gen) throw new Error("the page is busy");
+    await unloadEngine();
+    ui.progressRow.hidden = true;
+    attach(engine, { name: engine.id, source: String(engine.source) });
+  },
+  get engine() {
+    return state.engine;
+  },
+};
+
+// ---- start ----
+
+async function start() {
+  refreshControls();
+  try {
+    state.store = await ConversationStore.open();
+  } catch (err) {
+    setStatus(`Conversations cannot be saved in this browser (${err.message || err}).`, "warn");
+  }
+  if (state.store) {
+    const last = localStorage.getItem(LAST_CHAT);
+    const conv = last ? await state.store.get(last).catch(() => null) : null;
+    if (conv) showConversation(conv);
+    await refreshList();
+  }
+  try {
+    state.served = await fetchModelIndex(abs(assets.models));
+  } catch (err) {
+    setStatus(`Could not read the model list: ${err.message || err}`, "error");
+  }
+  await refreshModels();
+  if (state.entries.length === 0 && !ui.status.textContent) {
+    setStatus("No models on this host yet: open a .gguf file or load one from a URL.");
+  }
+}
+
+start();
