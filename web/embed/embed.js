@@ -250,8 +250,9 @@ async function turn({ text, options, id }) {
       }
       history.push({ role: "assistant", content: r.text() });
     } else {
-      // A base model continues the text, as llama.cpp prompts one (BOS + text).
-      stats = (await engine.complete(text, opts, onEvent)).stats || {};
+      // A base model continues the text, as llama.cpp prompts one (BOS + text), until the
+      // end of the story (its end-of-generation token) or maxTokens.
+      stats = (await engine.complete(text, opts, onEvent, true)).stats || {};
     }
     r.end(describe(stats));
     if (id) channel.post("message", { id, text: r.text(), stopReason: String(stats.stop_reason || "") });

@@ -287,13 +287,31 @@ func TestWidget(t *testing.T) {
 		t.Errorf("the embed page answered requests %v, want only the well-formed 904", answered)
 	}
 
-	// 7. close() hides the panel again.
+	// 7. reset() stops the reply being written (it ends "cancelled") and drops the messages
+	//    still waiting (their send() rejects).
+	var reset struct {
+		Stop    string
+		Waiting string
+	}
+	b.Eval(`(async () => {
+		const el = document.querySelector("hearth-chat");
+		const running = el.send("Once upon a time", { maxTokens: 4000, temperature: 1, seed: 7 });
+		const waiting = el.send("The cat", { maxTokens: 4 }).then(() => "answered", (e) => e.message);
+		el.reset(); // arrives after both sends, while the first is being written
+		await running;
+		return { Stop: __hc.events.filter((e) => e.type === "hearth-message").pop().detail.stopReason, Waiting: await waiting };
+	})()`, &reset)
+	if reset.Stop != "cancelled" || reset.Waiting != "the conversation was reset" {
+		t.Errorf("reset(): running reply ended %q, waiting send %q; want cancelled and rejected", reset.Stop, reset.Waiting)
+	}
+
+	// 8. close() hides the panel again.
 	b.Eval(`(() => { const el = document.querySelector("hearth-chat"); el.close(); return el.getBoundingClientRect().height; })()`, &rect.H)
 	if rect.H > 80 {
 		t.Errorf("after close() the widget is %v px tall, want just the launcher", rect.H)
 	}
 
-	// 8. Even a host page that forces the shadow root open (it patches attachShadow before
+	// 9. Even a host page that forces the shadow root open (it patches attachShadow before
 	//    widget.js runs) finds an iframe whose contentDocument is null.
 	b.Do("open the hostile page", chromedp.Navigate(siteA+"hostile.html"))
 	b.Eval(fmt.Sprintf(recorder, h), nil)
@@ -314,7 +332,7 @@ func TestWidget(t *testing.T) {
 		t.Errorf("a host page with the shadow root forced open reached the frame: %+v", hostile)
 	}
 
-	// 9. A third origin, cross-origin isolated under a strict CSP, shows the example page
+	// 10. A third origin, cross-origin isolated under a strict CSP, shows the example page
 	//    (inline and bubble). Its inline chat reuses the model cached by the Hearth origin:
 	//    no shard is fetched again, even with the browser's HTTP cache cleared. The page lets
 	//    the frame be cross-origin isolated, so the engine runs threads.
