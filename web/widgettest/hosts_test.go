@@ -96,3 +96,15 @@ func serve(t *testing.T, h http.Handler) string {
 func origin(base string) string {
 	return strings.TrimSuffix(base, "/")
 }
+
+// deadURL is a loopback URL nothing listens on.
+func deadURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	return u
+}

@@ -332,6 +332,23 @@ func TestWidget(t *testing.T) {
 		t.Errorf("a host page with the shadow root forced open reached the frame: %+v", hostile)
 	}
 
+	// An element whose Hearth host does not answer reports it as hearth-error.
+	b.Allow(`ERR_CONNECTION_REFUSED`)
+	b.Eval(`(() => {
+		const el = document.createElement("hearth-chat");
+		el.setAttribute("mode", "inline");
+		el.setAttribute("src", `+jsString(deadURL(t))+`);
+		el.addEventListener("hearth-error", (e) => { window.__deadError = e.detail.message; });
+		document.body.append(el);
+		return true;
+	})()`, nil)
+	b.WaitFor("hearth-error from a dead host", `window.__deadError`, 20*time.Second)
+	var deadErr string
+	b.Eval(`window.__deadError`, &deadErr)
+	if !strings.Contains(deadErr, "did not answer") {
+		t.Errorf("dead host: hearth-error %q", deadErr)
+	}
+
 	// 10. A third origin, cross-origin isolated under a strict CSP, shows the example page
 	//    (inline and bubble). Its inline chat reuses the model cached by the Hearth origin:
 	//    no shard is fetched again, even with the browser's HTTP cache cleared. The page lets
@@ -374,6 +391,15 @@ func TestWidget(t *testing.T) {
 	b.Eval(`document.querySelector('hearth-chat[mode="inline"]').scrollIntoView({ block: "center" }), true`, nil)
 	time.Sleep(200 * time.Millisecond)
 	b.Screenshot("widget-inline")
+	// Attributes changed after loading reach the chat (a config message): dark, amber.
+	b.Eval(`(() => {
+		const el = document.querySelector('hearth-chat[mode="inline"]');
+		el.setAttribute("theme", "dark");
+		el.setAttribute("accent", "#f59e0b");
+		return true;
+	})()`, nil)
+	time.Sleep(300 * time.Millisecond)
+	b.Screenshot("widget-inline-dark")
 	b.CheckClean()
 }
 
