@@ -5,8 +5,9 @@
 // It bundles web/app (and web/worker when present) with esbuild's Go API, builds the wasm
 // engine through wasm/build.sh, minifies JS, CSS, HTML, SVG and JSON with tdewolff/minify,
 // names every asset by its content hash (app.3fa2b9c1.js; index.html, sw.js and the
-// manifests keep their names), renders index.templ to index.html with those names and
-// writes precompressed .gz and .br siblings. Reruns write only what changed and delete
+// manifests keep their names), renders index.templ to index.html with those names, builds
+// the embeddable widget (web/widget → widget.js, a fixed name; embed.templ → embed.html,
+// its page; widget.go) and writes precompressed .gz and .br siblings. Reruns write only what changed and delete
 // the stale hashed files of earlier builds; <out>/models/ (hearth add-model's) is never
 // touched.
 package main
