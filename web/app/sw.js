@@ -5,8 +5,9 @@
 // the web app manifest and every content-hashed asset — scripts, style, icon, the engine's
 // wasm, wasm_exec.js, the kernel modules, the worker).
 //
-//   install    the shell goes into the cache "hearth-shell-<version>"; the new worker takes
-//              over at once (skipWaiting, clients.claim)
+//   install    the shell goes into the cache "hearth-shell-<version>", the model index into
+//              the model cache; the new worker takes over at once (skipWaiting,
+//              clients.claim)
 //   activate   shell caches of other versions are deleted; "hearth-models" (the downloaded
 //              models, web/worker/download.js) is kept
 //   fetch      the page (a navigation to the scope, or index.html): the network, falling
@@ -36,6 +37,14 @@ self.addEventListener("install", (event) => {
     const cache = await caches.open(SHELL);
     // no-cache: revalidate with the server rather than trust the HTTP cache for index.html
     await cache.addAll(precache.map((url) => new Request(url, { cache: "no-cache" })));
+    // The model index, so the picker lists the models offline (the page's own first fetch
+    // of it came before this worker was there). A host without models has none: no error.
+    try {
+      const res = await fetch(modelsURL + "index.json", { cache: "no-cache" });
+      if (res.ok) await (await caches.open(MODELS)).put(modelsURL + "index.json", res);
+    } catch {
+      // offline during install: the next successful fetch stores it
+    }
     await self.skipWaiting();
   })());
 });
