@@ -132,8 +132,12 @@ class HearthChat extends HTMLElement {
     if (!this.#bubble()) this.#ensureFrame();
   }
 
+  // Taken out of the page, the element lets its chat go (a moved iframe reloads anyway);
+  // put back, it starts a new one as connectedCallback says.
   disconnectedCallback() {
     window.removeEventListener("message", this.#onMessage);
+    if (this.#frame) this.#dropFrame(new Error("hearth-chat: removed from the page"));
+    this.close();
   }
 
   attributeChangedCallback(name, old, value) {
