@@ -268,11 +268,12 @@ class HearthChat extends HTMLElement {
     return u;
   }
 
+  // #config is the settings from the attributes; a removed attribute is "" (its default).
   #config() {
     const c = {};
     for (const [attr, key] of Object.entries(PASSED)) {
-      const v = this.getAttribute(attr);
-      if (v !== null && v.length <= 10000) c[key] = v;
+      const v = this.getAttribute(attr) ?? "";
+      if (v.length <= 10000) c[key] = v;
     }
     return c;
   }
@@ -290,7 +291,7 @@ class HearthChat extends HTMLElement {
     const params = new URLSearchParams({ origin: location.origin, mode: this.#bubble() ? "bubble" : "inline" });
     const model = this.getAttribute("model");
     if (model) params.set("model", model);
-    for (const [k, v] of Object.entries(this.#config())) params.set(k, v);
+    for (const [k, v] of Object.entries(this.#config())) if (v) params.set(k, v);
     const f = document.createElement("iframe");
     f.title = "Chat";
     // Threads need the embed page cross-origin isolated, which it can only be when the host
