@@ -190,6 +190,7 @@ function progressButtons({ pause = false, paused = false, cancel = false } = {})
 async function loadModel(job) {
   if (state.loading || state.gen) return;
   job.meter = new RateMeter();
+  ui.progressRow.hidden = true; // the last load's bar
   let warning = "";
   if (!job.file) {
     const [info, list] = await Promise.all([
@@ -239,6 +240,9 @@ async function loadModel(job) {
     } else if (err && err.name === "AbortError") {
       ui.progressRow.hidden = true;
       setStatus(`Stopped loading ${job.name}.`);
+    } else if (isQuotaError(err)) {
+      progressButtons();
+      setStatus(`Could not load ${job.name}: this browser's storage is full for this page (${err.message}). What was downloaded is kept; delete cached models (Storage) or free disk space, then Load again.`, "error");
     } else {
       progressButtons();
       setStatus(`Could not load ${job.name}: ${err?.message || err}`, "error");
@@ -247,6 +251,10 @@ async function loadModel(job) {
     refreshControls();
     if (!job.file) refreshModels();
   }
+}
+
+function isQuotaError(err) {
+  return !!err && (err.name === "QuotaExceededError" || /quota/i.test(err.message || ""));
 }
 
 function attach(engine, job) {

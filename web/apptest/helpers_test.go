@@ -116,6 +116,12 @@ func (p *page) setSetting(name, value string) {
 	p.WaitFor("the settings panel closed", `!document.getElementById("settings").open`, 5*time.Second)
 }
 
+// typeText types into the focused element.
+func (p *page) typeText(s string) {
+	p.t.Helper()
+	p.Do("type "+s, chromedp.KeyEvent(s))
+}
+
 // send types a message into the composer and presses Enter.
 func (p *page) send(text string) {
 	p.t.Helper()
