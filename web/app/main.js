@@ -357,8 +357,7 @@ async function switchTo(id) {
   const conv = id ? await state.store?.get(id) : null;
   showConversation(conv || newConversation());
   if (conv) localStorage.setItem(LAST_CHAT, conv.id);
-  ui.app.classList.remove("show-sidebar");
-  ui.toggleChats.setAttribute("aria-expanded", "false");
+  if (ui.app.classList.contains("show-sidebar")) showDrawer(false);
   await refreshList();
   if (!ui.message.disabled) ui.message.focus();
 }
@@ -690,9 +689,24 @@ ui.rename.addEventListener("click", startRename);
 ui.deleteChat.addEventListener("click", deleteChat);
 ui.exportMD.addEventListener("click", () => exportChat("md"));
 ui.exportJSON.addEventListener("click", () => exportChat("json"));
-ui.toggleChats.addEventListener("click", () => {
-  const open = ui.app.classList.toggle("show-sidebar");
+// On a narrow screen the conversation list is a drawer: Chats opens it; Esc, a click
+// outside it or picking a conversation closes it.
+function showDrawer(open) {
+  ui.app.classList.toggle("show-sidebar", open);
   ui.toggleChats.setAttribute("aria-expanded", String(open));
+  if (open) (ui.conversations.querySelector("[aria-current]") || ui.newChat).focus();
+}
+ui.toggleChats.addEventListener("click", () => showDrawer(!ui.app.classList.contains("show-sidebar")));
+document.addEventListener("click", (e) => {
+  if (ui.app.classList.contains("show-sidebar") && !$("sidebar").contains(e.target) && !ui.toggleChats.contains(e.target)) {
+    showDrawer(false);
+  }
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && ui.app.classList.contains("show-sidebar")) {
+    showDrawer(false);
+    ui.toggleChats.focus();
+  }
 });
 
 ui.openSettings.addEventListener("click", () => {

@@ -3,7 +3,6 @@ package apptest
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,9 +12,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/evanw/esbuild/pkg/api"
 
-	"hearth/internal/shared"
 	"hearth/internal/webtest"
 )
 
@@ -236,6 +233,10 @@ func TestHostileReply(t *testing.T) {
 	p.click("#toggle-chats")
 	p.WaitFor("the conversation drawer", `getComputedStyle(document.getElementById("sidebar")).display !== "none"`, 5*time.Second)
 	p.Screenshot("app-phone-chats")
+	p.Do("press Esc", chromedp.KeyEvent(kb.Escape))
+	p.WaitFor("the drawer closed by Esc", `getComputedStyle(document.getElementById("sidebar")).display === "none" && document.activeElement.id === "toggle-chats"`, 5*time.Second)
+	p.click("#toggle-chats")
+	p.WaitFor("the drawer again", `getComputedStyle(document.getElementById("sidebar")).display !== "none"`, 5*time.Second)
 	p.click("#conversations .conversation")
 	p.WaitFor("the drawer closed", `getComputedStyle(document.getElementById("sidebar")).display === "none"`, 5*time.Second)
 
@@ -268,17 +269,10 @@ func TestStopScripted(t *testing.T) {
 // TestMarkdownRenderer runs web/app/markdown.js (bundled on its own) in the page against
 // hostile and ordinary input, checking the DOM it builds.
 func TestMarkdownRenderer(t *testing.T) {
-	res := api.Build(api.BuildOptions{
-		EntryPoints: []string{filepath.Join(shared.RepoRoot(), "web", "app", "markdown.js")},
-		Bundle:      true, Format: api.FormatIIFE, GlobalName: "md", Write: false, Target: api.ES2022,
-	})
-	if len(res.Errors) > 0 || len(res.OutputFiles) != 1 {
-		t.Fatalf("esbuild markdown.js: %v", res.Errors)
-	}
 	p := openApp(t, webtest.BrowserOptions{})
 	dialogs := p.listenDialogs()
 	// DevTools evaluation is not subject to the page's CSP: the module runs as-is.
-	p.Eval(string(res.OutputFiles[0].Contents)+`; window.md = md; true`, nil)
+	p.Eval(bundleModule(t, "markdown.js", "md")+`; window.md = md; true`, nil)
 	p.Eval(`window.render = (src) => { const d = document.createElement("div"); d.append(md.renderMarkdown(src)); document.body.append(d); d.hidden = true; return d };
 		window.shape = (d) => { const out = []; const walk = (n, depth) => { for (const c of n.childNodes) {
 			if (c.nodeType === 3) { out.push(" ".repeat(depth) + "#" + c.textContent); continue }
