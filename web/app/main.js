@@ -231,9 +231,12 @@ async function loadModel(job) {
     if (!job.file) localStorage.setItem(LAST_MODEL, job.source);
     attach(engine, job);
   } catch (err) {
-    const paused = state.loading?.paused;
+    const { paused, cancelled } = state.loading || {};
     state.loading = null;
-    if (err && err.name === "AbortError" && paused) {
+    if (err && err.name === "AbortError" && cancelled) {
+      // Cancel: the download has stopped; its partial shards are forgotten.
+      await forget(job);
+    } else if (err && err.name === "AbortError" && paused) {
       state.paused = job;
       progressButtons({ pause: true, paused: true, cancel: true });
       setStatus(`Paused: ${job.name}. Resume continues where it stopped.`);
@@ -285,20 +288,26 @@ function pauseOrResume() {
   }
 }
 
+// cancelDownload stops a download (or drops a paused one) and forgets what it fetched.
 async function cancelDownload() {
-  const job = state.loading?.job || state.paused;
   if (state.loading) {
     state.loading.paused = false;
-    state.loading.controller.abort();
+    state.loading.cancelled = true;
+    state.loading.controller.abort(); // loadModel's catch forgets the job
+  } else if (state.paused) {
+    const job = state.paused;
+    state.paused = null;
+    await forget(job);
   }
-  state.paused = null;
+}
+
+async function forget(job) {
   ui.progressRow.hidden = true;
-  if (job && !job.file && !job.complete) {
-    // A cancelled download is forgotten: its partial shards are deleted.
+  if (!job.file && !job.complete) {
     await Hearth.storage.delete(job.source).catch(() => false);
-    refreshModels();
+    await refreshModels();
   }
-  setStatus(job ? `Cancelled: ${job.name}.` : "");
+  setStatus(`Cancelled: ${job.name}.`);
   refreshControls();
 }
 
