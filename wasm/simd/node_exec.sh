@@ -5,6 +5,9 @@
 #
 #   GOOS=js GOARCH=wasm go test -exec wasm/simd/node_exec.sh ./wasm/simd/
 #   GOOS=js GOARCH=wasm go test -exec wasm/simd/node_exec.sh -bench . -run '^$' ./wasm/simd/
+#
+# HEARTH_NODE_FLAGS adds flags to node, e.g. a profile of a benchmark:
+#   HEARTH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" GOOS=js GOARCH=wasm go test ...
 set -euo pipefail
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 kernels="${HEARTH_KERNELS:-}"
@@ -15,4 +18,4 @@ if [[ -z "$kernels" ]]; then
 	kernels="$tmp/hearth-kernels.wasm"
 fi
 GOROOT_WASM_EXEC="$(env -u GOOS -u GOARCH go env GOROOT)/lib/wasm" \
-	node --stack-size=8192 "$dir/node_exec.js" "$kernels" "$@"
+	node --stack-size=8192 ${HEARTH_NODE_FLAGS:-} "$dir/node_exec.js" "$kernels" "$@"

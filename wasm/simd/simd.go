@@ -18,6 +18,9 @@ func matvecQ8_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y u
 //go:wasmimport hearth_simd matvec_q4_0
 func matvecQ4_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
+//go:wasmimport hearth_simd matvec_q5_0
+func matvecQ5_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
 //go:wasmimport hearth_simd matvec_q4_k
 func matvecQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
@@ -40,6 +43,7 @@ type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y 
 var matvecs = map[quant.Type]matvec{
 	quant.Q8_0: matvecQ8_0,
 	quant.Q4_0: matvecQ4_0,
+	quant.Q5_0: matvecQ5_0,
 	quant.Q4_K: matvecQ4_K,
 	quant.Q5_K: matvecQ5_K,
 	quant.Q6_K: matvecQ6_K,

@@ -18,6 +18,7 @@ import (
 var scaleFields = map[quant.Type][]int{
 	quant.Q8_0: {0},
 	quant.Q4_0: {0},
+	quant.Q5_0: {0},
 	quant.Q4_K: {0, 2},
 	quant.Q5_K: {0, 2},
 	quant.Q6_K: {208},
@@ -235,7 +236,7 @@ func TestInstall(t *testing.T) {
 // loop against the kernel; bytes are weight bytes.
 func BenchmarkMatVec(b *testing.B) {
 	const rows, n = 576, 1536
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K, quant.Q4_0, quant.Q5_K, quant.F16, quant.F32} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K, quant.Q4_0, quant.Q5_0, quant.Q5_K, quant.F16, quant.F32} {
 		tr, _ := typ.Traits()
 		rng := rand.New(rand.NewPCG(3, 3))
 		m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))

@@ -81,9 +81,11 @@ const (
 	i32x4ReplaceLane = 0x1c
 	f32x4ExtractLane = 0x1f
 
+	i8x16Eq = 0x23
 	i32x4Eq = 0x37
 
 	vAnd       = 0x4e
+	vAndNot    = 0x4f
 	vOr        = 0x50
 	vXor       = 0x51
 	vBitselect = 0x52

@@ -24,6 +24,7 @@ func Kernels() []*Func {
 	return []*Func{
 		matvecQ8_0(),
 		matvecQ4_0(),
+		matvecQ5_0(),
 		matvecQ4_K(),
 		matvecQ5_K(),
 		matvecQ6_K(),
