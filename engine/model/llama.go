@@ -31,6 +31,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		w.TokenEmbd.Row(int(t), x[b*E:(b+1)*E])
 	}
 
+	nb := B // rows of x still computed
 	for il := range w.Layers {
 		l := &w.Layers[il]
 
@@ -70,30 +71,39 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		s.mul(l.Wo, att, B, xb)
 		ops.Add(x, xb)
 
+		// In the last layer only the rows whose logits are returned go on (llama.cpp's
+		// inp_out_ids): the others' feed-forward cannot change the result, and llama.cpp's
+		// kernels for a single row round differently from its batched ones.
+		if il == len(w.Layers)-1 && !allLogits && nb > 1 {
+			copy(x[:E], x[(nb-1)*E:nb*E])
+			nb = 1
+		}
+
 		// feed-forward: ffn_norm, SwiGLU, down projection, residual
-		for b := 0; b < B; b++ {
+		for b := 0; b < nb; b++ {
 			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm)
 		}
-		s.mulSame(xb, B, prod{l.Gate, gate}, prod{l.Up, up})
+		g, u := gate[:nb*c.NFF], up[:nb*c.NFF]
+		s.mulSame(xb[:nb*E], nb, prod{l.Gate, g}, prod{l.Up, u})
 		if s.Compat {
-			ops.SiLUMulGGML(gate, gate, up)
+			ops.SiLUMulGGML(g, g, u)
 		} else {
-			ops.SwiGLU(gate, gate, up)
+			ops.SwiGLU(g, g, u)
 		}
-		s.mul(l.Down, gate, B, xb)
-		ops.Add(x, xb)
+		s.mul(l.Down, g, nb, xb)
+		ops.Add(x[:nb*E], xb[:nb*E])
 	}
 
 	s.Pos += B
 	s.Tokens = append(s.Tokens, tokens...)
 
-	// final norm and output projection, for the last token or all of them
-	first := B - 1
+	// final norm and output projection, for the last token or all of them (x holds nb rows)
+	first := nb - 1
 	if allLogits {
 		first = 0
 	}
-	n := B - first
-	for b := first; b < B; b++ {
+	n := nb - first
+	for b := first; b < nb; b++ {
 		s.rmsNorm(xb[(b-first)*E:(b-first+1)*E], x[b*E:(b+1)*E], w.OutputNorm)
 	}
 	if cap(s.logits) < n*c.NVocab {
