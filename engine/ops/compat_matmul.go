@@ -131,7 +131,9 @@ func dotF32SgemmBytes(n int, w, a []byte) float32 {
 	return reduceAdd16(&acc)
 }
 
-func f32b(b []byte, off int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[off:])) }
+func f32b(b []byte, off int) float32 {
+	return math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))
+}
 
 func f32Row(dst []float32, b []byte) {
 	for i := range dst {
