@@ -55,16 +55,28 @@ func (m *Matrix) MulActsCompat(a *Acts, y []float32) {
 	if a.Type != m.traits.VecDotType || a.Cols != m.Cols {
 		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
 	}
-	_, dot := m.CompatKernel(a.N)
+	name, dot := m.CompatKernel(a.N)
 	if dot == nil {
 		m.MulActs(a, y)
 		return
+	}
+	// The repack path multiplies the rows of the batch in groups of four with its gemm
+	// kernel and the a.N%4 left over with its gemv kernel.
+	gemmRows, gemm := 0, dot
+	if name == "repack" {
+		if g := quant.VecDotRepackGemmX86(m.Type); g != nil && a.N >= 4 {
+			gemmRows, gemm = a.N-a.N%4, g
+		}
 	}
 	ParallelFor(m.Rows, 16, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
 			for n := 0; n < a.N; n++ {
-				y[n*m.Rows+r] = dot(m.Cols, w, a.Data[n*a.RowBytes:(n+1)*a.RowBytes])
+				f := dot
+				if n < gemmRows {
+					f = gemm
+				}
+				y[n*m.Rows+r] = f(m.Cols, w, a.Data[n*a.RowBytes:(n+1)*a.RowBytes])
 			}
 		}
 	})

@@ -90,3 +90,53 @@ func gemvKX86(t Type, n int, w, a []byte) float32 {
 	})
 	return acc - accm
 }
+
+// VecDotRepackGemmX86 returns the per-output float arithmetic of the x86 repacked gemm
+// kernel of type t (the rows of a prefill batch that go in groups of four), where it differs
+// from the gemv one (VecDotRepackX86), or nil where it does not (Q4_0, IQ4_NL).
+// ggml_gemm_q4_K_8x8_q8_K scales and accumulates in float once per 64 elements (two
+// 32-element sub-blocks), ggml_gemm_q2_K_8x8_q8_K once per 128 (eight 16-element
+// sub-blocks), instead of once per super-block:
+//
+//	acc  = fma(float(Σ sc·q·q8 over the step), dw*da, acc)
+//	accm = fma(float(Σ m·bsum over the step's sub-blocks), dminw*da, accm)
+//	result acc - accm
+func VecDotRepackGemmX86(t Type) func(n int, w, a []byte) float32 {
+	switch t {
+	case Q4_K:
+		return func(n int, w, a []byte) float32 { return gemmKX86(Q4_K, n, w, a) }
+	case Q2_K:
+		return func(n int, w, a []byte) float32 { return gemmKX86(Q2_K, n, w, a) }
+	}
+	return nil
+}
+
+func gemmKX86(t Type, n int, w, a []byte) float32 {
+	var acc, accm float32
+	step := 64 // Q4_K: two 32-element sub-blocks per float step
+	if t == Q2_K {
+		step = 128 // Q2_K: eight 16-element sub-blocks
+	}
+	kBlocks(t, n, w, a, func(k *kBlock, a []byte) {
+		da, q8, bsum := q8K(a)
+		d, dmin := float32(k.d*da), float32(k.dmin*da)
+		for e0 := 0; e0 < QK_K; e0 += step {
+			var isum, imin int32
+			for e := e0; e < e0+step; e++ {
+				isum += k.w[e] * int32(int8(q8[e]))
+			}
+			if t == Q2_K {
+				for j := e0 / 16; j < (e0+step)/16; j++ {
+					imin += k.mins[j] * bsum(j)
+				}
+			} else {
+				for j := e0 / 32; j < (e0+step)/32; j++ {
+					imin += k.mins[j] * (bsum(2*j) + bsum(2*j+1))
+				}
+			}
+			acc = fmaF32(float32(isum), d, acc)
+			accm = fmaF32(float32(imin), dmin, accm)
+		}
+	})
+	return acc - accm
+}
