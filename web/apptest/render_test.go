@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -202,6 +203,24 @@ func TestHostileReply(t *testing.T) {
 		t.Errorf("live region %q", live)
 	}
 
+	// Copy: the reply as the model wrote it (Markdown source), and a code block's code.
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(p.Ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.click("#transcript .message.assistant .tools button")
+	p.WaitFor("copied", `document.querySelector("#transcript .message.assistant .tools button").textContent === "Copied"`, 5*time.Second)
+	if got := p.str(`navigator.clipboard.readText()`); got != hostileReply {
+		t.Errorf("copied reply %q", got)
+	}
+	p.click("#transcript .code button.copy")
+	p.WaitFor("code copied", `document.querySelector("#transcript .code button.copy").textContent === "Copied"`, 5*time.Second)
+	if got := p.str(`navigator.clipboard.readText()`); got != "<img src=x onerror=alert(3)>\n<b onclick=\"alert(4)\">bold</b>" {
+		t.Errorf("copied code %q", got)
+	}
+
 	p.click("#transcript .thinking summary")
 	p.WaitFor("the thinking section open", `document.querySelector("#transcript .thinking").open`, 5*time.Second)
 	p.Screenshot("app-thinking")
@@ -253,7 +272,13 @@ func TestStopScripted(t *testing.T) {
 	p := openApp(t, webtest.BrowserOptions{})
 	long := strings.Repeat("word ", 400)
 	p.useScriptedEngine(scriptedWorker("", long, 5, 10))
-	p.send("Go on")
+	// Shift+Enter is a new line; Enter sends.
+	p.Do("type a two-line message", chromedp.Focus("#message"), chromedp.KeyEvent("Go"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)), chromedp.KeyEvent("on"))
+	if v := p.str(`document.getElementById("message").value`); v != "Go\non" {
+		t.Errorf("after Shift+Enter the composer holds %q", v)
+	}
+	p.Do("press Enter", chromedp.KeyEvent("\r"))
 	p.WaitFor("a reply streaming", `document.querySelector("#transcript .pending .body")?.textContent.length > 50`, 10*time.Second)
 	p.Do("press Esc", chromedp.KeyEvent(kb.Escape))
 	shown := p.str(`document.querySelector("#transcript .message.assistant .body").textContent`)
@@ -262,6 +287,9 @@ func TestStopScripted(t *testing.T) {
 	text, meta := p.lastReply()
 	if text != shown || !strings.Contains(meta, "stopped") || len(text) >= len(long) {
 		t.Errorf("after Esc: %d characters shown, %d final (%q)", len(shown), len(text), meta)
+	}
+	if m := p.stored()[0].Messages; len(m) != 2 || m[0].Content != "Go\non" || strings.TrimSpace(m[1].Content) != text {
+		t.Errorf("stored: %+v", m)
 	}
 	p.CheckClean()
 }
