@@ -112,6 +112,10 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) > c.left {
 		c.ResponseWriter.Write(p[:c.left])
 		http.NewResponseController(c.ResponseWriter).Flush()
+		// The bytes reach the page before the connection drops, as on a network that
+		// fails midway (Chromium may drop what is still in its pipe when the error and
+		// the bytes arrive together).
+		time.Sleep(500 * time.Millisecond)
 		panic(http.ErrAbortHandler)
 	}
 	c.left -= int64(len(p))
