@@ -94,13 +94,19 @@ export class Engine {
     return this.#he.info();
   }
 
+  // #create queues a generation behind the ones before it. A bad request rejects (it
+  // never throws synchronously), like a network API does.
   #create(kind, req) {
-    if (!req || typeof req !== "object") throw new TypeError("create: pass a request object");
-    if (this.#unloaded) return Promise.reject(new Error("this engine was unloaded"));
-    const job = kind === "chat" ? chatJob(req) : textJob(req);
+    let job;
+    try {
+      if (!req || typeof req !== "object") throw new TypeError("create: pass a request object");
+      if (this.#unloaded) throw new Error("this engine was unloaded");
+      job = kind === "chat" ? chatJob(req) : textJob(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = new Run(this.#he, kind, job, req.signal, this.id);
-    const turn = this.#queue.then(() => run.start());
-    this.#queue = turn.then(() => run.finished, () => {});
+    this.#queue = this.#queue.then(() => (this.#unloaded ? run.fail(new Error("this engine was unloaded")) : run.start()));
     if (req.stream) return Promise.resolve(run.stream());
     return run.result();
   }
@@ -202,23 +208,34 @@ class Run {
     this.error = null;
     this.aborted = false;
     this.done = false;
+    this.started = false;
     this.finished = new Promise((resolve) => { this.finish = resolve; });
+    // An abort while queued ends the run at once; while running, it cancels the engine's
+    // generation, whose done event (with the stats) then ends the run.
+    this.onAbort = () => {
+      if (this.done || this.aborted) return;
+      this.aborted = true;
+      this.pending.length = 0;
+      if (this.started) this.he.cancel();
+      else this.#end(null);
+      this.#wake();
+    };
+    if (signal?.aborted) this.onAbort();
+    else signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  // fail ends a run that cannot start.
+  fail(err) {
+    if (!this.done) {
+      this.error = err;
+      this.#end(null);
+    }
+    return this.finished;
   }
 
   start() {
-    if (this.signal?.aborted) {
-      this.aborted = true;
-      this.#end(null);
-      return this.finished;
-    }
-    this.onAbort = () => {
-      if (this.done) return;
-      this.aborted = true;
-      this.pending.length = 0;
-      this.he.cancel();
-      this.#wake();
-    };
-    this.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (this.done) return this.finished;
+    this.started = true;
     const onEvent = (ev) => this.#event(ev);
     const p = this.kind === "chat"
       ? this.he.generate(this.job.messages, this.job.options, onEvent)
@@ -241,6 +258,7 @@ class Run {
   }
 
   #end(stats) {
+    if (this.done) return;
     this.done = true;
     this.stats = stats;
     if (stats && stats.stop_reason === "cancelled") this.aborted = true;
@@ -319,7 +337,7 @@ class Run {
         }
       },
       async return() {
-        if (!run.done && !run.aborted) run.onAbort?.();
+        run.onAbort();
         await run.finished;
         return { value: undefined, done: true };
       },
@@ -327,8 +345,8 @@ class Run {
         return it;
       },
     };
-    // OpenAI's SDK stream also offers toReadableStream-like helpers; a controller is enough here.
-    it.controller = { abort: () => run.onAbort?.() };
+    // As on OpenAI's SDK streams: stream.controller.abort() stops it without a signal.
+    it.controller = { abort: () => run.onAbort() };
     return it;
   }
 }

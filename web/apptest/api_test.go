@@ -59,6 +59,8 @@ func TestHearthAPI(t *testing.T) {
 			Generated     int
 		}
 		AbortWhole string
+		Queued     string
+		Bad        string
 		PreAborted string
 		Broke      string
 		Next       string
@@ -117,6 +119,15 @@ func TestHearthAPI(t *testing.T) {
 		setTimeout(() => ac2.abort(), 50);
 		out.abortWhole = await whole.then(() => "resolved", (err) => err.name);
 		out.preAborted = await e.completions.create({ prompt: "x", signal: AbortSignal.abort() }).then(() => "resolved", (err) => err.name);
+		// Aborting a request queued behind another ends it at once and leaves the other running.
+		const acA = new AbortController(), acB = new AbortController();
+		const first = e.completions.create({ prompt: "Once upon a time", max_tokens: 400, ignore_eos: true, signal: acA.signal });
+		const second = e.completions.create({ prompt: "Once upon a time", max_tokens: 4, signal: acB.signal });
+		acB.abort();
+		out.queued = await second.then(() => "resolved", (err) => err.name);
+		acA.abort();
+		out.queued += " " + await first.then(() => "resolved", (err) => err.name + ":" + err.hearth?.stop_reason);
+		out.bad = await e.chat.completions.create({ messages: [] }).then(() => "resolved", (err) => err.name);
 		// Breaking out of a for-await loop stops the generation too.
 		for await (const c of await e.completions.create({ prompt: "Once upon a time", max_tokens: 400, stream: true, ignore_eos: true })) break;
 		out.broke = "ok";
@@ -161,6 +172,9 @@ func TestHearthAPI(t *testing.T) {
 	t.Logf("aborted after 3 chunks: the engine had generated %d tokens", r.Abort.Generated)
 	if r.AbortWhole != "AbortError" || r.PreAborted != "AbortError" || r.Broke != "ok" {
 		t.Errorf("abort of a whole request: %q; pre-aborted signal: %q; break: %q", r.AbortWhole, r.PreAborted, r.Broke)
+	}
+	if r.Queued != "AbortError AbortError:cancelled" || r.Bad != "TypeError" {
+		t.Errorf("abort while queued: %q (want the queued one aborted, then the running one cancelled); bad request: %q", r.Queued, r.Bad)
 	}
 	if r.Next != once {
 		t.Errorf("after the aborts: %q, want %q", r.Next, once)
