@@ -69,7 +69,7 @@ func readOut(t *testing.T, name string) []byte {
 
 // unhashedOutputs keep their names: the entry points a browser asks for by name.
 var unhashedOutputs = map[string]bool{"index.html": true, "sw.js": true, "manifest.webmanifest": true,
-	"widget.js": true, "embed.html": true}
+	"widget.js": true, "embed.html": true, "hearth.js": true}
 
 func TestHashedNames(t *testing.T) {
 	res := built(t)
@@ -350,7 +350,7 @@ func TestScriptsParse(t *testing.T) {
 	if err != nil {
 		t.Skip("node not installed: cannot syntax-check the bundles")
 	}
-	modules := map[string]bool{res.Assets.Script: true, res.Assets.Client: true, res.Embed.Script: true}
+	modules := map[string]bool{res.Assets.Script: true, res.Assets.Client: true, res.Assets.API: true, res.Embed.Script: true}
 	for _, f := range res.Files {
 		if f.Of != "" || path.Ext(f.Name) != ".js" {
 			continue
