@@ -10,7 +10,7 @@ import (
 
 // CompatKernel returns the per-output dot product llama.cpp's CPU backend (x86, AVX-512,
 // GGML_NATIVE) uses for a mul_mat of m with nTokens activation rows, and its name, or nil
-// where the generic traits VecDot already reproduces it (BF16 goes through MulActs):
+// where the generic traits VecDot already reproduces it:
 //
 //   - a repacked weight (quant.Repacked; never token_embd, which GET_ROWS also reads, so a
 //     tied output matrix is not repacked) goes to the repack gemv/gemm kernels, whatever
@@ -21,6 +21,8 @@ import (
 //     (DotF32SgemmGGML), everything else to ggml_vec_dot_f32 (DotF32GGML);
 //   - F16 (activations converted to F16): the same choice, with ggml_vec_dot_f16 (DotF16GGML)
 //     outside tinyBLAS;
+//   - BF16 (activations converted to BF16): VDPBF16PS kernels (AVX512_BF16), tinyBLAS<32,
+//     __m512, __m512bh> for prefill with k % 32 == 0, else ggml_vec_dot_bf16;
 //   - everything else to the x86 ggml_vec_dot of the type.
 func (m *Matrix) CompatKernel(nTokens int) (string, func(n int, w, a []byte) float32) {
 	switch m.Type {
@@ -29,6 +31,12 @@ func (m *Matrix) CompatKernel(nTokens int) (string, func(n int, w, a []byte) flo
 			return "sgemm", dotF32SgemmBytes
 		}
 		return "vec_dot", dotF32VecBytes
+	case quant.BF16:
+		// tinyBLAS<32, __m512, __m512bh> (AVX512_BF16) needs k % 32 == 0
+		if nTokens >= 2 && m.Cols%32 == 0 && UseSgemmF32(m.Rows, nTokens, m.Cols) {
+			return "sgemm", dotBF16SgemmBytes
+		}
+		return "vec_dot", dotBF16VecBytes
 	case quant.F16:
 		if nTokens >= 2 && UseSgemmF32(m.Rows, nTokens, m.Cols) {
 			return "sgemm", dotF16SgemmBytes
@@ -151,4 +159,50 @@ func f32Row(dst []float32, b []byte) {
 	for i := range dst {
 		dst[i] = f32b(b, 4*i)
 	}
+}
+
+// dpbf16 is one lane of VDPBF16PS: acc + a[1]*b[1] + a[0]*b[0], each product fused in
+// that order (the odd element first; checked on Zen 4). w, a are little-endian BF16 pairs.
+func dpbf16(acc float32, w, a []byte) float32 {
+	acc = fma32(bf16b(w, 2), bf16b(a, 2), acc)
+	return fma32(bf16b(w, 0), bf16b(a, 0), acc)
+}
+
+func bf16b(b []byte, off int) float32 { return quant.BF16ToF32(uint16(b[off]) | uint16(b[off+1])<<8) }
+
+// dotBF16VecBytes is ggml_vec_dot_bf16 with AVX512_BF16: w (n,) BF16 · a (n,) BF16 ->
+// float32. Each 64-element chunk goes to two 16-lane VDPBF16PS accumulators (elements
+// 0..31 to the first, 32..63 to the second, lane l taking the pair 2l, 2l+1 of its 32);
+// the sum is (double)reduce(c1) + (double)reduce(c2), then the leftovers as
+// (double)(float product), rounded to float at the end.
+func dotBF16VecBytes(n int, w, a []byte) float32 {
+	var c [2][16]float32
+	i := 0
+	for ; i+64 <= n; i += 64 {
+		for h := range c {
+			for l := range c[h] {
+				off := 2 * (i + 32*h + 2*l)
+				c[h][l] = dpbf16(c[h][l], w[off:], a[off:])
+			}
+		}
+	}
+	sum := float64(reduceAdd16(&c[0]))
+	sum += float64(reduceAdd16(&c[1]))
+	for ; i < n; i++ {
+		sum += float64(float32(bf16b(w, 2*i) * bf16b(a, 2*i)))
+	}
+	return float32(sum)
+}
+
+// dotBF16SgemmBytes is the tinyBLAS<32, __m512, __m512bh> dot of one output: one 16-lane
+// VDPBF16PS accumulator over 32-element steps, reduced with _mm512_reduce_add_ps.
+func dotBF16SgemmBytes(n int, w, a []byte) float32 {
+	var c [16]float32
+	for i := 0; i+32 <= n; i += 32 {
+		for l := range c {
+			off := 2 * (i + 2*l)
+			c[l] = dpbf16(c[l], w[off:], a[off:])
+		}
+	}
+	return reduceAdd16(&c)
 }
