@@ -37,10 +37,14 @@ func TestModelSources(t *testing.T) {
 	}
 	p.setSetting("max_tokens", "32")
 	p.setSetting("temperature", "0")
+	p.setSetting("threads", "1")
 
 	// A file from disk: read locally, never uploaded.
 	p.Do("pick the file", chromedp.SetUploadFiles("#model-file", []string{src}))
 	p.WaitFor("the file's model loaded", `!document.getElementById("send").disabled && /ready/.test(document.getElementById("status").textContent)`, 60*time.Second)
+	if s := p.str(`document.getElementById("status").textContent`); !strings.Contains(s, "(1 thread,") {
+		t.Errorf("status %q: the threads setting (1) was not used", s)
+	}
 	p.send("Once upon a time")
 	p.waitReplies(1, 60*time.Second)
 	if text, _ := p.lastReply(); text != once {
