@@ -183,14 +183,7 @@ func (s *State) attention(il, B int, q, out []float32) {
 				sc[t] *= scale
 			}
 			ops.Softmax(sc)
-			o := out[b*qDim+h*hd : b*qDim+(h+1)*hd]
-			clear(o)
-			for t, p := range sc {
-				vt := vc[t*kvDim+kvOff : t*kvDim+kvOff+hd]
-				for i := range o {
-					o[i] += p * vt[i]
-				}
-			}
+			ops.WeightedRowsF32(vc[kvOff:], kvDim, hd, n, sc, out[b*qDim+h*hd:b*qDim+(h+1)*hd])
 		}
 	})
 }

@@ -38,3 +38,25 @@ func DotRowsF32(w []float32, stride, n, rows int, x, y []float32) {
 		y[r] = d
 	}
 }
+
+// WeightedRowsHook computes out[i] = Σ_t p[t]·v[t*stride+i] for i in [0,n): rows vectors
+// of n floats, stride floats apart, weighted by p and summed — p (rows,) @ V (rows, n) ->
+// out (n,), attention's P·V over the value cache. The browser build sets it to the SIMD
+// kernel; it returns false when it cannot take the product.
+var WeightedRowsHook func(v []float32, stride, n, rows int, p, out []float32) bool
+
+// WeightedRowsF32 is WeightedRowsHook with the Go loop as fallback.
+// p (rows,) @ V (rows, n; stride floats apart) -> out (n,)
+func WeightedRowsF32(v []float32, stride, n, rows int, p, out []float32) {
+	if WeightedRowsHook != nil && WeightedRowsHook(v, stride, n, rows, p, out) {
+		return
+	}
+	o := out[:n]
+	clear(o)
+	for t, pt := range p[:rows] {
+		vt := v[t*stride : t*stride+n]
+		for i := range o {
+			o[i] += pt * vt[i]
+		}
+	}
+}

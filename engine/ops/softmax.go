@@ -1,9 +1,7 @@
 package ops
 
-import "math"
-
-// Softmax replaces x (n,) by exp(x - max) / sum, in place. The sum is kept in float64 as
-// ggml's soft_max does.
+// Softmax replaces x (n,) by exp(x - max) / sum, in place (exp by Expf). The sum is kept in
+// float64 as ggml's soft_max does.
 func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
@@ -16,7 +14,7 @@ func Softmax(x []float32) {
 	}
 	var sum float64
 	for i, v := range x {
-		e := float32(math.Exp(float64(v - max)))
+		e := Expf(v - max)
 		x[i] = e
 		sum += float64(e)
 	}

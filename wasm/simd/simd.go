@@ -36,6 +36,9 @@ func matvecF32(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y un
 //go:wasmimport hearth_simd matvec_f16
 func matvecF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
+//go:wasmimport hearth_simd weighted_rows_f32
+func weightedRowsF32(v unsafe.Pointer, strideBytes int32, p unsafe.Pointer, rows int32, out unsafe.Pointer, n int32)
+
 type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
 // matvecs maps each weight type to its kernel; the activation type is the weight type's
@@ -70,6 +73,7 @@ func Install() {
 		ops.Kernels[t] = rows(k)
 	}
 	ops.StridedDotF32 = stridedDotF32
+	ops.WeightedRowsHook = weightedRows
 }
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.
@@ -122,5 +126,17 @@ func stridedDotF32(w []float32, stride, n, rows int, x, y []float32) bool {
 	}
 	matvecF32(unsafe.Pointer(unsafe.SliceData(w)), int32(stride*4), unsafe.Pointer(unsafe.SliceData(x)), int32(n),
 		unsafe.Pointer(unsafe.SliceData(y)), 0, int32(rows))
+	return true
+}
+
+// weightedRows is ops.WeightedRowsHook over weighted_rows_f32: p (rows,) @ V (rows, n;
+// stride floats apart) -> out (n,), for n a multiple of 4.
+func weightedRows(v []float32, stride, n, rows int, p, out []float32) bool {
+	if rows <= 0 || n <= 0 || n%4 != 0 || stride < n || len(p) < rows || len(out) < n ||
+		len(v) < (rows-1)*stride+n || stride >= 1<<28 {
+		return false
+	}
+	weightedRowsF32(unsafe.Pointer(unsafe.SliceData(v)), int32(stride*4), unsafe.Pointer(unsafe.SliceData(p)), int32(rows),
+		unsafe.Pointer(unsafe.SliceData(out)), int32(n))
 	return true
 }

@@ -293,3 +293,37 @@ func TestStridedDotF32(t *testing.T) {
 		t.Fatal("out-of-range rows accepted")
 	}
 }
+
+// The weighted row sum (attention's P·V over the value cache) equals the Go loop: small
+// integer values make every partial sum exact, so the orders cannot differ.
+func TestWeightedRows(t *testing.T) {
+	for _, c := range []struct{ stride, n, rows int }{{4, 4, 1}, {192, 64, 37}, {256, 128, 5}, {36, 20, 9}, {64, 12, 130}} {
+		v := make([]float32, (c.rows-1)*c.stride+c.n)
+		p := make([]float32, c.rows)
+		for i := range v {
+			v[i] = float32(i%7) - 3
+		}
+		for i := range p {
+			p[i] = float32(i%5)/4 - 0.5
+		}
+		got, want := make([]float32, c.n+4), make([]float32, c.n+4)
+		got[c.n], want[c.n] = 99, 99 // past the end: must stay
+		if !weightedRows(v, c.stride, c.n, c.rows, p, got) {
+			t.Fatalf("%+v refused", c)
+		}
+		saved := ops.WeightedRowsHook
+		ops.WeightedRowsHook = nil
+		ops.WeightedRowsF32(v, c.stride, c.n, c.rows, p, want)
+		ops.WeightedRowsHook = saved
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%+v: out[%d] = %v, want %v", c, i, got[i], want[i])
+			}
+		}
+	}
+	for _, bad := range []struct{ stride, n, rows, lenV int }{{8, 6, 2, 14}, {8, 8, 2, 15}, {4, 8, 2, 16}} {
+		if weightedRows(make([]float32, bad.lenV), bad.stride, bad.n, bad.rows, make([]float32, bad.rows), make([]float32, bad.n)) {
+			t.Fatalf("%+v accepted", bad)
+		}
+	}
+}

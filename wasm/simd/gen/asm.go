@@ -68,6 +68,7 @@ const (
 	vLoad        = 0x00
 	vLoad8x8S    = 0x01
 	vLoad8x8U    = 0x02
+	vStore       = 0x0b
 	vLoad32Zero  = 0x5c
 	vLoad64Zero  = 0x5d
 	vConst       = 0x0c

@@ -18,8 +18,9 @@ import (
 	"path/filepath"
 )
 
-// Kernels lists the exported functions, all with the signature
-// (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel.
+// Kernels lists the exported functions: the matvec_* kernels with the signature
+// (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, and
+// weighted_rows_f32 (weighted.go).
 func Kernels() []*Func {
 	return []*Func{
 		matvecQ8_0(),
@@ -30,6 +31,7 @@ func Kernels() []*Func {
 		matvecQ6_K(),
 		matvecF32(),
 		matvecF16(),
+		weightedRowsF32(),
 	}
 }
 
