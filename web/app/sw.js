@@ -98,11 +98,15 @@ async function page(req) {
   return cached || network;
 }
 
-// cacheFirst answers from the cache (the query is ignored: the worker script is loaded with
-// ?threads=N), else from the network.
+// cacheFirst answers from the cache, else from the network. The query is ignored in the
+// lookup (the engine's worker is started as worker.<hash>.js?threads=N&simd=0), but not
+// lost: a worker's location is the URL of the response it runs, so a query-bearing request
+// gets a copy of the cached response with no URL of its own (the request's then counts).
 async function cacheFirst(cacheName, req) {
   const cached = await caches.match(req, { cacheName, ignoreSearch: true, ignoreVary: true });
-  return cached || fetch(req);
+  if (!cached) return fetch(req);
+  if (new URL(req.url).search === "") return cached;
+  return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers: cached.headers });
 }
 
 // networkFirst answers from the network, else from the model cache; the model index is

@@ -90,6 +90,23 @@ func TestOfflineReload(t *testing.T) {
 	b.WaitFor("the picker lists the model", `document.querySelectorAll("#model option[value]").length > 0 && !document.getElementById("load").disabled`, 10*time.Second)
 	b.Screenshot("offline-reload")
 
+	// The worker script comes from the shell cache, and still sees its ?threads and ?simd.
+	var workers []struct {
+		SIMD    bool `json:"simd"`
+		Threads int  `json:"threads"`
+	}
+	run(b, `const out = [];
+		for (const o of [{ threads: 1, simd: false }, { threads: 2, simd: true }]) {
+			const e = new H.HearthEngine(H.abs(H.assets.worker), o);
+			await e.ready;
+			out.push({ simd: e.simd, threads: e.threads });
+			e.terminate();
+		}
+		return out;`, &workers)
+	if len(workers) != 2 || workers[0].SIMD || workers[0].Threads != 1 || !workers[1].SIMD || workers[1].Threads != 2 {
+		t.Errorf("engine workers started offline with {threads: 1, simd: false} and {threads: 2}: %+v", workers)
+	}
+
 	loadInApp(b)
 	b.Do("focus the composer", chromedp.Focus("#message"))
 	b.Do("type", chromedp.KeyEvent("Once upon a time"))
