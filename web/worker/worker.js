@@ -122,11 +122,15 @@ async function start() {
   let parallel = null;
   const names = WebAssembly.Module.imports(goModule).filter((i) => i.module === "hearth_simd").map((i) => i.name);
   const simd = {};
+  // The matvec_* kernels, (w, row_bytes, a, n, y, row_lo, row_hi), split their rows across
+  // the threads when the product is large enough; the others (weighted_rows_f32) run here.
   names.forEach((name, idx) => {
-    simd[name] = (w, rb, a, n, y, lo, hi) => {
-      if (parallel && (hi - lo) * rb >= 32768 && hi - lo >= 4 * nThreads) return parallel(idx, w, rb, a, n, y, lo, hi);
-      return kernels[name](w, rb, a, n, y, lo, hi);
-    };
+    simd[name] = name.startsWith("matvec_")
+      ? (w, rb, a, n, y, lo, hi) => {
+        if (parallel && (hi - lo) * rb >= 32768 && hi - lo >= 4 * nThreads) return parallel(idx, w, rb, a, n, y, lo, hi);
+        return kernels[name](w, rb, a, n, y, lo, hi);
+      }
+      : (...args) => kernels[name](...args);
   });
   const goInstance = await WebAssembly.instantiate(goModule, Object.assign({}, go.importObject, { hearth_simd: simd }));
   let useSimd = false;
