@@ -4,7 +4,7 @@
 #   ./build.sh serve   build everything into static/ and serve it on http://127.0.0.1:8080
 #   ./build.sh test    run every test: go vet, native tests, the engine's tests under
 #                      GOOS=js GOARCH=wasm (Node), and the browser tests when present
-#   ./build.sh bench   native engine benchmarks (see README)
+#   ./build.sh bench   browser benchmark, Hearth vs wllama in headless Chromium (bench/README.md)
 #   ./build.sh clean   remove build outputs
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -104,9 +104,14 @@ test)
 	run_tests
 	;;
 bench)
-	build
-	log "native kernel and decode benchmarks"
-	go test -run '^$' -bench . -benchtime 2x ./engine/...
+	# Browser benchmark (bench/README.md): Hearth vs llama.cpp's wasm build (wllama) in
+	# headless Chromium; extra arguments go to the program, e.g. ./build.sh bench -n 1.
+	need_node
+	need_chromium
+	log "npm install --prefix bench (@wllama/wllama, pinned in bench/package.json)"
+	npm install --prefix bench --no-audit --no-fund --loglevel=error
+	log "go run ./bench ${*:2}"
+	go run ./bench "${@:2}"
 	;;
 clean)
 	rm -rf bin static/models static/.hearth-build.json
