@@ -14,10 +14,11 @@ type State struct {
 	// Exact multiplies in float on dequantized weights instead of converting activations
 	// to the weights' vec_dot types as llama.cpp does: the exact-math reference path.
 	Exact bool
-	// Compat reproduces llama.cpp's float order (ggml-cpu on AVX-512: its RMSNorm, exp,
-	// SiLU, softmax and attention dot products) bit for bit where it is known, so greedy
-	// decoding follows llama.cpp's even where activation quantization amplifies last-bit
-	// differences. Slower; used by the conformance tests.
+	// Compat reproduces llama.cpp's float order (ggml-cpu on x86 AVX-512 built with GCC:
+	// RMSNorm, exp, SiLU, softmax, rope with glibc's sinf/cosf, attention, and the matmul
+	// kernel llama.cpp picks for each weight type and batch size) bit for bit where it is
+	// known, so greedy decoding follows llama.cpp's even where activation quantization
+	// amplifies last-bit differences. Slower; used by the conformance tests.
 	Compat      bool
 	noShareActs bool // tests: convert the activations for every matrix separately
 	// Tokens in the cache, in order (for prefix reuse by the session).
