@@ -158,6 +158,8 @@ func TestServiceWorkerUpdate(t *testing.T) {
 	b := webtest.NewBrowser(t, webtest.BrowserOptions{})
 	b.Do("open the app", chromedp.Navigate(srv.URL))
 	waitFor(t, b, "the service worker controls the page", swVersionJS, 30*time.Second)
+	waitFor(t, b, "the first service worker activated", `navigator.serviceWorker.getRegistration().then((r) =>
+		r.active && r.active.state === "activated" && !r.installing && !r.waiting)`, 30*time.Second)
 	var v1 string
 	b.Eval(swVersionJS, &v1)
 	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(v1) {
@@ -196,8 +198,21 @@ func TestServiceWorkerUpdate(t *testing.T) {
 	}
 	later := time.Now().Add(time.Minute)
 	os.Chtimes(swPath, later, later)
-	run(b, `await (await navigator.serviceWorker.getRegistration()).update(); return true;`, nil)
-	waitFor(t, b, "the new service worker controls the page", swVersionJS+`.then((v) => v === "`+v2+`")`, 30*time.Second)
+	// The browser checks for a new sw.js on navigations and on update(): ask until it is
+	// installed and in control.
+	defer func() {
+		if t.Failed() {
+			var diag any
+			run(b, `const r = await navigator.serviceWorker.getRegistration();
+				const st = (w) => w && w.state;
+				const v = await Promise.race([`+swVersionJS+`, new Promise((res) => setTimeout(res, 2000, "no answer"))]);
+				return { installing: st(r.installing), waiting: st(r.waiting), active: st(r.active), controller: st(navigator.serviceWorker.controller), v, caches: await caches.keys() };`, &diag)
+			t.Logf("service worker state: %v", diag)
+		}
+	}()
+	waitFor(t, b, "the new service worker controls the page", `navigator.serviceWorker.getRegistration()
+		.then((r) => r.installing || r.waiting ? null : r.update()).catch(() => null)
+		.then(() => `+swVersionJS+`).then((v) => v === "`+v2+`")`, 30*time.Second)
 	waitFor(t, b, "the old shell caches deleted", `caches.keys().then((ks) => ks.filter((k) => k.startsWith("hearth-shell-")).join() === "hearth-shell-`+v2+`")`, 10*time.Second)
 	var kept bool
 	b.Eval(`caches.open("hearth-models").then((c) => c.match("models/kept/manifest.json")).then((r) => !!r)`, &kept)
