@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"hearth/internal/webtest"
@@ -149,7 +150,8 @@ func loadInApp(b *webtest.Browser) {
 	b.WaitFor("the model loaded", `!document.getElementById("send").disabled && /ready/.test(document.getElementById("status").textContent)`, 60*time.Second)
 }
 
-// TestServiceWorkerUpdate: the service worker precaches the app shell under its version;
+// TestServiceWorkerUpdate: Chromium finds the app installable (Page.getInstallabilityErrors:
+// manifest, icons, service worker); the service worker precaches the app shell under its version;
 // a new sw.js (a new build) takes over, and its activation deletes the old shell caches
 // but keeps the downloaded models.
 func TestServiceWorkerUpdate(t *testing.T) {
@@ -164,6 +166,23 @@ func TestServiceWorkerUpdate(t *testing.T) {
 	b.Eval(swVersionJS, &v1)
 	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(v1) {
 		t.Fatalf("service worker version %q", v1)
+	}
+
+	// installable: Chromium finds nothing missing (manifest, icons, service worker)
+	var installErrs []string
+	b.Do("installability", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		res, err := cdp.Call(ctx, tg, page.GetInstallabilityErrors, cdp.Empty{})
+		for _, e := range res.InstallabilityErrors {
+			var args []string
+			for _, a := range e.ErrorArguments {
+				args = append(args, a.Name+"="+a.Value)
+			}
+			installErrs = append(installErrs, e.ErrorID+" "+strings.Join(args, " "))
+		}
+		return err
+	}))
+	if len(installErrs) > 0 {
+		t.Errorf("Chromium says the app is not installable: %q", installErrs)
 	}
 
 	// the shell cache holds the page and every asset it names
