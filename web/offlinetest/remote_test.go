@@ -160,7 +160,8 @@ func (f *hugeFile) Seek(off int64, whence int) (int64, error) {
 // parallel, resumes a range cut midway with Range + If-Range, is listed by
 // listCachedModels as unverified, and gives the golden continuation; deleteCachedModel
 // removes every byte of it. A file too big for the engine is refused after the probe, and
-// a host without Range support is refused.
+// a host without Range support is refused. The same file as a local File loads with
+// loadFile.
 func TestRawGGUFURL(t *testing.T) {
 	dir, _ := webtest.Site(t)
 	model := webtest.TestModel()
@@ -291,6 +292,33 @@ func TestRawGGUFURL(t *testing.T) {
 	run(b, `try { await H.probeModelURL(`+quote(host.URL+"norange.gguf")+`); return "probed"; } catch (e) { return e.message; }`, &msg)
 	if !strings.Contains(msg, "Range") {
 		t.Errorf("host without Range: %q, want a refusal", msg)
+	}
+	// a local file (as <input type=file> gives): loaded without any request for it
+	before := len(host.requests("/stories260K.gguf"))
+	var local struct {
+		Text     string `json:"text"`
+		Verified *bool  `json:"verified"`
+		NotGGUF  string `json:"notGGUF"`
+	}
+	run(b, `const bytes = await (await fetch(`+quote(url)+`, { cache: "no-store" })).arrayBuffer();
+		const file = new File([bytes], "stories260K.gguf");
+		const engine = new H.HearthEngine(H.abs(H.assets.worker));
+		try {
+			let notGGUF = "";
+			try { await engine.loadFile(new File(["not a model"], "notes.txt")); } catch (e) { notGGUF = e.message; }
+			const info = await engine.loadFile(file);
+			let text = "";
+			await engine.complete("Once upon a time", { temperature: 0, maxTokens: 32 }, (e) => { if (e.type === "text") text += e.text; });
+			return { text, verified: info.verified, notGGUF };
+		} finally { engine.terminate(); }`, &local)
+	if want := webtest.GoldenText(t, "Once upon a time"); local.Text != want {
+		t.Errorf("loadFile: %q, want %q", local.Text, want)
+	}
+	if local.Verified == nil || *local.Verified || !strings.Contains(local.NotGGUF, "not a GGUF") {
+		t.Errorf("loadFile: verified %v, a text file: %q", local.Verified, local.NotGGUF)
+	}
+	if n := len(host.requests("/stories260K.gguf")); n != before+1 {
+		t.Errorf("loadFile made %d requests for the file, want none (only the test's own fetch)", n-before-1)
 	}
 	b.Allow(`net::ERR_`) // the cut range
 	b.CheckClean()
