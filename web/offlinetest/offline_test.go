@@ -229,9 +229,14 @@ func TestServiceWorkerUpdate(t *testing.T) {
 			t.Logf("service worker state: %v", diag)
 		}
 	}()
-	waitFor(t, b, "the new service worker controls the page", `navigator.serviceWorker.getRegistration()
-		.then((r) => r.installing || r.waiting ? null : r.update()).catch(() => null)
-		.then(() => `+swVersionJS+`).then((v) => v === "`+v2+`")`, 30*time.Second)
+	// The poll does not message the active worker while the new one waits: a message is an
+	// event the old worker must finish, and Chromium activates the new one only when the old
+	// one has no events in flight.
+	waitFor(t, b, "the new service worker installed and activated", `navigator.serviceWorker.getRegistration()
+		.then((r) => r.installing || r.waiting ? false
+			: caches.has("hearth-shell-`+v2+`").then((have) => have || r.update().then(() => false)))
+		.catch(() => false)`, 30*time.Second)
+	waitFor(t, b, "the new service worker controls the page", swVersionJS+`.then((v) => v === "`+v2+`")`, 10*time.Second)
 	waitFor(t, b, "the old shell caches deleted", `caches.keys().then((ks) => ks.filter((k) => k.startsWith("hearth-shell-")).join() === "hearth-shell-`+v2+`")`, 10*time.Second)
 	var kept bool
 	b.Eval(`caches.open("hearth-models").then((c) => c.match("models/kept/manifest.json")).then((r) => !!r)`, &kept)
