@@ -36,29 +36,65 @@ func matvecF32(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y un
 //go:wasmimport hearth_simd matvec_f16
 func matvecF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
+// The several-token forms: W (rows, n) @ A (ntok, n) -> Y (ntok, yRows) for rows [lo,hi),
+// token t's activations at a + t*aRowBytes, its outputs at y + 4*t*yRows; the kernel
+// module tiles the rows so each weight tile is read once for all tokens.
+
+//go:wasmimport hearth_simd matmul_q8_0
+func matmulQ8_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q4_0
+func matmulQ4_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q5_0
+func matmulQ5_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q4_k
+func matmulQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q5_k
+func matmulQ5_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q6_k
+func matmulQ6_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_f32
+func matmulF32(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_f16
+func matmulF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
 //go:wasmimport hearth_simd weighted_rows_f32
 func weightedRowsF32(v unsafe.Pointer, strideBytes int32, p unsafe.Pointer, rows int32, out unsafe.Pointer, n int32)
 
 type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
-// matvecs maps each weight type to its kernel; the activation type is the weight type's
+type matmul func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+// kernel is one weight type's pair: one token, several tokens.
+type kernel struct {
+	one  matvec
+	many matmul
+}
+
+// matvecs maps each weight type to its kernels; the activation type is the weight type's
 // VecDotType (Q8_0 for Q8_0/Q4_0, Q8_K for the k-quants, itself for F32/F16).
-var matvecs = map[quant.Type]matvec{
-	quant.Q8_0: matvecQ8_0,
-	quant.Q4_0: matvecQ4_0,
-	quant.Q5_0: matvecQ5_0,
-	quant.Q4_K: matvecQ4_K,
-	quant.Q5_K: matvecQ5_K,
-	quant.Q6_K: matvecQ6_K,
-	quant.F32:  matvecF32,
-	quant.F16:  matvecF16,
+var matvecs = map[quant.Type]kernel{
+	quant.Q8_0: {matvecQ8_0, matmulQ8_0},
+	quant.Q4_0: {matvecQ4_0, matmulQ4_0},
+	quant.Q5_0: {matvecQ5_0, matmulQ5_0},
+	quant.Q4_K: {matvecQ4_K, matmulQ4_K},
+	quant.Q5_K: {matvecQ5_K, matmulQ5_K},
+	quant.Q6_K: {matvecQ6_K, matmulQ6_K},
+	quant.F32:  {matvecF32, matmulF32},
+	quant.F16:  {matvecF16, matmulF16},
 }
 
 // Types lists the weight types the kernel module multiplies.
 func Types() []quant.Type {
 	var ts []quant.Type
 	for _, t := range quant.Supported() {
-		if matvecs[t] != nil {
+		if matvecs[t].one != nil {
 			ts = append(ts, t)
 		}
 	}
@@ -78,19 +114,17 @@ func Install() {
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.
 func Rows(t quant.Type) ops.RowsKernel {
-	if k := matvecs[t]; k != nil {
+	if k := matvecs[t]; k.one != nil {
 		return rows(k)
 	}
 	return nil
 }
 
-// tileBytes is the weight tile a batch of tokens shares (about half a typical L2 cache).
-const tileBytes = 256 << 10
-
-// rows wraps a kernel export: it checks every range the kernel will touch lies inside the
+// rows wraps a kernel pair: it checks every range the kernel will touch lies inside the
 // Go slices (the kernel itself checks nothing: out of range it would read or overwrite
-// other Go memory), then calls it once per activation row.
-func rows(k matvec) ops.RowsKernel {
+// other Go memory), then calls the one-token kernel, or for several tokens (prefill) the
+// matmul kernel once for the whole product (it tiles the rows itself).
+func rows(k kernel) ops.RowsKernel {
 	return func(m *ops.Matrix, a *ops.Acts, y []float32, lo, hi int) bool {
 		rb := m.RowBytes()
 		if lo < 0 || hi > m.Rows || lo >= hi || a.N < 1 ||
@@ -99,20 +133,13 @@ func rows(k matvec) ops.RowsKernel {
 			return false
 		}
 		w := unsafe.Pointer(unsafe.SliceData(m.Data))
-		// Several tokens (prefill): go through the rows a tile at a time, every token over
-		// one tile before the next, so each tile of weights is read from memory once and
-		// from cache for the other tokens.
-		tile := hi - lo
-		if a.N > 1 {
-			tile = max(8, tileBytes/rb)
+		ap := unsafe.Pointer(unsafe.SliceData(a.Data))
+		if a.N == 1 {
+			k.one(w, int32(rb), ap, int32(m.Cols), unsafe.Pointer(unsafe.SliceData(y)), int32(lo), int32(hi))
+			return true
 		}
-		for t0 := lo; t0 < hi; t0 += tile {
-			t1 := min(hi, t0+tile)
-			for n := 0; n < a.N; n++ {
-				k(w, int32(rb), unsafe.Pointer(&a.Data[n*a.RowBytes]), int32(m.Cols),
-					unsafe.Pointer(&y[n*m.Rows]), int32(t0), int32(t1))
-			}
-		}
+		k.many(w, int32(rb), ap, int32(a.RowBytes), int32(a.N), int32(m.Cols),
+			unsafe.Pointer(unsafe.SliceData(y)), int32(m.Rows), int32(lo), int32(hi))
 		return true
 	}
 }

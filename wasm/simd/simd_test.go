@@ -181,6 +181,43 @@ func crossCheck(t *testing.T, typ quant.Type, n, rows int, rng *rand.Rand, exact
 	}
 }
 
+// TestMatmulTiles checks the several-token kernel across tile boundaries (rows of 8704
+// bytes: tiles of 30 rows) and a row range that starts and ends inside tiles, against one
+// token at a time through the one-token kernel.
+func TestMatmulTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	const rows, n = 100, 8192
+	for _, tokens := range []int{1, 3} {
+		m, err := ops.NewMatrix("w", quant.Q8_0, rows, n, weights(quant.Q8_0, rows, n, rng, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := acts(quant.Q8_0, tokens, n, rng, false)
+		k := Rows(quant.Q8_0)
+		got := make([]float32, tokens*rows)
+		for i := range got {
+			got[i] = float32(math.NaN())
+		}
+		for _, r := range [][2]int{{0, 13}, {13, 71}, {71, rows}} {
+			if !k(m, a, got, r[0], r[1]) {
+				t.Fatalf("rows %v refused", r)
+			}
+		}
+		for tok := 0; tok < tokens; tok++ {
+			one := &ops.Acts{Type: a.Type, N: 1, Cols: a.Cols, RowBytes: a.RowBytes, Data: a.Data[tok*a.RowBytes : (tok+1)*a.RowBytes]}
+			want := make([]float32, rows)
+			if !k(m, one, want, 0, rows) {
+				t.Fatal("one token refused")
+			}
+			for r := range want {
+				if got[tok*rows+r] != want[r] {
+					t.Fatalf("%d tokens: token %d row %d: %v, one token at a time %v", tokens, tok, r, got[tok*rows+r], want[r])
+				}
+			}
+		}
+	}
+}
+
 // TestKernelRefuses checks the bounds checks of the wrapper: a range outside the matrix or
 // outputs too short must be refused, not handed to the unchecked kernel.
 func TestKernelRefuses(t *testing.T) {

@@ -81,6 +81,8 @@ function makeMemoryShared(bytes) {
 }
 
 // The helpers' code, started from a Blob URL (CSP: worker-src 'self' blob:).
+// Control words: c[0] job counter, c[1] helpers done, c[2] kernel index, c[3] argument
+// count, c[4..16) the arguments before (row_lo, row_hi), c[16 + 2i], c[17 + 2i] helper i's rows.
 const helperSource = `
 self.onmessage = async (e) => {
   const { module, memory, ctrl, index, names } = e.data;
@@ -95,8 +97,11 @@ self.onmessage = async (e) => {
       if (++spins > 2000000) { Atomics.wait(c, 0, seen); spins = 0; }
     }
     seen = Atomics.load(c, 0);
-    const lo = c[8 + 2 * index], hi = c[9 + 2 * index];
-    if (lo < hi) fns[c[2]](c[3], c[4], c[5], c[6], c[7], lo, hi);
+    const lo = c[16 + 2 * index], hi = c[17 + 2 * index];
+    if (lo < hi) {
+      const args = Array.from(c.subarray(4, 4 + c[3]));
+      fns[c[2]](...args, lo, hi);
+    }
     Atomics.add(c, 1, 1);
     Atomics.notify(c, 1);
   }
@@ -122,15 +127,25 @@ async function start() {
   let parallel = null;
   const names = WebAssembly.Module.imports(goModule).filter((i) => i.module === "hearth_simd").map((i) => i.name);
   const simd = {};
-  // The matvec_* kernels, (w, row_bytes, a, n, y, row_lo, row_hi), split their rows across
+  // The matvec_* kernels, (w, row_bytes, a, n, y, row_lo, row_hi), and matmul_* (w,
+  // row_bytes, a, a_row_bytes, ntok, n, y, y_rows, row_lo, row_hi) split their rows across
   // the threads when the product is large enough; the others (weighted_rows_f32) run here.
   names.forEach((name, idx) => {
-    simd[name] = name.startsWith("matvec_")
-      ? (w, rb, a, n, y, lo, hi) => {
-        if (parallel && (hi - lo) * rb >= 32768 && hi - lo >= 4 * nThreads) return parallel(idx, w, rb, a, n, y, lo, hi);
+    if (name.startsWith("matvec_")) {
+      simd[name] = (w, rb, a, n, y, lo, hi) => {
+        if (parallel && (hi - lo) * rb >= 32768 && hi - lo >= 4 * nThreads) return parallel(idx, [w, rb, a, n, y], lo, hi);
         return kernels[name](w, rb, a, n, y, lo, hi);
-      }
-      : (...args) => kernels[name](...args);
+      };
+    } else if (name.startsWith("matmul_")) {
+      simd[name] = (w, rb, a, arb, ntok, n, y, yRows, lo, hi) => {
+        if (parallel && (hi - lo) * rb * ntok >= 32768 && hi - lo >= 4 * nThreads) {
+          return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
+        }
+        return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
+      };
+    } else {
+      simd[name] = (...args) => kernels[name](...args);
+    }
   });
   const goInstance = await WebAssembly.instantiate(goModule, Object.assign({}, go.importObject, { hearth_simd: simd }));
   let useSimd = false;
@@ -156,7 +171,7 @@ async function start() {
 
 async function startHelpers(module, memory, names, kernels, nThreads) {
   const nHelpers = nThreads - 1;
-  const ctrlBuf = new SharedArrayBuffer(4 * (8 + 2 * nHelpers));
+  const ctrlBuf = new SharedArrayBuffer(4 * (16 + 2 * nHelpers));
   const c = new Int32Array(ctrlBuf);
   const url = URL.createObjectURL(new Blob([helperSource], { type: "text/javascript" }));
   const started = [];
@@ -170,18 +185,22 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   }
   await Promise.all(started);
   const fns = names.map((n) => kernels[n]);
-  return (idx, w, rb, a, n, y, lo, hi) => {
+  // parallel runs kernel idx on rows [lo, hi): the first share here, the others on the
+  // helpers; args are the kernel's arguments before (row_lo, row_hi).
+  return (idx, args, lo, hi) => {
     const rows = hi - lo;
     const chunk = Math.ceil(rows / nThreads);
-    c[2] = idx; c[3] = w; c[4] = rb; c[5] = a; c[6] = n; c[7] = y;
+    c[2] = idx;
+    c[3] = args.length;
+    for (let i = 0; i < args.length; i++) c[4 + i] = args[i];
     for (let i = 0; i < nHelpers; i++) {
-      c[8 + 2 * i] = Math.min(hi, lo + (i + 1) * chunk);
-      c[9 + 2 * i] = Math.min(hi, lo + (i + 2) * chunk);
+      c[16 + 2 * i] = Math.min(hi, lo + (i + 1) * chunk);
+      c[17 + 2 * i] = Math.min(hi, lo + (i + 2) * chunk);
     }
     Atomics.store(c, 1, 0);
     Atomics.add(c, 0, 1);
     Atomics.notify(c, 0);
-    fns[idx](w, rb, a, n, y, lo, Math.min(hi, lo + chunk));
+    fns[idx](...args, lo, Math.min(hi, lo + chunk));
     let spins = 0;
     for (;;) {
       const done = Atomics.load(c, 1);

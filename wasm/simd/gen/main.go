@@ -16,13 +16,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Kernels lists the exported functions: the matvec_* kernels with the signature
-// (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, and
-// weighted_rows_f32 (weighted.go).
+// (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
+// forms matmul_* (matmul.go), and weighted_rows_f32 (weighted.go). Function i has index i:
+// matmul_* call matvec_* by index.
 func Kernels() []*Func {
-	return []*Func{
+	matvecs := []*Func{
 		matvecQ8_0(),
 		matvecQ4_0(),
 		matvecQ5_0(),
@@ -31,8 +33,12 @@ func Kernels() []*Func {
 		matvecQ6_K(),
 		matvecF32(),
 		matvecF16(),
-		weightedRowsF32(),
 	}
+	fs := append([]*Func{}, matvecs...)
+	for i, mv := range matvecs {
+		fs = append(fs, matmulKernel(strings.Replace(mv.Name, "matvec_", "matmul_", 1), i))
+	}
+	return append(fs, weightedRowsF32())
 }
 
 // Build returns the encoded module.
