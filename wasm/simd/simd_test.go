@@ -119,7 +119,7 @@ func TestCrossCheck(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 2))
 	for _, typ := range Types() {
 		tr, _ := typ.Traits()
-		lengths := []int{1, 3, 37} // blocks
+		lengths := []int{1, 2, 3, 8, 18, 37} // blocks: every remainder mod 4
 		if tr.BlockSize == 1 {
 			lengths = []int{1, 3, 4, 15, 37, 301}
 		}

@@ -9,7 +9,7 @@ package main
 // (two rounds of i8x16.shuffle + i32x4.add), converted once and multiplied by the four
 // products d_w*d_a, whose fp16 scales are gathered into i32 lanes and converted four at a
 // time (f16x4): the scalar fp16 decoding per block would cost as much as the products.
-// The remaining nb%4 blocks go one at a time.
+// Of the remaining nb%4 blocks, two go the same way (lanes 0 and 1), one alone.
 func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint32)) *Func {
 	const aBlock = 34
 	return rowsKernel(name, func(f *Func, wp, ap, n Local) {
@@ -79,8 +79,53 @@ func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local,
 			f.Add(wp, int32(4*wBlock))
 			f.Add(ap, 4*aBlock)
 		})
+		// Two blocks left (n = 576 = 18 blocks: most of SmolLM2's products): the same as
+		// four, in lanes 0 and 1, with zero scales in lanes 2 and 3.
+		f.Block()
 		f.Get(nb)
-		f.I32(3)
+		f.I32(2)
+		f.Op(opI32And, opI32Eqz)
+		f.BrIf(0)
+		{
+			for b := range 2 {
+				isum(f, wp, ap, uint32(b)*wBlock, uint32(b)*aBlock)
+				f.Set(v[b])
+			}
+			// [v0a+v0c, v1a+v1c, v0b+v0d, v1b+v1d], then lanes 0 and 1 the two totals
+			f.Get(v[0])
+			f.Get(v[1])
+			f.Shuffle(lanes32(0, 4, 1, 5))
+			f.Get(v[0])
+			f.Get(v[1])
+			f.Shuffle(lanes32(2, 6, 3, 7))
+			f.V(i32x4Add)
+			f.Tee(v[0])
+			f.Get(v[0])
+			f.Get(v[0])
+			f.Shuffle(lanes32(2, 3, 0, 1))
+			f.V(i32x4Add, f32x4ConvertI32x4S)
+			for _, s := range []struct {
+				p    Local
+				step uint32
+			}{{wp, wBlock}, {ap, aBlock}} {
+				f.VZero()
+				for b := uint32(0); b < 2; b++ {
+					f.Get(s.p)
+					f.Mem(opI32Load16U, 0, b*s.step)
+					f.Lane(i32x4ReplaceLane, byte(b))
+				}
+				f.f16x4(hv, tv)
+			}
+			f.V(f32x4Mul, f32x4Mul)
+			f.Get(acc)
+			f.V(f32x4Add)
+			f.Set(acc)
+			f.Add(wp, int32(2*wBlock))
+			f.Add(ap, 2*aBlock)
+		}
+		f.End()
+		f.Get(nb)
+		f.I32(1)
 		f.Op(opI32And)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
