@@ -130,15 +130,19 @@ async function start() {
   // The matvec_* kernels, (w, row_bytes, a, n, y, row_lo, row_hi), and matmul_* (w,
   // row_bytes, a, a_row_bytes, ntok, n, y, y_rows, row_lo, row_hi) split their rows across
   // the threads when the product is large enough; the others (weighted_rows_f32) run here.
+  // A product is split only when its weights are big enough (~25 µs of kernel time at 1
+  // thread) that the helpers' share outweighs waking them and waiting for them; smaller
+  // ones (a tiny model's every product) run here alone.
+  const splitBytes = 256 << 10;
   names.forEach((name, idx) => {
     if (name.startsWith("matvec_")) {
       simd[name] = (w, rb, a, n, y, lo, hi) => {
-        if (parallel && (hi - lo) * rb >= 32768 && hi - lo >= 4 * nThreads) return parallel(idx, [w, rb, a, n, y], lo, hi);
+        if (parallel && (hi - lo) * rb >= splitBytes && hi - lo >= 4 * nThreads) return parallel(idx, [w, rb, a, n, y], lo, hi);
         return kernels[name](w, rb, a, n, y, lo, hi);
       };
     } else if (name.startsWith("matmul_")) {
       simd[name] = (w, rb, a, arb, ntok, n, y, yRows, lo, hi) => {
-        if (parallel && (hi - lo) * rb * ntok >= 32768 && hi - lo >= 4 * nThreads) {
+        if (parallel && (hi - lo) * rb * ntok >= splitBytes && hi - lo >= 4 * nThreads) {
           return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         }
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
