@@ -179,6 +179,9 @@ func (w *worker) infoNow() map[string]any {
 	if f := js.Global().Get("hearthMemoryBytes"); f.Type() == js.TypeFunction {
 		out["wasm_memory_bytes"] = f.Invoke().Float() // the WebAssembly.Memory's size
 	}
+	if f := js.Global().Get("hearthSplitProducts"); f.Type() == js.TypeFunction {
+		out["split_products"] = f.Invoke().Int() // products the worker split across threads
+	}
 	for k, v := range info {
 		out[k] = v
 	}

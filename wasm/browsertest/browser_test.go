@@ -136,7 +136,7 @@ const engineJS = `
 const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
 const abs = (u) => new URL(u, document.baseURI).href;
 const { HearthEngine } = await import(abs(assets.client));
-const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0, simd: !window.hearthTestNoSIMD });
+const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0, simd: !window.hearthTestNoSIMD, splitBytes: window.hearthTestSplitBytes || 0 });
 `
 
 func eval(t *testing.T, ctx context.Context, body string, out any) {
@@ -281,7 +281,7 @@ func TestBrowserThreads(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+"index.html")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.hearthTestThreads = 2; true")); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.hearthTestThreads = 2; window.hearthTestSplitBytes = 1; true")); err != nil {
 		t.Fatal(err)
 	}
 	cases, _ := json.Marshal(g.Cases)
@@ -289,16 +289,24 @@ func TestBrowserThreads(t *testing.T) {
 		Threads  int       `json:"threads"`
 		Isolated bool      `json:"isolated"`
 		Tokens   [][]int32 `json:"tokens"`
+		Split    int       `json:"split"`
 	}
 	eval(t, ctx, fmt.Sprintf(`
 		const cases = %s;
 		await engine.load("models/stories260K/manifest.json");
 		const tokens = [];
 		for (const c of cases) tokens.push((await engine.complete(c.prompt_tokens, { temperature: 0, maxTokens: 32 })).tokens);
-		return { threads: engine.threads, isolated: self.crossOriginIsolated, tokens };`, cases), &res)
+		const info = await engine.info();
+		return { threads: engine.threads, isolated: self.crossOriginIsolated, tokens, split: info.split_products || 0 };`, cases), &res)
 	if !res.Isolated || res.Threads != 2 {
 		t.Fatalf("isolated=%v threads=%d, want an isolated page with 2 threads", res.Isolated, res.Threads)
 	}
+	// splitBytes 1: every product with enough rows went through the helper, not just the
+	// engine's own thread.
+	if res.Split == 0 {
+		t.Fatal("no product was split across the threads")
+	}
+	t.Logf("%d products split across 2 threads", res.Split)
 	for i, c := range g.Cases {
 		if fmt.Sprint(res.Tokens[i]) != fmt.Sprint(c.GeneratedTokens) {
 			t.Errorf("case %d with 2 threads: %v, want %v", i, res.Tokens[i], c.GeneratedTokens)

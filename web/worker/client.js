@@ -21,9 +21,12 @@ export {
 const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"]);
 
 export class HearthEngine {
-  constructor(workerURL, { threads = 0, simd = true } = {}) {
+  // splitBytes: the smallest product (bytes of weights) split across threads (0: the
+  // worker's default, 256 KiB); tests set 1 so a tiny model runs every product threaded.
+  constructor(workerURL, { threads = 0, simd = true, splitBytes = 0 } = {}) {
     const url = new URL(workerURL, self.location ? self.location.href : undefined);
     if (threads > 0) url.searchParams.set("threads", String(threads));
+    if (splitBytes > 0) url.searchParams.set("split", String(splitBytes));
     if (!simd) url.searchParams.set("simd", "0");
     this.worker = new Worker(url.href);
     this.nextId = 1;

@@ -133,16 +133,23 @@ async function start() {
   // A product is split only when its weights are big enough (~25 µs of kernel time at 1
   // thread) that the helpers' share outweighs waking them and waiting for them; smaller
   // ones (a tiny model's every product) run here alone.
-  const splitBytes = 256 << 10;
+  // ?split=N overrides the threshold (tests set 1 so a tiny model exercises the threads).
+  const splitBytes = Number(params.get("split")) || 256 << 10;
+  let splitProducts = 0;
+  self.hearthSplitProducts = () => splitProducts;
   names.forEach((name, idx) => {
     if (name.startsWith("matvec_")) {
       simd[name] = (w, rb, a, n, y, lo, hi) => {
-        if (parallel && (hi - lo) * rb >= splitBytes && hi - lo >= 4 * nThreads) return parallel(idx, [w, rb, a, n, y], lo, hi);
+        if (parallel && (hi - lo) * rb >= splitBytes && hi - lo >= 4 * nThreads) {
+          splitProducts++;
+          return parallel(idx, [w, rb, a, n, y], lo, hi);
+        }
         return kernels[name](w, rb, a, n, y, lo, hi);
       };
     } else if (name.startsWith("matmul_")) {
       simd[name] = (w, rb, a, arb, ntok, n, y, yRows, lo, hi) => {
         if (parallel && (hi - lo) * rb * ntok >= splitBytes && hi - lo >= 4 * nThreads) {
+          splitProducts++;
           return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         }
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
@@ -165,6 +172,7 @@ async function start() {
     }
   }
   if (!parallel) nThreads = 1;
+  self.hearthMemoryBytes = () => goInstance.exports.mem.buffer.byteLength;
   self.hearthKernels = useSimd;
   self.hearthThreads = nThreads;
   go.run(goInstance);
