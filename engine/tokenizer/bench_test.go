@@ -34,9 +34,11 @@ func BenchmarkEncode(b *testing.B) {
 		tok := loadTokenizer(b, "vocab", c.file)
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
+			n := 0
 			for b.Loop() {
-				tok.Encode(text, true, false)
+				n += len(tok.Encode(text, true, false))
 			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tokens/s")
 		})
 	}
 }
