@@ -14,6 +14,12 @@ type RowsKernel func(m *Matrix, a *Acts, y []float32, lo, hi int) bool
 // run; MulActs only reads it.
 var Kernels = map[quant.Type]RowsKernel{}
 
+// ActQuantizers holds fast activation quantizers by activation type: src (cols,) f32 ->
+// dst (one row of that type), byte for byte what the type's Go quantizer writes. Empty
+// natively; the browser build fills it. A quantizer returns false, having written
+// nothing, when it cannot take the row, and the Go quantizer runs instead.
+var ActQuantizers = map[quant.Type]func(src []float32, dst []byte) bool{}
+
 // RowBytes is the size in bytes of one weight row.
 func (m *Matrix) RowBytes() int { return m.rowBytes }
 

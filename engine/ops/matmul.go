@@ -74,8 +74,12 @@ func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, err
 		buf.Data = make([]byte, need)
 	}
 	buf.Type, buf.N, buf.Cols, buf.RowBytes, buf.Data = t, n, cols, int(rb), buf.Data[:need]
+	fast := ActQuantizers[t]
 	for i := 0; i < n; i++ {
-		tr.Quantize(x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)])
+		src, dst := x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)]
+		if fast == nil || !fast(src, dst) {
+			tr.Quantize(src, dst)
+		}
 	}
 	return buf, nil
 }

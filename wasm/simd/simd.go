@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"sync"
 	"unsafe"
 
 	"hearth/engine/ops"
@@ -67,6 +68,12 @@ func matmulF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, nt
 //go:wasmimport hearth_simd weighted_rows_f32
 func weightedRowsF32(v unsafe.Pointer, strideBytes int32, p unsafe.Pointer, rows int32, out unsafe.Pointer, n int32)
 
+// x (32·nb,) f32 -> nb Q8_0 blocks at out (quants only; bytes 0-1 of each block are left
+// for the caller) and each block's largest |x| at amax (nb,) f32.
+//
+//go:wasmimport hearth_simd quantize_q8_0
+func quantizeQ8_0Kernel(x unsafe.Pointer, nb int32, out unsafe.Pointer, amax unsafe.Pointer)
+
 type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
 type matmul func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
@@ -108,6 +115,7 @@ func Install() {
 	for t, k := range matvecs {
 		ops.Kernels[t] = rows(k)
 	}
+	ops.ActQuantizers[quant.Q8_0] = quantizeQ8_0
 	ops.StridedDotF32 = stridedDotF32
 	ops.WeightedRowsHook = weightedRows
 }
@@ -167,3 +175,29 @@ func weightedRows(v []float32, stride, n, rows int, p, out []float32) bool {
 		unsafe.Pointer(unsafe.SliceData(out)), int32(n))
 	return true
 }
+
+// quantizeQ8_0 is the Q8_0 activation quantizer over quantize_q8_0: the kernel writes the
+// quants and each block's amax, this writes the fp16 scales amax/127 (quant.F32ToF16, as
+// the Go quantizer does), 64 blocks at a time through a fixed buffer.
+func quantizeQ8_0(src []float32, dst []byte) bool {
+	nb := len(src) / 32
+	if len(src)%32 != 0 || len(dst) != nb*34 || nb == 0 {
+		return false
+	}
+	amaxMu.Lock()
+	defer amaxMu.Unlock()
+	for b0 := 0; b0 < nb; b0 += len(amaxBuf) {
+		n := min(nb-b0, len(amaxBuf))
+		quantizeQ8_0Kernel(unsafe.Pointer(&src[32*b0]), int32(n), unsafe.Pointer(&dst[34*b0]), unsafe.Pointer(&amaxBuf[0]))
+		for b, a := range amaxBuf[:n] {
+			h := quant.F32ToF16(a / 127)
+			dst[34*(b0+b)], dst[34*(b0+b)+1] = byte(h), byte(h>>8)
+		}
+	}
+	return true
+}
+
+var (
+	amaxMu  sync.Mutex
+	amaxBuf [64]float32
+)

@@ -54,10 +54,13 @@ const (
 	opI32ShrS = 0x75
 	opI32ShrU = 0x76
 
+	opF32Ne = 0x5c
+
 	opF32Neg = 0x8c
 	opF32Add = 0x92
 	opF32Sub = 0x93
 	opF32Mul = 0x94
+	opF32Div = 0x95
 
 	opF32ConvertI32S    = 0xb2
 	opI32ReinterpretF32 = 0xbc
@@ -123,6 +126,14 @@ const (
 	f32x4Mul = 0xe6
 
 	f32x4ConvertI32x4S = 0xfa
+
+	f32x4Lt             = 0x43
+	i8x16NarrowI16x8S   = 0x65
+	f32x4Nearest        = 0x6a
+	i16x8NarrowI32x4S   = 0x85
+	f32x4Abs            = 0xe0
+	f32x4Pmax           = 0xeb
+	i32x4TruncSatF32x4S = 0xf8
 )
 
 // Local is a local variable index (parameters first).

@@ -21,7 +21,8 @@ import (
 
 // Kernels lists the exported functions: the matvec_* kernels with the signature
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
-// forms matmul_* (matmul.go), and weighted_rows_f32 (weighted.go). Function i has index i:
+// forms matmul_* (matmul.go), weighted_rows_f32 (weighted.go) and quantize_q8_0
+// (quantize.go). Function i has index i:
 // matmul_* call matvec_* by index.
 func Kernels() []*Func {
 	matvecs := []*Func{
@@ -38,7 +39,7 @@ func Kernels() []*Func {
 	for i, mv := range matvecs {
 		fs = append(fs, matmulKernel(strings.Replace(mv.Name, "matvec_", "matmul_", 1), i))
 	}
-	return append(fs, weightedRowsF32())
+	return append(fs, weightedRowsF32(), quantizeQ8_0())
 }
 
 // Build returns the encoded module.
