@@ -29,20 +29,27 @@ func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local,
 		f.I32(2)
 		f.Op(opI32ShrU)
 		f.Set(cnt)
-		f.Repeat(cnt, func() {
-			for b := range v {
+		// group handles k (4 or 2) blocks: their i32x4 sums interleaved pairwise into
+		// [v0a+v0c, v1a+v1c, v0b+v0d, v1b+v1d] (zero for a missing pair), then the k totals
+		// in lanes 0..k-1, times the k products d_w*d_a gathered into the same lanes (the
+		// other lanes' scales are zero).
+		group := func(k int) {
+			for b := 0; b < k; b++ {
 				isum(f, wp, ap, uint32(b)*wBlock, uint32(b)*aBlock)
 				f.Set(v[b])
 			}
-			// [v0a+v0c, v1a+v1c, v0b+v0d, v1b+v1d], the same for v2, v3, then the totals.
 			for p := 0; p < 2; p++ {
-				f.Get(v[2*p])
-				f.Get(v[2*p+1])
-				f.Shuffle(lanes32(0, 4, 1, 5))
-				f.Get(v[2*p])
-				f.Get(v[2*p+1])
-				f.Shuffle(lanes32(2, 6, 3, 7))
-				f.V(i32x4Add)
+				if 2*p < k {
+					f.Get(v[2*p])
+					f.Get(v[2*p+1])
+					f.Shuffle(lanes32(0, 4, 1, 5))
+					f.Get(v[2*p])
+					f.Get(v[2*p+1])
+					f.Shuffle(lanes32(2, 6, 3, 7))
+					f.V(i32x4Add)
+				} else {
+					f.VZero()
+				}
 				f.Set(v[p])
 			}
 			f.Get(v[0])
@@ -56,62 +63,10 @@ func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local,
 				p    Local
 				step uint32
 			}{{wp, wBlock}, {ap, aBlock}} {
-				for b := uint32(0); b < 4; b++ {
-					if b > 0 {
-						f.Get(v[2])
-					}
-					f.Get(s.p)
-					f.Mem(opI32Load16U, 0, b*s.step)
-					if b == 0 {
-						f.V(i32x4Splat)
-					} else {
-						f.Lane(i32x4ReplaceLane, byte(b))
-					}
-					f.Set(v[2])
-				}
-				f.Get(v[2])
-				f.f16x4(hv, tv)
-			}
-			f.V(f32x4Mul, f32x4Mul)
-			f.Get(acc)
-			f.V(f32x4Add)
-			f.Set(acc)
-			f.Add(wp, int32(4*wBlock))
-			f.Add(ap, 4*aBlock)
-		})
-		// Two blocks left (n = 576 = 18 blocks: most of SmolLM2's products): the same as
-		// four, in lanes 0 and 1, with zero scales in lanes 2 and 3.
-		f.Block()
-		f.Get(nb)
-		f.I32(2)
-		f.Op(opI32And, opI32Eqz)
-		f.BrIf(0)
-		{
-			for b := range 2 {
-				isum(f, wp, ap, uint32(b)*wBlock, uint32(b)*aBlock)
-				f.Set(v[b])
-			}
-			// [v0a+v0c, v1a+v1c, v0b+v0d, v1b+v1d], then lanes 0 and 1 the two totals
-			f.Get(v[0])
-			f.Get(v[1])
-			f.Shuffle(lanes32(0, 4, 1, 5))
-			f.Get(v[0])
-			f.Get(v[1])
-			f.Shuffle(lanes32(2, 6, 3, 7))
-			f.V(i32x4Add)
-			f.Tee(v[0])
-			f.Get(v[0])
-			f.Get(v[0])
-			f.Shuffle(lanes32(2, 3, 0, 1))
-			f.V(i32x4Add, f32x4ConvertI32x4S)
-			for _, s := range []struct {
-				p    Local
-				step uint32
-			}{{wp, wBlock}, {ap, aBlock}} {
 				f.VZero()
-				for b := uint32(0); b < 2; b++ {
+				for b := 0; b < k; b++ {
 					f.Get(s.p)
-					f.Mem(opI32Load16U, 0, b*s.step)
+					f.Mem(opI32Load16U, 0, uint32(b)*s.step)
 					f.Lane(i32x4ReplaceLane, byte(b))
 				}
 				f.f16x4(hv, tv)
@@ -120,9 +75,17 @@ func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local,
 			f.Get(acc)
 			f.V(f32x4Add)
 			f.Set(acc)
-			f.Add(wp, int32(2*wBlock))
-			f.Add(ap, 2*aBlock)
+			f.Add(wp, int32(k)*int32(wBlock))
+			f.Add(ap, int32(k)*aBlock)
 		}
+		f.Repeat(cnt, func() { group(4) })
+		// Two blocks left (n = 576 = 18 blocks: most of SmolLM2's products).
+		f.Block()
+		f.Get(nb)
+		f.I32(2)
+		f.Op(opI32And, opI32Eqz)
+		f.BrIf(0)
+		group(2)
 		f.End()
 		f.Get(nb)
 		f.I32(1)
