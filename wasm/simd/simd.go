@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"encoding/binary"
 	"sync"
 	"unsafe"
 
@@ -190,8 +191,7 @@ func quantizeQ8_0(src []float32, dst []byte) bool {
 		n := min(nb-b0, len(amaxBuf))
 		quantizeQ8_0Kernel(unsafe.Pointer(&src[32*b0]), int32(n), unsafe.Pointer(&dst[34*b0]), unsafe.Pointer(&amaxBuf[0]))
 		for b, a := range amaxBuf[:n] {
-			h := quant.F32ToF16(a / 127)
-			dst[34*(b0+b)], dst[34*(b0+b)+1] = byte(h), byte(h>>8)
+			binary.LittleEndian.PutUint16(dst[34*(b0+b):], quant.F32ToF16(a/127))
 		}
 	}
 	return true

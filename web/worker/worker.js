@@ -137,21 +137,20 @@ async function start() {
   const splitBytes = Number(params.get("split")) || 256 << 10;
   let splitProducts = 0;
   self.hearthSplitProducts = () => splitProducts;
+  const split = (bytes, rows) => {
+    if (!parallel || bytes < splitBytes || rows < 4 * nThreads) return false;
+    splitProducts++;
+    return true;
+  };
   names.forEach((name, idx) => {
     if (name.startsWith("matvec_")) {
       simd[name] = (w, rb, a, n, y, lo, hi) => {
-        if (parallel && (hi - lo) * rb >= splitBytes && hi - lo >= 4 * nThreads) {
-          splitProducts++;
-          return parallel(idx, [w, rb, a, n, y], lo, hi);
-        }
+        if (split((hi - lo) * rb, hi - lo)) return parallel(idx, [w, rb, a, n, y], lo, hi);
         return kernels[name](w, rb, a, n, y, lo, hi);
       };
     } else if (name.startsWith("matmul_")) {
       simd[name] = (w, rb, a, arb, ntok, n, y, yRows, lo, hi) => {
-        if (parallel && (hi - lo) * rb * ntok >= splitBytes && hi - lo >= 4 * nThreads) {
-          splitProducts++;
-          return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
-        }
+        if (split((hi - lo) * rb * ntok, hi - lo)) return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
       };
     } else {
