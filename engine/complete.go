@@ -13,7 +13,8 @@ import (
 // Complete continues a raw prompt (no chat template): base models, benchmarks and the
 // conformance checks that feed llama.cpp's own prompt tokens. It shares the session's KV
 // cache and its prefix reuse, streams EventToken and EventText, and stops after n tokens
-// (or at an end-of-generation token when stopAtEOG), at a full context, or on cancel.
+// (or at an end-of-generation token when stopAtEOG), at a full context, or on cancel
+// (seen within a layer of the model, as in Generate).
 func (s *Session) Complete(ctx context.Context, prompt []int32, n int, so sample.Options, stopAtEOG bool, onEvent func(Event)) ([]int32, *Stats, error) {
 	if len(prompt) == 0 {
 		return nil, nil, errors.New("empty prompt")
@@ -28,30 +29,20 @@ func (s *Session) Complete(ctx context.Context, prompt []int32, n int, so sample
 		return nil, nil, ErrPromptTooLong
 	}
 	st := &Stats{PromptTokens: len(prompt)}
-	common := 0
-	for common < len(prompt) && common < len(s.state.Tokens) && prompt[common] == s.state.Tokens[common] {
-		common++
-	}
-	if common == len(prompt) {
-		common--
-	}
-	s.state.Truncate(common)
-	st.CachedTokens = common
+	defer s.interruptible(ctx)()
 	t0 := time.Now()
-	var logits []float32
-	var err error
-	for i := common; i < len(prompt); i += prefillChunk {
-		if err := ctx.Err(); err != nil {
+	logits, cached, err := s.prefill(ctx, prompt)
+	st.CachedTokens = cached
+	if err != nil {
+		if ctx.Err() != nil {
 			st.StopReason = StopCancelled
-			return nil, st, err
+			return nil, st, ctx.Err()
 		}
-		if logits, err = s.state.Forward(prompt[i:min(i+prefillChunk, len(prompt))], false); err != nil {
-			return nil, nil, err
-		}
+		return nil, nil, err
 	}
 	st.PrefillSeconds = time.Since(t0).Seconds()
 	if st.PrefillSeconds > 0 {
-		st.PrefillTPS = float64(len(prompt)-common) / st.PrefillSeconds
+		st.PrefillTPS = float64(len(prompt)-cached) / st.PrefillSeconds
 	}
 	smp := sample.New(so)
 	for _, t := range prompt {
@@ -87,6 +78,9 @@ func (s *Session) Complete(ctx context.Context, prompt []int32, n int, so sample
 		var full *model.ErrContextFull
 		if errors.As(ferr, &full) {
 			st.StopReason = StopContext
+			break
+		} else if ferr != nil && ctx.Err() != nil {
+			st.StopReason = StopCancelled
 			break
 		} else if ferr != nil {
 			return nil, nil, ferr

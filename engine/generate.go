@@ -11,15 +11,12 @@ import (
 	"hearth/engine/sample"
 )
 
-// prefillChunk bounds how many prompt tokens go through the model at once (scratch memory,
-// and how often cancellation is checked during a long prompt).
-const prefillChunk = 128
-
 // Generate renders msgs with the chat template, evaluates the part of the prompt that is
 // not already in the KV cache, and samples a reply, calling onEvent for every token and
 // every piece of text. It returns when the model ends its turn, a stop string or the token
 // limit is reached, the context is full, or ctx is cancelled (then with ctx.Err() and the
-// stats so far; the session stays usable).
+// stats so far; the session stays usable). A cancel is seen within a layer of the model,
+// also in the middle of a long prompt.
 func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEvent func(Event)) (*Stats, error) {
 	if len(msgs) == 0 {
 		return nil, errors.New("no messages")
@@ -39,31 +36,19 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 	st.TrimmedMessages = trimmed
 	st.PromptTokens = len(tokens)
 
-	// KV reuse: keep the longest common prefix, but always evaluate at least one token
-	// so there are logits to sample from.
-	common := 0
-	for common < len(tokens) && common < len(s.state.Tokens) && tokens[common] == s.state.Tokens[common] {
-		common++
-	}
-	if common == len(tokens) {
-		common--
-	}
-	s.state.Truncate(common)
-	st.CachedTokens = common
-
+	defer s.interruptible(ctx)()
 	t0 := time.Now()
-	var logits []float32
-	for i := common; i < len(tokens); i += prefillChunk {
-		if err := ctx.Err(); err != nil {
+	logits, cached, err := s.prefill(ctx, tokens)
+	st.CachedTokens = cached
+	if err != nil {
+		if ctx.Err() != nil {
 			st.StopReason = StopCancelled
-			return st, err
+			return st, ctx.Err()
 		}
-		if logits, err = s.state.Forward(tokens[i:min(i+prefillChunk, len(tokens))], false); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	st.PrefillSeconds = time.Since(t0).Seconds()
-	if n := len(tokens) - common; st.PrefillSeconds > 0 {
+	if n := len(tokens) - cached; st.PrefillSeconds > 0 {
 		st.PrefillTPS = float64(n) / st.PrefillSeconds
 	}
 
@@ -120,6 +105,10 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 		var full *model.ErrContextFull
 		if errors.As(ferr, &full) {
 			st.StopReason = StopContext
+			break
+		}
+		if ferr != nil && ctx.Err() != nil {
+			st.StopReason = StopCancelled
 			break
 		}
 		if ferr != nil {

@@ -38,6 +38,12 @@ type Session struct {
 	state        *model.State
 	bos, eos     string
 	stops        []string
+
+	// Yield, when set, is called while Generate and Complete compute: four times a layer
+	// (model.State.Interrupt), up to thousands of times a second, so it must be cheap
+	// (rate-limit inside). The browser build lets the JS event loop run there, so that a
+	// cancel message arrives even in the middle of a long prompt.
+	Yield func()
 }
 
 // Load prepares a session over a parsed GGUF file.

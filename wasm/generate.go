@@ -32,7 +32,6 @@ func generate(ctx context.Context, s *engine.Session, id any, msg js.Value) {
 			post(map[string]any{"type": string(e.Kind), "id": id, "text": e.Text})
 		case engine.EventToken:
 			post(map[string]any{"type": "token", "id": id, "token": e.Token})
-			breathe()
 		}
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -76,7 +75,6 @@ func complete(ctx context.Context, s *engine.Session, id any, msg js.Value) {
 			post(map[string]any{"type": "text", "id": id, "text": e.Text})
 		case engine.EventToken:
 			post(map[string]any{"type": "token", "id": id, "token": e.Token})
-			breathe()
 		}
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -168,6 +168,7 @@ func (w *worker) load(id any, msg js.Value) {
 		fail(id, err)
 		return
 	}
+	s.Yield = breathe // between layers: a cancel arrives in the middle of a long prompt
 	name, _ := f.String("general.name")
 	c := s.Model.Config
 	w.setSession(s, map[string]any{

@@ -27,9 +27,18 @@ func fail(id any, err error) {
 // lastBreath is when the event loop last had a turn.
 var lastBreath time.Time
 
+// breathEvery is how long the engine computes between two turns of the event loop. A turn
+// costs ~0.2 ms (a MessageChannel round trip; Chromium on a busy 2-core machine), about 1%
+// of the time at 15 ms.
+const breathEvery = 15 * time.Millisecond
+
 // breathe lets the JS event loop run for a moment when a computation has held it for more
-// than 25 ms, so that messages (cancel, info) are delivered: Go under js/wasm is
-// single-threaded and returns to the event loop only when every goroutine is blocked.
+// than breathEvery, so that messages (cancel, info) are delivered: Go under js/wasm is
+// single-threaded and returns to the event loop only when every goroutine is blocked. The
+// session calls it four times a layer (engine.Session.Yield), in prefill and decode alike,
+// so a cancel lands within breathEvery plus the longest stretch between two of those
+// points (a 128-token chunk's gate/up product, half a layer: ~20 ms for SmolLM2-135M,
+// whose chunk takes over a second).
 //
 // It blocks on a message to itself through a MessageChannel rather than time.Sleep: a
 // setTimeout set from inside a timer callback, as each sleep after the first is, is
@@ -37,7 +46,7 @@ var lastBreath time.Time
 // posted message is a task like the page's own messages, queued after any that are
 // already waiting, and runs at once.
 func breathe() {
-	if time.Since(lastBreath) > 25*time.Millisecond {
+	if time.Since(lastBreath) > breathEvery {
 		yieldOnce.Do(startYield)
 		yieldPort.Call("postMessage", nil)
 		<-yielded

@@ -57,6 +57,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 			}
 			s.rope(s.Pos+b, qb, kb)
 		}
+		if err := s.interrupt(); err != nil {
+			return nil, err
+		}
 		// KV cache: append this batch's keys and values
 		copy(s.k[il][s.Pos*kvDim:], k)
 		copy(s.v[il][s.Pos*kvDim:], v)
@@ -70,6 +73,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		// output projection and residual
 		s.mul(l.Wo, att, B, xb)
 		ops.Add(x, xb)
+		if err := s.interrupt(); err != nil {
+			return nil, err
+		}
 
 		// In the last layer only the rows whose logits are returned go on (llama.cpp's
 		// inp_out_ids): the others' feed-forward cannot change the result, and llama.cpp's
@@ -90,8 +96,14 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		} else {
 			ops.SwiGLU(g, g, u)
 		}
+		if err := s.interrupt(); err != nil {
+			return nil, err
+		}
 		s.mul(l.Down, g, nb, xb)
 		ops.Add(x[:nb*E], xb[:nb*E])
+		if err := s.interrupt(); err != nil {
+			return nil, err
+		}
 	}
 
 	s.Pos += B

@@ -21,6 +21,12 @@ type State struct {
 	// amplifies last-bit differences. Slower; used by the conformance tests.
 	Compat      bool
 	noShareActs bool // tests: convert the activations for every matrix separately
+	// Interrupt, when set, is called by Forward four times a layer — after the Q/K/V
+	// projections, the attention, gate/up and down — so a caller can let other work run
+	// and abort in the middle of a long prompt's chunk: a non-nil error ends Forward with
+	// that error, Pos and Tokens unchanged and the cache intact below Pos (the batch's
+	// partly written positions are overwritten by the next Forward).
+	Interrupt func() error
 	// Tokens in the cache, in order (for prefix reuse by the session).
 	Tokens []int32
 	k, v   [][]float32 // per layer: (NCtx, NHeadKV*HeadDim)
