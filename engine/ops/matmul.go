@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"hearth/engine/quant"
 )
@@ -54,7 +55,12 @@ type Acts struct {
 	Cols     int
 	RowBytes int
 	Data     []byte
+	// Version changes with every QuantizeActs into this Acts (a conversion can be reused
+	// by a kernel's own layout while it is unchanged).
+	Version uint64
 }
+
+var actsVersion atomic.Uint64
 
 // QuantizeActs converts x (n, cols) row-major into the activation type t, reusing buf.
 func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, error) {
@@ -74,6 +80,7 @@ func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, err
 		buf.Data = make([]byte, need)
 	}
 	buf.Type, buf.N, buf.Cols, buf.RowBytes, buf.Data = t, n, cols, int(rb), buf.Data[:need]
+	buf.Version = actsVersion.Add(1)
 	fast := ActQuantizers[t]
 	for i := 0; i < n; i++ {
 		src, dst := x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)]

@@ -16,7 +16,7 @@ import (
 // weight bytes streamed per token. BenchmarkPrefill64 times a 64-token prompt.
 func BenchmarkDecodeStep(b *testing.B) {
 	Install()
-	for _, typ := range []string{"Q8_0", "Q4_K_M"} {
+	for _, typ := range []string{"Q8_0", "Q4_0", "Q4_K_M"} {
 		b.Run("smollm2-135m-"+typ, func(b *testing.B) {
 			m := smolModel(b, typ)
 			s, _ := m.NewState(256)
@@ -25,23 +25,26 @@ func BenchmarkDecodeStep(b *testing.B) {
 			}
 			b.SetBytes(m.WeightBytes())
 			b.ResetTimer()
+			c0 := cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				s.Truncate(64)
 				if _, err := s.Forward([]int32{42}, false); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(b.N)/(cpuSeconds()-c0), "cpu-tok/s")
 		})
 	}
 }
 
 func BenchmarkPrefill64(b *testing.B) {
 	Install()
-	for _, typ := range []string{"Q8_0", "Q4_K_M"} {
+	for _, typ := range []string{"Q8_0", "Q4_0", "Q4_K_M"} {
 		b.Run("smollm2-135m-"+typ, func(b *testing.B) {
 			m := smolModel(b, typ)
 			s, _ := m.NewState(256)
 			b.ResetTimer()
+			c0 := cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				s.Truncate(0)
 				if _, err := s.Forward(benchPrompt(64), false); err != nil {
@@ -49,6 +52,7 @@ func BenchmarkPrefill64(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "tok/s")
+			b.ReportMetric(float64(64*b.N)/(cpuSeconds()-c0), "cpu-tok/s")
 		})
 	}
 }

@@ -4,6 +4,7 @@ package simd
 
 import (
 	"encoding/binary"
+	"math"
 	"sync"
 	"unsafe"
 
@@ -79,23 +80,25 @@ type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y 
 
 type matmul func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
 
-// kernel is one weight type's pair: one token, several tokens.
+// kernel is one weight type's pair: one token, several tokens. When prepared is set,
+// many takes Q8_0 activations prepared by PrepQ8_0 (scales as f32), not the raw rows.
 type kernel struct {
-	one  matvec
-	many matmul
+	one      matvec
+	many     matmul
+	prepared bool
 }
 
 // matvecs maps each weight type to its kernels; the activation type is the weight type's
 // VecDotType (Q8_0 for Q8_0/Q4_0, Q8_K for the k-quants, itself for F32/F16).
 var matvecs = map[quant.Type]kernel{
-	quant.Q8_0: {matvecQ8_0, matmulQ8_0},
-	quant.Q4_0: {matvecQ4_0, matmulQ4_0},
-	quant.Q5_0: {matvecQ5_0, matmulQ5_0},
-	quant.Q4_K: {matvecQ4_K, matmulQ4_K},
-	quant.Q5_K: {matvecQ5_K, matmulQ5_K},
-	quant.Q6_K: {matvecQ6_K, matmulQ6_K},
-	quant.F32:  {matvecF32, matmulF32},
-	quant.F16:  {matvecF16, matmulF16},
+	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true},
+	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true},
+	quant.Q5_0: {matvecQ5_0, matmulQ5_0, false},
+	quant.Q4_K: {matvecQ4_K, matmulQ4_K, false},
+	quant.Q5_K: {matvecQ5_K, matmulQ5_K, false},
+	quant.Q6_K: {matvecQ6_K, matmulQ6_K, false},
+	quant.F32:  {matvecF32, matmulF32, false},
+	quant.F16:  {matvecF16, matmulF16, false},
 }
 
 // Types lists the weight types the kernel module multiplies.
@@ -133,7 +136,20 @@ func Rows(t quant.Type) ops.RowsKernel {
 // Go slices (the kernel itself checks nothing: out of range it would read or overwrite
 // other Go memory), then calls the one-token kernel, or for several tokens (prefill) the
 // matmul kernel once for the whole product (it tiles the rows itself).
+//
+// The prepared kernels take single tokens (decode) too: with the scales converted once per
+// product they are faster than the one-token kernels, and decode then rounds exactly as
+// prefill does.
 func rows(k kernel) ops.RowsKernel {
+	if k.prepared {
+		return rowsWith(k, 1)
+	}
+	return rowsWith(k, 2)
+}
+
+// rowsWith is rows with the several-token kernel taking products of at least minMany
+// tokens (tests use 1 to run single tokens through it).
+func rowsWith(k kernel, minMany int) ops.RowsKernel {
 	return func(m *ops.Matrix, a *ops.Acts, y []float32, lo, hi int) bool {
 		rb := m.RowBytes()
 		if lo < 0 || hi > m.Rows || lo >= hi || a.N < 1 ||
@@ -143,15 +159,60 @@ func rows(k kernel) ops.RowsKernel {
 		}
 		w := unsafe.Pointer(unsafe.SliceData(m.Data))
 		ap := unsafe.Pointer(unsafe.SliceData(a.Data))
-		if a.N == 1 {
+		if a.N < minMany {
 			k.one(w, int32(rb), ap, int32(m.Cols), unsafe.Pointer(unsafe.SliceData(y)), int32(lo), int32(hi))
 			return true
 		}
-		k.many(w, int32(rb), ap, int32(a.RowBytes), int32(a.N), int32(m.Cols),
+		arb := a.RowBytes
+		if k.prepared {
+			p := prepared(a)
+			ap, arb = unsafe.Pointer(unsafe.SliceData(p)), len(p)/a.N
+		}
+		k.many(w, int32(rb), ap, int32(arb), int32(a.N), int32(m.Cols),
 			unsafe.Pointer(unsafe.SliceData(y)), int32(m.Rows), int32(lo), int32(hi))
 		return true
 	}
 }
+
+// PrepQ8_0 lays Q8_0 activation rows out for the several-token kernels of the 32-element
+// block types: per token, the nb block scales as f32 (4·nb bytes), then the nb blocks'
+// quants (32·nb bytes), 36·nb bytes a row, into dst (grown as needed).
+// acts (N, nb×34 bytes) -> dst (N, nb×36 bytes)
+func PrepQ8_0(a *ops.Acts, dst []byte) []byte {
+	nb := a.Cols / 32
+	rb := 36 * nb
+	if cap(dst) < a.N*rb {
+		dst = make([]byte, a.N*rb)
+	}
+	dst = dst[:a.N*rb]
+	for t := 0; t < a.N; t++ {
+		src, out := a.Data[t*a.RowBytes:(t+1)*a.RowBytes], dst[t*rb:(t+1)*rb]
+		scales, quants := out[:4*nb], out[4*nb:]
+		for b := 0; b < nb; b++ {
+			blk := src[34*b : 34*b+34]
+			binary.LittleEndian.PutUint32(scales[4*b:], math.Float32bits(quant.F16ToF32(binary.LittleEndian.Uint16(blk))))
+			copy(quants[32*b:32*b+32], blk[2:])
+		}
+	}
+	return dst
+}
+
+// prepared returns a's rows prepared by PrepQ8_0, converted once while the same
+// activations are multiplied by several matrices (Q/K/V, gate/up): QuantizeActs gives
+// every conversion a new Version.
+func prepared(a *ops.Acts) []byte {
+	if prepFor != a || prepVersion != a.Version {
+		prepBuf = PrepQ8_0(a, prepBuf)
+		prepFor, prepVersion = a, a.Version
+	}
+	return prepBuf
+}
+
+var (
+	prepBuf     []byte
+	prepFor     *ops.Acts
+	prepVersion uint64
+)
 
 // stridedDotF32 is ops.StridedDotF32 over matvec_f32: rows vectors of n floats, stride
 // floats apart, each dotted with x.

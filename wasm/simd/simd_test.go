@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"syscall/js"
 	"testing"
 
 	"hearth/engine/ops"
@@ -140,8 +141,13 @@ func TestCrossCheck(t *testing.T) {
 }
 
 func crossCheck(t *testing.T, typ quant.Type, n, rows int, rng *rand.Rand, exact bool) {
+	for _, tokens := range []int{1, 2, 6} { // the one-token kernel; the several-token one: single tokens, a group of 4 + 2
+		crossCheckTokens(t, typ, n, rows, tokens, rng, exact)
+	}
+}
+
+func crossCheckTokens(t *testing.T, typ quant.Type, n, rows, tokens int, rng *rand.Rand, exact bool) {
 	tr, _ := typ.Traits()
-	const tokens = 2
 	w := weights(typ, rows, n, rng, exact)
 	m, err := ops.NewMatrix("w", typ, rows, n, w)
 	if err != nil {
@@ -181,37 +187,49 @@ func crossCheck(t *testing.T, typ quant.Type, n, rows int, rng *rand.Rand, exact
 	}
 }
 
-// TestMatmulTiles checks the several-token kernel across tile boundaries (rows of 8704
-// bytes: tiles of 30 rows) and a row range that starts and ends inside tiles, against one
-// token at a time through the one-token kernel.
+// TestMatmulTiles checks the several-token kernels across tile boundaries (rows of 8704
+// bytes: tiles of 30 rows for the kernels that tile) and row ranges that start and end
+// inside tiles: every token's outputs equal that token alone through the same kernel, bit
+// for bit (a token's result must not depend on its neighbours in the call), and, for the
+// types whose several-token kernel is the one-token kernel looped, the one-token kernel's.
 func TestMatmulTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	const rows, n = 100, 8192
-	for _, tokens := range []int{1, 3} {
-		m, err := ops.NewMatrix("w", quant.Q8_0, rows, n, weights(quant.Q8_0, rows, n, rng, false))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := acts(quant.Q8_0, tokens, n, rng, false)
-		k := Rows(quant.Q8_0)
-		got := make([]float32, tokens*rows)
-		for i := range got {
-			got[i] = float32(math.NaN())
-		}
-		for _, r := range [][2]int{{0, 13}, {13, 71}, {71, rows}} {
-			if !k(m, a, got, r[0], r[1]) {
-				t.Fatalf("rows %v refused", r)
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q4_K} {
+		tr, _ := typ.Traits()
+		for _, tokens := range []int{1, 3, 4, 9} {
+			m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		for tok := 0; tok < tokens; tok++ {
-			one := &ops.Acts{Type: a.Type, N: 1, Cols: a.Cols, RowBytes: a.RowBytes, Data: a.Data[tok*a.RowBytes : (tok+1)*a.RowBytes]}
-			want := make([]float32, rows)
-			if !k(m, one, want, 0, rows) {
-				t.Fatal("one token refused")
+			a := acts(tr.VecDotType, tokens, n, rng, false)
+			many := rowsWith(matvecs[typ], 1)
+			got := make([]float32, tokens*rows)
+			for i := range got {
+				got[i] = float32(math.NaN())
 			}
-			for r := range want {
-				if got[tok*rows+r] != want[r] {
-					t.Fatalf("%d tokens: token %d row %d: %v, one token at a time %v", tokens, tok, r, got[tok*rows+r], want[r])
+			for _, r := range [][2]int{{0, 13}, {13, 71}, {71, rows}} {
+				if !many(m, a, got, r[0], r[1]) {
+					t.Fatalf("rows %v refused", r)
+				}
+			}
+			for tok := 0; tok < tokens; tok++ {
+				one := &ops.Acts{Type: a.Type, N: 1, Cols: a.Cols, RowBytes: a.RowBytes, Data: a.Data[tok*a.RowBytes : (tok+1)*a.RowBytes], Version: uint64(1e9 + tok)}
+				alone := make([]float32, rows)
+				if !many(m, one, alone, 0, rows) {
+					t.Fatal("one token refused")
+				}
+				viaMatvec := make([]float32, rows)
+				if !Rows(typ)(m, one, viaMatvec, 0, rows) {
+					t.Fatal("one token refused")
+				}
+				for r := range alone {
+					if got[tok*rows+r] != alone[r] {
+						t.Fatalf("%s %d tokens: token %d row %d: %v, alone %v", typ, tokens, tok, r, got[tok*rows+r], alone[r])
+					}
+					if !matvecs[typ].prepared && alone[r] != viaMatvec[r] {
+						t.Fatalf("%s: token %d row %d: %v, one-token kernel %v", typ, tok, r, alone[r], viaMatvec[r])
+					}
 				}
 			}
 		}
@@ -310,10 +328,24 @@ func BenchmarkMatVec(b *testing.B) {
 		k := Rows(typ)
 		b.Run(typ.String()+"/simd", func(b *testing.B) {
 			b.SetBytes(int64(len(m.Data)))
+			c0 := cpuSeconds()
 			for b.Loop() {
 				k(m, a, y, 0, rows)
 			}
+			b.ReportMetric((cpuSeconds()-c0)*1e6/float64(b.N), "cpu-us/op")
 		})
+		if matvecs[typ].prepared {
+			many := rowsWith(matvecs[typ], 1)
+			b.Run(typ.String()+"/simd-many", func(b *testing.B) {
+				b.SetBytes(int64(len(m.Data)))
+				c0 := cpuSeconds()
+				for b.Loop() {
+					a.Version++
+					many(m, a, y, 0, rows)
+				}
+				b.ReportMetric((cpuSeconds()-c0)*1e6/float64(b.N), "cpu-us/op")
+			})
+		}
 	}
 }
 
@@ -424,5 +456,45 @@ func TestQuantizeQ8_0(t *testing.T) {
 	check("special", special)
 	if quantizeQ8_0(make([]float32, 33), make([]byte, 34)) || quantizeQ8_0(make([]float32, 32), make([]byte, 33)) {
 		t.Fatal("a row that is not whole blocks was accepted")
+	}
+}
+
+// cpuSeconds is this process's user+system CPU time (Node's process.cpuUsage): on a busy
+// machine it moves far less than wall time, so benchmarks report it too (cpu-ms/op).
+func cpuSeconds() float64 {
+	u := js.Global().Get("process").Call("cpuUsage")
+	return (u.Get("user").Float() + u.Get("system").Float()) / 1e6
+}
+
+// BenchmarkMatmul: 64 tokens through a 576×1536 matrix (ffn_down's shape) and a 1536×576
+// one (gate/up), the several-token kernels.
+func BenchmarkMatmul(b *testing.B) {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K} {
+		for _, shape := range [][2]int{{576, 1536}, {1536, 576}} {
+			if typ.String()[len(typ.String())-1] == 'K' && shape[1]%256 != 0 {
+				continue
+			}
+			rows, n := shape[0], shape[1]
+			tr, _ := typ.Traits()
+			rng := rand.New(rand.NewPCG(3, 3))
+			m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
+			if err != nil {
+				b.Fatal(err)
+			}
+			const tokens = 64
+			a := acts(tr.VecDotType, tokens, n, rng, false)
+			y := make([]float32, tokens*rows)
+			k := Rows(typ)
+			b.Run(fmt.Sprintf("%s/%dx%d", typ, rows, n), func(b *testing.B) {
+				b.SetBytes(int64(len(m.Data)) * tokens)
+				c0 := cpuSeconds()
+				for b.Loop() {
+					a.Version++
+					k(m, a, y, 0, rows)
+				}
+				b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+				b.ReportMetric(float64(tokens*b.N)/(cpuSeconds()-c0), "cpu-tok/s")
+			})
+		}
 	}
 }

@@ -47,6 +47,7 @@ const (
 	opI32Sub  = 0x6b
 	opI32Mul  = 0x6c
 	opI32DivU = 0x6e
+	opI32RemU = 0x70
 	opI32And  = 0x71
 	opI32Or   = 0x72
 	opI32Xor  = 0x73
@@ -73,6 +74,8 @@ const (
 	vLoad8x8S    = 0x01
 	vLoad8x8U    = 0x02
 	vStore       = 0x0b
+	vLoad32Splat = 0x09
+	vLoad64Splat = 0x0a
 	vLoad32Zero  = 0x5c
 	vLoad64Zero  = 0x5d
 	vConst       = 0x0c

@@ -21,8 +21,8 @@ import (
 
 // Kernels lists the exported functions: the matvec_* kernels with the signature
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
-// forms matmul_* (matmul.go), weighted_rows_f32 (weighted.go) and quantize_q8_0
-// (quantize.go). Function i has index i:
+// forms matmul_* (matmul.go; matmul32.go for Q8_0 and Q4_0), weighted_rows_f32
+// (weighted.go) and quantize_q8_0 (quantize.go). Function i has index i:
 // matmul_* call matvec_* by index.
 func Kernels() []*Func {
 	matvecs := []*Func{
@@ -37,7 +37,15 @@ func Kernels() []*Func {
 	}
 	fs := append([]*Func{}, matvecs...)
 	for i, mv := range matvecs {
-		fs = append(fs, matmulKernel(strings.Replace(mv.Name, "matvec_", "matmul_", 1), i))
+		name := strings.Replace(mv.Name, "matvec_", "matmul_", 1)
+		switch name {
+		case "matmul_q8_0":
+			fs = append(fs, matmulQ8_0())
+		case "matmul_q4_0":
+			fs = append(fs, matmulQ4_0())
+		default:
+			fs = append(fs, matmulKernel(name, i))
+		}
 	}
 	return append(fs, weightedRowsF32(), quantizeQ8_0())
 }

@@ -40,3 +40,27 @@ func matvecQ4_0() *Func {
 		}
 	})
 }
+
+// matmulQ4_0 is the several-token Q4_0 kernel over prepared activations (matmul32.go):
+// each weight block's nibbles widened to i16 and 8 subtracted once for a group of tokens.
+// Bytes 0-7 hold elements 0-7 (low nibbles) and 16-23 (high), bytes 8-15 elements 8-15
+// and 24-31.
+func matmulQ4_0() *Func {
+	return matmulBlocks32("matmul_q4_0", 18, func(f *Func, wp Local, off uint32, dst [4]Local) {
+		for i := uint32(0); i < 2; i++ {
+			f.load8(wp, off+2+8*i, false)
+			f.Tee(dst[i+2])
+			f.splat16(0x0f)
+			f.V(vAnd)
+			f.splat16(8)
+			f.V(i16x8Sub)
+			f.Set(dst[i])
+			f.Get(dst[i+2])
+			f.I32(4)
+			f.V(i16x8ShrU)
+			f.splat16(8)
+			f.V(i16x8Sub)
+			f.Set(dst[i+2])
+		}
+	})
+}

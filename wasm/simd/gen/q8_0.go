@@ -19,3 +19,14 @@ func matvecQ8_0() *Func {
 		}
 	})
 }
+
+// matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):
+// each weight block's 32 quants widened to i16 once for a group of tokens.
+func matmulQ8_0() *Func {
+	return matmulBlocks32("matmul_q8_0", 34, func(f *Func, wp Local, off uint32, dst [4]Local) {
+		for i := uint32(0); i < 4; i++ {
+			f.load8(wp, off+2+8*i, true)
+			f.Set(dst[i])
+		}
+	})
+}

@@ -1,0 +1,224 @@
+package main
+
+// Several-token kernels for the 32-element block types (Q8_0, Q4_0) against prepared Q8_0
+// activations:
+//
+//	name(w, row_bytes, a, a_row_bytes, ntok, n, y, y_rows, row_lo, row_hi)
+//	W (rows, n) @ A (ntok, n) -> Y (ntok, y_rows): Y[t][r] for r in [row_lo, row_hi)
+//
+// Prepared activations (PrepQ8_0 in package simd): token t's row at a + t*a_row_bytes
+// holds the nb = n/32 block scales as f32 (4·nb bytes), then the nb blocks' 32 int8 quants
+// (32·nb bytes); a_row_bytes = 36·nb. The scales are converted from fp16 once per product
+// instead of once per weight row.
+//
+// For each weight row, tokens go four at a time (then one at a time for the rest): a pair
+// of weight blocks is loaded and widened to i16 once and its fp16 scales converted once,
+// then multiplied with the four tokens' activations. Per token the arithmetic is the same
+// whatever the group size, so a token's result does not depend on how many tokens share
+// the call (decode and prefill agree bit for bit):
+//
+//	per block:  i32x4 lane sums of the 32 products (i32x4.dot_i16x8_s, exact integers)
+//	per pair:   lanes [s0a+s0c, s1a+s1c, s0b+s0d, s1b+s1d] (two shuffles + one add),
+//	            converted and multiplied by [dw0·da0, dw1·da1, dw0·da0, dw1·da1]
+//	            (da from one v128.load64_splat), added to the token's f32x4 accumulator
+//	an odd last block: its lane sums times splat(dw·da)
+//	y = (acc0 + acc1) + (acc2 + acc3)
+//
+// widen loads the weight block at wp+off as four i16x8 vectors: elements 0-7, 8-15, 16-23,
+// 24-31, already minus any zero point (Q4_0's 8).
+// matmulGroup is how many tokens share each widened weight block (2: 12% slower, 6 and 8:
+// within noise of 4 under Node on this machine, and more registers spilled).
+const matmulGroup = 4
+
+func matmulBlocks32(name string, wBlock uint32, widen func(f *Func, wp Local, off uint32, dst [4]Local)) *Func {
+	group := matmulGroup
+	f := NewFunc(name, true, []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)
+	w, rowBytes, a, aRowBytes, ntok, n, y, yRows, lo, hi :=
+		f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5), f.Param(6), f.Param(7), f.Param(8), f.Param(9)
+	r, nb, left, cnt, groups := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	wrow, ap, yp, wq := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	var qp, sp [8]Local // token t's quants and scales of the current block
+	for t := range qp {
+		qp[t], sp[t] = f.Local(i32), f.Local(i32)
+	}
+	var acc [8]Local
+	for t := range acc {
+		acc[t] = f.Local(v128)
+	}
+	var wv [2][4]Local
+	for b := range wv {
+		for i := range wv[b] {
+			wv[b][i] = f.Local(v128)
+		}
+	}
+	dw, s0, s1, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+
+	// nb = n / 32
+	f.Get(n)
+	f.I32(5)
+	f.Op(opI32ShrU)
+	f.Set(nb)
+
+	// pair multiplies k (1 or 2) weight blocks at wq by T tokens' blocks at qp/sp, then
+	// advances wq, qp and sp past them.
+	pair := func(T, k int) {
+		// dw = [dw0, dw1, dw0, dw1] (k = 2) or splat(dw0)
+		f.VZero()
+		for b := 0; b < k; b++ {
+			f.Get(wq)
+			f.Mem(opI32Load16U, 0, uint32(b)*wBlock)
+			f.Lane(i32x4ReplaceLane, byte(b))
+		}
+		f.f16x4(hv, tv)
+		f.Tee(dw)
+		f.Get(dw)
+		if k == 2 {
+			f.Shuffle(lanes32(0, 1, 0, 1))
+		} else {
+			f.Shuffle(lanes32(0, 0, 0, 0))
+		}
+		f.Set(dw)
+		for b := 0; b < k; b++ {
+			widen(f, wq, uint32(b)*wBlock, wv[b])
+		}
+		for t := 0; t < T; t++ {
+			sums := [2]Local{s0, s1}
+			for b := 0; b < k; b++ {
+				for i := 0; i < 4; i++ {
+					f.Get(wv[b][i])
+					f.load8(qp[t], uint32(32*b+8*i), true)
+					f.V(i32x4DotI16x8S)
+					if i > 0 {
+						f.V(i32x4Add)
+					}
+				}
+				f.Set(sums[b])
+			}
+			if k == 2 {
+				f.Get(s0)
+				f.Get(s1)
+				f.Shuffle(lanes32(0, 4, 1, 5))
+				f.Get(s0)
+				f.Get(s1)
+				f.Shuffle(lanes32(2, 6, 3, 7))
+				f.V(i32x4Add)
+			} else {
+				f.Get(s0)
+			}
+			f.V(f32x4ConvertI32x4S)
+			f.Get(sp[t])
+			if k == 2 {
+				f.VMem(vLoad64Splat, 0)
+			} else {
+				f.VMem(vLoad32Splat, 0)
+			}
+			f.Get(dw)
+			f.V(f32x4Mul, f32x4Mul)
+			f.Get(acc[t])
+			f.V(f32x4Add)
+			f.Set(acc[t])
+			f.Add(qp[t], int32(32*k))
+			f.Add(sp[t], int32(4*k))
+		}
+		f.Add(wq, int32(k)*int32(wBlock))
+	}
+
+	// tokens runs T tokens from ap against the row at wrow and stores their outputs.
+	tokens := func(T int) {
+		for t := 0; t < T; t++ {
+			// sp[t] = ap + t*a_row_bytes, qp[t] = sp[t] + 4·nb
+			f.Get(ap)
+			if t > 0 {
+				f.Get(aRowBytes)
+				f.I32(int32(t))
+				f.Op(opI32Mul, opI32Add)
+			}
+			f.Tee(sp[t])
+			f.Get(nb)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+			f.Set(qp[t])
+			f.VZero()
+			f.Set(acc[t])
+		}
+		f.Get(wrow)
+		f.Set(wq)
+		f.Get(nb)
+		f.I32(1)
+		f.Op(opI32ShrU)
+		f.Set(cnt)
+		f.Repeat(cnt, func() { pair(T, 2) })
+		f.Block()
+		f.Get(nb)
+		f.I32(1)
+		f.Op(opI32And, opI32Eqz)
+		f.BrIf(0)
+		pair(T, 1)
+		f.End()
+		for t := 0; t < T; t++ {
+			// y + 4*(t*y_rows) relative to yp
+			f.Get(yp)
+			if t > 0 {
+				f.Get(yRows)
+				f.I32(int32(4 * t))
+				f.Op(opI32Mul, opI32Add)
+			}
+			f.hsum(acc[t])
+			f.Mem(opF32Store, 0, 0)
+		}
+		// ap += T*a_row_bytes, yp += 4*T*y_rows
+		f.Get(ap)
+		f.Get(aRowBytes)
+		f.I32(int32(T))
+		f.Op(opI32Mul, opI32Add)
+		f.Set(ap)
+		f.Get(yp)
+		f.Get(yRows)
+		f.I32(int32(4 * T))
+		f.Op(opI32Mul, opI32Add)
+		f.Set(yp)
+	}
+
+	f.Get(lo)
+	f.Set(r)
+	f.Block()
+	f.Get(r)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Loop()
+	{
+		f.Get(w)
+		f.Get(r)
+		f.Get(rowBytes)
+		f.Op(opI32Mul, opI32Add)
+		f.Set(wrow)
+		f.Get(a)
+		f.Set(ap)
+		f.Get(y)
+		f.Get(r)
+		f.I32(2)
+		f.Op(opI32Shl, opI32Add)
+		f.Set(yp)
+		// groups of four tokens, then one at a time
+		f.Get(ntok)
+		f.I32(int32(group))
+		f.Op(opI32DivU)
+		f.Set(groups)
+		f.Get(ntok)
+		f.I32(int32(group))
+		f.Op(opI32RemU)
+		f.Set(left)
+		f.Repeat(groups, func() { tokens(group) })
+		f.Repeat(left, func() { tokens(1) })
+
+		f.Add(r, 1)
+		f.Get(r)
+		f.Get(hi)
+		f.Op(opI32LtS)
+		f.BrIf(0)
+	}
+	f.End()
+	f.End()
+	return f
+}
