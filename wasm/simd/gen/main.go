@@ -21,8 +21,9 @@ import (
 
 // Kernels lists the exported functions: the matvec_* kernels with the signature
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
-// forms matmul_* (matmul.go; matmul32.go for Q8_0 and Q4_0), weighted_rows_f32
-// (weighted.go) and quantize_q8_0 (quantize.go). Function i has index i:
+// forms matmul_* (matmul.go; matmul32.go for Q8_0 and Q4_0, matmulk.go for Q4_K, Q5_K
+// and Q6_K), weighted_rows_f32 (weighted.go) and quantize_q8_0 (quantize.go). Function i
+// has index i:
 // matmul_* call matvec_* by index.
 func Kernels() []*Func {
 	matvecs := []*Func{
@@ -43,6 +44,12 @@ func Kernels() []*Func {
 			fs = append(fs, matmulQ8_0())
 		case "matmul_q4_0":
 			fs = append(fs, matmulQ4_0())
+		case "matmul_q4_k":
+			fs = append(fs, matmulQ4_K())
+		case "matmul_q5_k":
+			fs = append(fs, matmulQ5_K())
+		case "matmul_q6_k":
+			fs = append(fs, matmulQ6_K())
 		default:
 			fs = append(fs, matmulKernel(name, i))
 		}
