@@ -18,6 +18,7 @@ func main() {
 	debug.SetMemoryLimit(4<<30 - 256<<20)
 	simdOn := js.Global().Get("hearthKernels").Truthy()
 	if simdOn {
+		simd.Relaxed = js.Global().Get("hearthRelaxed").Truthy()
 		simd.Install()
 	}
 	w := newWorker()
@@ -31,6 +32,6 @@ func main() {
 	if t := js.Global().Get("hearthThreads"); t.Type() == js.TypeNumber {
 		threads = t.Int()
 	}
-	post(map[string]any{"type": "ready", "simd": simdOn, "threads": threads})
+	post(map[string]any{"type": "ready", "simd": simdOn, "relaxed": simdOn && simd.Relaxed, "threads": threads})
 	select {}
 }

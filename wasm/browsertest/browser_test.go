@@ -69,6 +69,11 @@ func buildSite(model string) (string, error) {
 	if _, err := modelstore.Add(model, modelstore.Options{Static: dir, ID: "stories260K", ShardSize: 256 << 10}); err != nil {
 		return "", err
 	}
+	// the Q8_0 file runs the integer kernels (simd128 and relaxed SIMD: TestBrowserQ8_0)
+	q8 := filepath.Join(filepath.Dir(model), "stories260K-Q8_0.gguf")
+	if _, err := modelstore.Add(q8, modelstore.Options{Static: dir, ID: "stories260K-Q8_0"}); err != nil {
+		return "", err
+	}
 	m, err := modelstore.Add(model, modelstore.Options{Static: dir, ID: "corrupt", ShardSize: 256 << 10})
 	if err != nil {
 		return "", err
@@ -136,7 +141,7 @@ const engineJS = `
 const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
 const abs = (u) => new URL(u, document.baseURI).href;
 const { HearthEngine } = await import(abs(assets.client));
-const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0, simd: !window.hearthTestNoSIMD, splitBytes: window.hearthTestSplitBytes || 0 });
+const engine = new HearthEngine(abs(assets.worker), { threads: window.hearthTestThreads || 0, simd: !window.hearthTestNoSIMD, relaxed: !window.hearthTestNoRelaxed, splitBytes: window.hearthTestSplitBytes || 0 });
 `
 
 func eval(t *testing.T, ctx context.Context, body string, out any) {

@@ -65,6 +65,8 @@ async function main() {
 			go._resume();
 		}
 	});
+	// The relaxed-SIMD variant needs the prepared corrections (simd.Relaxed).
+	globalThis.hearthRelaxed = /relaxed/.test(path.basename(process.argv[2]));
 	await go.run(goInstance);
 }
 

@@ -6,6 +6,8 @@
 #   GOOS=js GOARCH=wasm go test -exec wasm/simd/node_exec.sh ./wasm/simd/
 #   GOOS=js GOARCH=wasm go test -exec wasm/simd/node_exec.sh -bench . -run '^$' ./wasm/simd/
 #
+# The relaxed-SIMD variant (hearth-kernels-relaxed.wasm) is cross-checked in Chromium
+# instead (gen's TestRelaxedInChromium): Node 20's V8 miscompiles its dot product.
 # HEARTH_NODE_FLAGS adds flags to node, e.g. a profile of a benchmark:
 #   HEARTH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" GOOS=js GOARCH=wasm go test ...
 set -euo pipefail

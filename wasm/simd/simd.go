@@ -175,34 +175,49 @@ func rowsWith(k kernel, minMany int) ops.RowsKernel {
 }
 
 // PrepQ8_0 lays Q8_0 activation rows out for the several-token kernels of the 32-element
-// block types: per token, the nb block scales as f32 (4·nb bytes), then the nb blocks'
-// quants (32·nb bytes), 36·nb bytes a row, into dst (grown as needed).
-// acts (N, nb×34 bytes) -> dst (N, nb×36 bytes)
-func PrepQ8_0(a *ops.Acts, dst []byte) []byte {
+// block types: per token, the nb block scales as f32 (4·nb bytes), nb i32 corrections
+// (-8 × the sum of the block's quants when withSums, for the relaxed Q4_0 kernel; else
+// zero), then the nb blocks' quants (32·nb bytes): 40·nb bytes a row, into dst (grown as
+// needed).
+// acts (N, nb×34 bytes) -> dst (N, nb×40 bytes)
+func PrepQ8_0(a *ops.Acts, dst []byte, withSums bool) []byte {
 	nb := a.Cols / 32
-	rb := 36 * nb
+	rb := 40 * nb
 	if cap(dst) < a.N*rb {
 		dst = make([]byte, a.N*rb)
 	}
 	dst = dst[:a.N*rb]
 	for t := 0; t < a.N; t++ {
 		src, out := a.Data[t*a.RowBytes:(t+1)*a.RowBytes], dst[t*rb:(t+1)*rb]
-		scales, quants := out[:4*nb], out[4*nb:]
+		scales, corr, quants := out[:4*nb], out[4*nb:8*nb], out[8*nb:]
 		for b := 0; b < nb; b++ {
 			blk := src[34*b : 34*b+34]
 			binary.LittleEndian.PutUint32(scales[4*b:], math.Float32bits(quant.F16ToF32(binary.LittleEndian.Uint16(blk))))
-			copy(quants[32*b:32*b+32], blk[2:])
+			q := quants[32*b : 32*b+32]
+			copy(q, blk[2:])
+			var sum int32
+			if withSums {
+				for _, v := range q {
+					sum += int32(int8(v))
+				}
+			}
+			binary.LittleEndian.PutUint32(corr[4*b:], uint32(-8*sum))
 		}
 	}
 	return dst
 }
+
+// Relaxed tells that the kernel module is the relaxed-SIMD variant
+// (hearth-kernels-relaxed*.wasm), whose Q4_0 kernel needs the prepared corrections. Set
+// it before Install.
+var Relaxed bool
 
 // prepared returns a's rows prepared by PrepQ8_0, converted once while the same
 // activations are multiplied by several matrices (Q/K/V, gate/up): QuantizeActs gives
 // every conversion a new Version.
 func prepared(a *ops.Acts) []byte {
 	if prepFor != a || prepVersion != a.Version {
-		prepBuf = PrepQ8_0(a, prepBuf)
+		prepBuf = PrepQ8_0(a, prepBuf, Relaxed)
 		prepFor, prepVersion = a, a.Version
 	}
 	return prepBuf

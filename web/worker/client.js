@@ -23,19 +23,21 @@ const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"
 export class HearthEngine {
   // splitBytes: the smallest product (bytes of weights) split across threads (0: the
   // worker's default, 256 KiB); tests set 1 so a tiny model runs every product threaded.
-  constructor(workerURL, { threads = 0, simd = true, splitBytes = 0 } = {}) {
+  constructor(workerURL, { threads = 0, simd = true, relaxed = true, splitBytes = 0 } = {}) {
     const url = new URL(workerURL, self.location ? self.location.href : undefined);
     if (threads > 0) url.searchParams.set("threads", String(threads));
     if (splitBytes > 0) url.searchParams.set("split", String(splitBytes));
     if (!simd) url.searchParams.set("simd", "0");
+    if (!relaxed) url.searchParams.set("relaxed", "0");
     this.worker = new Worker(url.href);
     this.nextId = 1;
     this.calls = new Map(); // id -> {resolve, reject, onEvent}
     this.simd = false;
+    this.relaxed = false;
     this.threads = 1;
     this.ready = new Promise((resolve, reject) => {
       this.calls.set(0, {
-        resolve: (m) => { this.simd = !!m.simd; this.threads = m.threads || 1; resolve(); },
+        resolve: (m) => { this.simd = !!m.simd; this.relaxed = !!m.relaxed; this.threads = m.threads || 1; resolve(); },
         reject,
         onEvent: null,
       });

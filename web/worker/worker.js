@@ -15,15 +15,34 @@
 // The build defines HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL and HEARTH_ENGINE_FILES (base
 // name -> content-hashed name, relative to this script). ?threads=N overrides the thread
 // count (default: the physical cores estimated from navigator.hardwareConcurrency); ?simd=0
-// runs the Go kernels as a browser without WebAssembly SIMD does.
+// runs the Go kernels as a browser without WebAssembly SIMD does; ?relaxed=0 keeps the
+// simd128 kernels where relaxed SIMD is available (as Safari runs).
 /* global HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL, HEARTH_ENGINE_FILES, Go */
 
 const here = (name) => new URL(name, self.location.href).href;
 const files = typeof HEARTH_ENGINE_FILES === "string" ? JSON.parse(HEARTH_ENGINE_FILES) : {};
 const engineURL = here(typeof HEARTH_ENGINE_URL === "string" && HEARTH_ENGINE_URL ? HEARTH_ENGINE_URL : "engine.wasm");
 const wasmExecURL = here(typeof HEARTH_WASM_EXEC_URL === "string" && HEARTH_WASM_EXEC_URL ? HEARTH_WASM_EXEC_URL : "wasm_exec.js");
-const kernelsURL = (shared) => here(files[shared ? "hearth-kernels-shared.wasm" : "hearth-kernels.wasm"] ||
-  (shared ? "hearth-kernels-shared.wasm" : "hearth-kernels.wasm"));
+// The kernel module: shared memory or not (threads), relaxed SIMD or simd128.
+const kernelsURL = (shared, relaxed) => {
+  const name = `hearth-kernels${relaxed ? "-relaxed" : ""}${shared ? "-shared" : ""}.wasm`;
+  return here(files[name] || name);
+};
+
+// loadKernels compiles the relaxed-SIMD kernel module where the browser validates it
+// (Chromium; its dot products are i32x4.relaxed_dot_i8x16_i7x16_add_s), else the simd128
+// one. ?relaxed=0 forces simd128.
+async function loadKernels(shared, allowRelaxed) {
+  if (allowRelaxed) {
+    try {
+      const bytes = await (await fetch(kernelsURL(shared, true))).arrayBuffer();
+      if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), relaxed: true };
+    } catch (err) {
+      console.warn("hearth: relaxed-SIMD kernels unavailable:", err);
+    }
+  }
+  return { module: await WebAssembly.compile(await (await fetch(kernelsURL(shared, false))).arrayBuffer()), relaxed: false };
+}
 
 const pending = [];
 let ready = false;
@@ -159,11 +178,14 @@ async function start() {
   });
   const goInstance = await WebAssembly.instantiate(goModule, Object.assign({}, go.importObject, { hearth_simd: simd }));
   let useSimd = false;
+  let useRelaxed = false;
   if (hasSimd && names.length > 0) {
     try {
-      const km = await WebAssembly.compile(await (await fetch(kernelsURL(nThreads > 1))).arrayBuffer());
+      const loaded = await loadKernels(nThreads > 1, params.get("relaxed") !== "0");
+      const km = loaded.module;
       kernels = (await WebAssembly.instantiate(km, { env: { memory: goInstance.exports.mem } })).exports;
       useSimd = true;
+      useRelaxed = loaded.relaxed;
       if (nThreads > 1) parallel = await startHelpers(km, goInstance.exports.mem, names, kernels, nThreads);
     } catch (err) {
       console.warn("hearth: SIMD kernels or threads unavailable:", err);
@@ -173,6 +195,7 @@ async function start() {
   if (!parallel) nThreads = 1;
   self.hearthMemoryBytes = () => goInstance.exports.mem.buffer.byteLength;
   self.hearthKernels = useSimd;
+  self.hearthRelaxed = useRelaxed;
   self.hearthThreads = nThreads;
   go.run(goInstance);
   // main() has set hearthHandle synchronously before blocking.

@@ -55,7 +55,9 @@ const (
 	opI32ShrS = 0x75
 	opI32ShrU = 0x76
 
-	opF32Ne = 0x5c
+	opF32Eq  = 0x5b
+	opF32Ne  = 0x5c
+	opF32Abs = 0x8b
 
 	opF32Neg = 0x8c
 	opF32Add = 0x92
@@ -89,8 +91,13 @@ const (
 	i32x4ReplaceLane = 0x1c
 	f32x4ExtractLane = 0x1f
 
-	i8x16Eq = 0x23
-	i32x4Eq = 0x37
+	i8x16Eq  = 0x23
+	i8x16LtS = 0x25
+	i8x16Abs = 0x60
+
+	// relaxed SIMD
+	i32x4RelaxedDotI8x16I7x16AddS = 0x113
+	i32x4Eq                       = 0x37
 
 	vAnd       = 0x4e
 	vAndNot    = 0x4f
@@ -137,6 +144,11 @@ const (
 	f32x4Abs            = 0xe0
 	f32x4Pmax           = 0xeb
 	i32x4TruncSatF32x4S = 0xf8
+
+	vLoad16x4S = 0x03 // attn_f16.go
+	i16x8GeU   = 0x36
+	vAnyTrue   = 0x53
+	i16x8MaxU  = 0x99
 )
 
 // Local is a local variable index (parameters first).

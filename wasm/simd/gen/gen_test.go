@@ -36,7 +36,7 @@ func TestModuleImport(t *testing.T) {
 		shared bool
 		limits string
 	}{{false, "0000"}, {true, "0300808004"}} {
-		b, err := Build(c.shared)
+		b, err := Build(c.shared, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func mustHex(s string) []byte {
 	return b
 }
 
-// TestModuleValidates compiles both variants with Node's WebAssembly (the engine the
+// TestModuleValidates compiles the four variants (plain/shared memory, simd128/relaxed) with Node's WebAssembly (the engine the
 // module targets) and checks the exports; skipped without node.
 func TestModuleValidates(t *testing.T) {
 	node, err := exec.LookPath("node")
@@ -74,17 +74,18 @@ for (const f of process.argv.slice(1)) {
 	const m = new WebAssembly.Module(fs.readFileSync(f));
 	console.log(WebAssembly.Module.exports(m).map(e => e.name).join(","));
 }`
-	out, err := exec.Command(node, "-e", script,
-		filepath.Join(dir, "hearth-kernels.wasm"), filepath.Join(dir, "hearth-kernels-shared.wasm")).CombinedOutput()
+	out, err := exec.Command(node, "--experimental-wasm-relaxed-simd", "-e", script,
+		filepath.Join(dir, "hearth-kernels.wasm"), filepath.Join(dir, "hearth-kernels-shared.wasm"),
+		filepath.Join(dir, "hearth-kernels-relaxed.wasm"), filepath.Join(dir, "hearth-kernels-relaxed-shared.wasm")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)
 	}
 	var names []string
-	for _, f := range Kernels() {
+	for _, f := range Kernels(false) {
 		names = append(names, f.Name)
 	}
 	want := ""
-	for i := 0; i < 2; i++ {
+	for i := 0; i < 4; i++ {
 		want += strings.Join(names, ",") + "\n"
 	}
 	if string(out) != want {

@@ -22,10 +22,10 @@ import (
 // Kernels lists the exported functions: the matvec_* kernels with the signature
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
 // forms matmul_* (matmul.go; matmul32.go for Q8_0 and Q4_0, matmulk.go for Q4_K, Q5_K
-// and Q6_K), weighted_rows_f32 (weighted.go) and quantize_q8_0 (quantize.go). Function i
-// has index i:
+// and Q6_K), weighted_rows_f32 (weighted.go), quantize_q8_0 (quantize.go), and
+// dot_rows_f16 and weighted_rows_f16 (attn_f16.go). Function i has index i:
 // matmul_* call matvec_* by index.
-func Kernels() []*Func {
+func Kernels(relaxed bool) []*Func {
 	matvecs := []*Func{
 		matvecQ8_0(),
 		matvecQ4_0(),
@@ -41,9 +41,9 @@ func Kernels() []*Func {
 		name := strings.Replace(mv.Name, "matvec_", "matmul_", 1)
 		switch name {
 		case "matmul_q8_0":
-			fs = append(fs, matmulQ8_0())
+			fs = append(fs, matmulQ8_0(relaxed))
 		case "matmul_q4_0":
-			fs = append(fs, matmulQ4_0())
+			fs = append(fs, matmulQ4_0(relaxed))
 		case "matmul_q4_k":
 			fs = append(fs, matmulQ4_K())
 		case "matmul_q5_k":
@@ -58,8 +58,10 @@ func Kernels() []*Func {
 }
 
 // Build returns the encoded module.
-func Build(shared bool) ([]byte, error) {
-	m := &Module{Memory: Memory{Shared: shared}, Funcs: Kernels()}
+// relaxed builds the relaxed-SIMD variant (matmul_q8_0 and matmul_q4_0 through
+// i32x4.relaxed_dot_i8x16_i7x16_add_s), for browsers that validate it.
+func Build(shared, relaxed bool) ([]byte, error) {
+	m := &Module{Memory: Memory{Shared: shared}, Funcs: Kernels(relaxed)}
 	for _, f := range m.Funcs {
 		if err := f.check(); err != nil {
 			return nil, err
@@ -82,10 +84,13 @@ func run(dir string) error {
 		return err
 	}
 	for _, v := range []struct {
-		file   string
-		shared bool
-	}{{"hearth-kernels.wasm", false}, {"hearth-kernels-shared.wasm", true}} {
-		b, err := Build(v.shared)
+		file            string
+		shared, relaxed bool
+	}{
+		{"hearth-kernels.wasm", false, false}, {"hearth-kernels-shared.wasm", true, false},
+		{"hearth-kernels-relaxed.wasm", false, true}, {"hearth-kernels-relaxed-shared.wasm", true, true},
+	} {
+		b, err := Build(v.shared, v.relaxed)
 		if err != nil {
 			return err
 		}

@@ -7,9 +7,10 @@ package main
 //	W (rows, n) @ A (ntok, n) -> Y (ntok, y_rows): Y[t][r] for r in [row_lo, row_hi)
 //
 // Prepared activations (PrepQ8_0 in package simd): token t's row at a + t*a_row_bytes
-// holds the nb = n/32 block scales as f32 (4·nb bytes), then the nb blocks' 32 int8 quants
-// (32·nb bytes); a_row_bytes = 36·nb. The scales are converted from fp16 once per product
-// instead of once per weight row.
+// holds the nb = n/32 block scales as f32 (4·nb bytes), then nb i32 corrections (-8 × the
+// block's sum of quants: Q4_0's zero point, used by the relaxed-SIMD kernel), then the nb
+// blocks' 32 int8 quants (32·nb bytes); a_row_bytes = 40·nb. The scales are converted
+// from fp16 once per product instead of once per weight row.
 //
 // For each weight row, tokens go four at a time (then one at a time for the rest): a pair
 // of weight blocks is loaded and widened to i16 once and its fp16 scales converted once,
@@ -24,22 +25,44 @@ package main
 //	an odd last block: its lane sums times splat(dw·da)
 //	y = (acc0 + acc1) + (acc2 + acc3)
 //
-// widen loads the weight block at wp+off as four i16x8 vectors: elements 0-7, 8-15, 16-23,
-// 24-31, already minus any zero point (Q4_0's 8).
+// bd computes one block's products: load prepares the weight block at wp+off in four
+// v128 locals once for the group of tokens; isum pushes the i32x4 lane sums (exact
+// integers) of that block times token quants at qp+off, whose correction is at cp+coff.
 // matmulGroup is how many tokens share each widened weight block (2: 12% slower, 6 and 8:
 // within noise of 4 under Node on this machine, and more registers spilled).
 const matmulGroup = 4
 
-func matmulBlocks32(name string, wBlock uint32, widen func(f *Func, wp Local, off uint32, dst [4]Local)) *Func {
+type blockDot struct {
+	load func(f *Func, wp Local, off uint32, dst [4]Local)
+	isum func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32)
+}
+
+// widened is the simd128 blockDot: load widens the weight block to four i16x8 vectors
+// (elements 0-7, 8-15, 16-23, 24-31, already minus any zero point), isum dots them with
+// the token's quants widened as they load (v128.load8x8_s, i32x4.dot_i16x8_s).
+func widened(widen func(f *Func, wp Local, off uint32, dst [4]Local)) blockDot {
+	return blockDot{load: widen, isum: func(f *Func, w [4]Local, qp Local, off uint32, _ Local, _ uint32) {
+		for i := 0; i < 4; i++ {
+			f.Get(w[i])
+			f.load8(qp, off+uint32(8*i), true)
+			f.V(i32x4DotI16x8S)
+			if i > 0 {
+				f.V(i32x4Add)
+			}
+		}
+	}}
+}
+
+func matmulBlocks32(name string, wBlock uint32, bd blockDot) *Func {
 	group := matmulGroup
 	f := NewFunc(name, true, []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)
 	w, rowBytes, a, aRowBytes, ntok, n, y, yRows, lo, hi :=
 		f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5), f.Param(6), f.Param(7), f.Param(8), f.Param(9)
 	r, nb, left, cnt, groups := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
 	wrow, ap, yp, wq := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
-	var qp, sp [8]Local // token t's quants and scales of the current block
+	var qp, sp, cp [8]Local // token t's quants, scales and corrections of the current block
 	for t := range qp {
-		qp[t], sp[t] = f.Local(i32), f.Local(i32)
+		qp[t], sp[t], cp[t] = f.Local(i32), f.Local(i32), f.Local(i32)
 	}
 	var acc [8]Local
 	for t := range acc {
@@ -79,19 +102,12 @@ func matmulBlocks32(name string, wBlock uint32, widen func(f *Func, wp Local, of
 		}
 		f.Set(dw)
 		for b := 0; b < k; b++ {
-			widen(f, wq, uint32(b)*wBlock, wv[b])
+			bd.load(f, wq, uint32(b)*wBlock, wv[b])
 		}
 		for t := 0; t < T; t++ {
 			sums := [2]Local{s0, s1}
 			for b := 0; b < k; b++ {
-				for i := 0; i < 4; i++ {
-					f.Get(wv[b][i])
-					f.load8(qp[t], uint32(32*b+8*i), true)
-					f.V(i32x4DotI16x8S)
-					if i > 0 {
-						f.V(i32x4Add)
-					}
-				}
+				bd.isum(f, wv[b], qp[t], uint32(32*b), cp[t], uint32(4*b))
 				f.Set(sums[b])
 			}
 			if k == 2 {
@@ -119,6 +135,7 @@ func matmulBlocks32(name string, wBlock uint32, widen func(f *Func, wp Local, of
 			f.Set(acc[t])
 			f.Add(qp[t], int32(32*k))
 			f.Add(sp[t], int32(4*k))
+			f.Add(cp[t], int32(4*k))
 		}
 		f.Add(wq, int32(k)*int32(wBlock))
 	}
@@ -126,7 +143,7 @@ func matmulBlocks32(name string, wBlock uint32, widen func(f *Func, wp Local, of
 	// tokens runs T tokens from ap against the row at wrow and stores their outputs.
 	tokens := func(T int) {
 		for t := 0; t < T; t++ {
-			// sp[t] = ap + t*a_row_bytes, qp[t] = sp[t] + 4·nb
+			// sp[t] = ap + t*a_row_bytes, cp[t] = sp[t] + 4·nb, qp[t] = sp[t] + 8·nb
 			f.Get(ap)
 			if t > 0 {
 				f.Get(aRowBytes)
@@ -134,6 +151,10 @@ func matmulBlocks32(name string, wBlock uint32, widen func(f *Func, wp Local, of
 				f.Op(opI32Mul, opI32Add)
 			}
 			f.Tee(sp[t])
+			f.Get(nb)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+			f.Tee(cp[t])
 			f.Get(nb)
 			f.I32(2)
 			f.Op(opI32Shl, opI32Add)

@@ -45,8 +45,38 @@ func matvecQ4_0() *Func {
 // each weight block's nibbles widened to i16 and 8 subtracted once for a group of tokens.
 // Bytes 0-7 hold elements 0-7 (low nibbles) and 16-23 (high), bytes 8-15 elements 8-15
 // and 24-31.
-func matmulQ4_0() *Func {
-	return matmulBlocks32("matmul_q4_0", 18, func(f *Func, wp Local, off uint32, dst [4]Local) {
+//
+// relaxed: the nibbles (0..15) are the i7 operand of i32x4.relaxed_dot_i8x16_i7x16_add_s
+// as they are, and the zero point comes from the prepared correction -8·Σa, the chain's
+// starting value in lane 0.
+func matmulQ4_0(relaxed bool) *Func {
+	if relaxed {
+		return matmulBlocks32("matmul_q4_0", 18, blockDot{
+			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
+				f.Get(wp)
+				f.VLoad(off + 2)
+				f.Tee(dst[1])
+				f.splat8(0x0f)
+				f.V(vAnd)
+				f.Set(dst[0]) // elements 0-15
+				f.Get(dst[1])
+				f.I32(4)
+				f.V(i8x16ShrU)
+				f.Set(dst[1]) // elements 16-31
+			},
+			isum: func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
+				for h := 1; h >= 0; h-- {
+					f.Get(qp)
+					f.VLoad(off + uint32(16*h))
+					f.Get(w[h])
+				}
+				f.Get(cp)
+				f.VMem(vLoad32Zero, coff)
+				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+			},
+		})
+	}
+	return matmulBlocks32("matmul_q4_0", 18, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		for i := uint32(0); i < 2; i++ {
 			f.load8(wp, off+2+8*i, false)
 			f.Tee(dst[i+2])
@@ -62,5 +92,5 @@ func matmulQ4_0() *Func {
 			f.V(i16x8Sub)
 			f.Set(dst[i+2])
 		}
-	})
+	}))
 }

@@ -22,11 +22,49 @@ func matvecQ8_0() *Func {
 
 // matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):
 // each weight block's 32 quants widened to i16 once for a group of tokens.
-func matmulQ8_0() *Func {
-	return matmulBlocks32("matmul_q8_0", 34, func(f *Func, wp Local, off uint32, dst [4]Local) {
+//
+// relaxed: i32x4.relaxed_dot_i8x16_i7x16_add_s needs one operand in [0,127], so the
+// weights go as |w| and their signs onto the activations: (a ^ m) - m with m = (w < 0)
+// (a = -128 never occurs; a weight of -128, which llama.cpp's quantizer never writes,
+// gives an implementation-defined product).
+func matmulQ8_0(relaxed bool) *Func {
+	if relaxed {
+		return matmulBlocks32("matmul_q8_0", 34, blockDot{
+			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
+				for h := uint32(0); h < 2; h++ {
+					f.Get(wp)
+					f.VLoad(off + 2 + 16*h)
+					f.Tee(dst[h])
+					f.VZero()
+					f.V(i8x16LtS)
+					f.Set(dst[2+h])
+					f.Get(dst[h])
+					f.V(i8x16Abs)
+					f.Set(dst[h])
+				}
+			},
+			isum: func(f *Func, w [4]Local, qp Local, off uint32, _ Local, _ uint32) {
+				// relaxed_dot(a1', |w1|, relaxed_dot(a0', |w0|, 0)), a' = (a ^ m) - m
+				for h := 1; h >= 0; h-- {
+					f.Get(qp)
+					f.VLoad(off + uint32(16*h))
+					f.Get(w[2+h])
+					f.V(vXor)
+					f.Get(w[2+h])
+					f.V(i8x16Sub)
+					f.Get(w[h])
+					if h == 0 {
+						f.VZero()
+					}
+				}
+				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+			},
+		})
+	}
+	return matmulBlocks32("matmul_q8_0", 34, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(wp, off+2+8*i, true)
 			f.Set(dst[i])
 		}
-	})
+	}))
 }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"hearth/internal/webtest"
+)
+
+// TestRelaxedInChromium cross-checks the relaxed-SIMD module against the simd128 one in
+// headless Chromium, the browser that runs it: both modules over one memory, the same
+// random Q8_0 and Q4_0 weights and prepared activations (including the -8·Σa corrections),
+// at token counts around the group of four and awkward block counts. With unit scales the
+// integer sums make both exact, so they must be equal; with random scales they agree
+// within 1e-5 of Σ|w·a| (the lanes are summed in another order). The simd128 module is
+// itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
+// (11.3, relaxed SIMD behind a flag) miscompiles relaxed_dot_i8x16_i7x16_add_s (results
+// doubled or an operand dropped), so this check runs in Chromium.
+func TestRelaxedInChromium(t *testing.T) {
+	webtest.NeedChromium(t)
+	plain, err := Build(false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relaxed, err := Build(false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := webtest.NewBrowser(t, webtest.BrowserOptions{})
+	b.Do("open a blank page", chromedp.Navigate("about:blank"))
+	var res struct {
+		Validates bool     `json:"validates"`
+		Cases     int      `json:"cases"`
+		Failures  []string `json:"failures"`
+	}
+	b.Eval(fmt.Sprintf(relaxedCheckJS, base64.StdEncoding.EncodeToString(plain), base64.StdEncoding.EncodeToString(relaxed)), &res)
+	if !res.Validates {
+		t.Fatal("Chromium does not validate the relaxed-SIMD module")
+	}
+	if res.Cases < 100 {
+		t.Fatalf("only %d cases ran", res.Cases)
+	}
+	for _, f := range res.Failures {
+		t.Error(f)
+	}
+	t.Logf("%d cases, %d failures", res.Cases, len(res.Failures))
+}
+
+// relaxedCheckJS runs in the page: %s are the two modules, base64.
+const relaxedCheckJS = `(() => {
+  const bytes = (b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+  const plainBytes = bytes("%s"), relaxedBytes = bytes("%s");
+  if (!WebAssembly.validate(relaxedBytes)) return { validates: false, cases: 0, failures: [] };
+  const mem = new WebAssembly.Memory({ initial: 64 });
+  const mods = [plainBytes, relaxedBytes].map((b) => new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory: mem } }).exports);
+  const dv = new DataView(mem.buffer);
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+  const f16 = (x) => { // normal values only
+    const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
+    return ((u >> 16) & 0x8000) | ((((u >> 23) & 0xff) - 112) << 10) | ((u >> 13) & 0x3ff);
+  };
+  const failures = [];
+  let cases = 0;
+  for (const [q, wBlock] of [["q8_0", 34], ["q4_0", 18]]) {
+    for (const nb of [1, 2, 3, 18, 37]) {
+      for (const rows of [1, 7, 33]) {
+        for (const ntok of [1, 3, 4, 6, 9]) {
+          for (const exact of [true, false]) {
+            cases++;
+            const W = 0, rb = wBlock * nb, A = W + rows * rb + 64, arb = 40 * nb, Y = A + ntok * arb + 64;
+            const wq = [], aq = [], ws = [], as = [];
+            for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
+              const d = exact ? 1 : (1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1);
+              ws.push(d);
+              dv.setUint16(W + r * rb + b * wBlock, f16(d), true);
+              for (let i = 0; i < wBlock - 2; i++) {
+                const v = q === "q8_0" ? (rnd() %% 255) - 127 : rnd() & 255;
+                dv.setUint8(W + r * rb + b * wBlock + 2 + i, v & 255);
+              }
+            }
+            for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
+              const d = exact ? 1 : (1 + (rnd() %% 1000) / 1000) / 64;
+              dv.setFloat32(A + t * arb + 4 * b, d, true);
+              let s = 0;
+              for (let i = 0; i < 32; i++) {
+                const v = (rnd() %% 255) - 127;
+                dv.setInt8(A + t * arb + 8 * nb + 32 * b + i, v);
+                s += v;
+              }
+              dv.setInt32(A + t * arb + 4 * nb + 4 * b, -8 * s, true);
+            }
+            const out = mods.map((k) => {
+              for (let i = 0; i < ntok * rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
+              k["matmul_" + q](W, rb, A, arb, ntok, 32 * nb, Y, rows, 0, rows);
+              return Array.from({ length: ntok * rows }, (_, i) => dv.getFloat32(Y + 4 * i, true));
+            });
+            // Σ|w·a| for the tolerance
+            const wv = (r, b, i) => {
+              const p = W + r * rb + b * wBlock + 2;
+              if (q === "q8_0") return dv.getInt8(p + i);
+              const byte = dv.getUint8(p + (i %% 16));
+              return (i < 16 ? byte & 15 : byte >> 4) - 8;
+            };
+            for (let t = 0; t < ntok; t++) for (let r = 0; r < rows; r++) {
+              const a = out[0][t * rows + r], c = out[1][t * rows + r];
+              let abs = 0;
+              for (let b = 0; b < nb; b++) {
+                const dw = Math.abs(ws[r * nb + b]), da = dv.getFloat32(A + t * arb + 4 * b, true);
+                let s = 0;
+                for (let i = 0; i < 32; i++) s += Math.abs(wv(r, b, i) * dv.getInt8(A + t * arb + 8 * nb + 32 * b + i));
+                abs += dw * da * s;
+              }
+              const bad = exact ? a !== c : !(Math.abs(a - c) <= 1e-5 * abs + 1e-30);
+              if (bad && failures.length < 20) failures.push(q + " nb=" + nb + " rows=" + rows + " ntok=" + ntok + " exact=" + exact + " token " + t + " row " + r + ": simd128 " + a + ", relaxed " + c);
+            }
+          }
+        }
+      }
+    }
+  }
+  return { validates: true, cases, failures };
+})()`
