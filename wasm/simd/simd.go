@@ -67,6 +67,11 @@ func matmulF32(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, nt
 //go:wasmimport hearth_simd matmul_f16
 func matmulF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
 
+// g (n,), u (n,) -> out (n,): out[i] = g[i] / (1 + e^-g[i]) * u[i], n a multiple of 4.
+//
+//go:wasmimport hearth_simd swiglu
+func swigluKernel(g, u, out unsafe.Pointer, n int32)
+
 //go:wasmimport hearth_simd weighted_rows_f32
 func weightedRowsF32(v unsafe.Pointer, strideBytes int32, p unsafe.Pointer, rows int32, out unsafe.Pointer, n int32)
 
@@ -122,6 +127,7 @@ func Install() {
 	ops.ActQuantizers[quant.Q8_0] = quantizeQ8_0
 	ops.StridedDotF32 = stridedDotF32
 	ops.WeightedRowsHook = weightedRows
+	ops.SwiGLUHook = swiGLU
 }
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.
@@ -250,6 +256,22 @@ func weightedRows(v []float32, stride, n, rows int, p, out []float32) bool {
 	}
 	weightedRowsF32(unsafe.Pointer(unsafe.SliceData(v)), int32(stride*4), unsafe.Pointer(unsafe.SliceData(p)), int32(rows),
 		unsafe.Pointer(unsafe.SliceData(out)), int32(n))
+	return true
+}
+
+// swiGLU is ops.SwiGLUHook over the swiglu kernel: the multiple-of-4 prefix in the
+// kernel, the rest in Go (both compute Expf's operations in the same order).
+func swiGLU(out, gate, up []float32) bool {
+	n := len(gate)
+	if len(up) < n || len(out) < n || n >= 1<<28 {
+		return false
+	}
+	if m := n &^ 3; m > 0 {
+		swigluKernel(unsafe.Pointer(unsafe.SliceData(gate)), unsafe.Pointer(unsafe.SliceData(up)), unsafe.Pointer(unsafe.SliceData(out)), int32(m))
+	}
+	for i := n &^ 3; i < n; i++ {
+		out[i] = gate[i] / (1 + ops.Expf(-gate[i])) * up[i]
+	}
 	return true
 }
 

@@ -138,6 +138,12 @@ const (
 	f32x4ConvertI32x4S = 0xfa
 
 	f32x4Lt             = 0x43
+	f32x4Ne             = 0x42
+	f32x4Gt             = 0x44
+	f32x4Neg            = 0xe1
+	f32x4Div            = 0xe7
+	i32x4LtS            = 0x39
+	i32x4GtS            = 0x3b
 	i8x16NarrowI16x8S   = 0x65
 	f32x4Nearest        = 0x6a
 	i16x8NarrowI32x4S   = 0x85

@@ -54,7 +54,7 @@ func Kernels(relaxed bool) []*Func {
 			fs = append(fs, matmulKernel(name, i))
 		}
 	}
-	return append(fs, weightedRowsF32(), quantizeQ8_0())
+	return append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU())
 }
 
 // Build returns the encoded module.
