@@ -158,17 +158,25 @@ func (s *State) mulSame(x []float32, n int, ps ...prod) {
 		}
 		return
 	}
-	var done *ops.Acts
-	for i, p := range ps {
-		if i == 0 || p.m.ActType() != done.Type || p.m.Cols != done.Cols {
-			a, err := ops.QuantizeActs(p.m.ActType(), x[:n*p.m.Cols], n, p.m.Cols, &s.acts)
-			if err != nil {
-				panic(err) // types were checked when the model was loaded
+	// the products of one conversion run as one batch (ops.BatchBegin): a new conversion
+	// overwrites the activations, so it ends the batch before it
+	ops.Batch(func() {
+		var done *ops.Acts
+		for i, p := range ps {
+			if i == 0 || p.m.ActType() != done.Type || p.m.Cols != done.Cols {
+				if i > 0 && ops.BatchEnd != nil {
+					ops.BatchEnd()
+					ops.BatchBegin()
+				}
+				a, err := ops.QuantizeActs(p.m.ActType(), x[:n*p.m.Cols], n, p.m.Cols, &s.acts)
+				if err != nil {
+					panic(err) // types were checked when the model was loaded
+				}
+				done = a
 			}
-			done = a
+			p.m.MulActs(done, p.y[:n*p.m.Rows])
 		}
-		p.m.MulActs(done, p.y[:n*p.m.Rows])
-	}
+	})
 }
 
 // attention is grouped-query causal attention of the batch's queries over the cache:

@@ -72,6 +72,15 @@ func matmulF16(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, nt
 //go:wasmimport hearth_simd swiglu
 func swigluKernel(g, u, out unsafe.Pointer, n int32)
 
+// batch_begin and batch_end are the host's (not kernels): the products called between
+// them run as one threaded job at batch_end (ops.BatchBegin).
+//
+//go:wasmimport hearth_simd batch_begin
+func batchBegin()
+
+//go:wasmimport hearth_simd batch_end
+func batchEnd()
+
 //go:wasmimport hearth_simd weighted_rows_f32
 func weightedRowsF32(v unsafe.Pointer, strideBytes int32, p unsafe.Pointer, rows int32, out unsafe.Pointer, n int32)
 
@@ -128,6 +137,7 @@ func Install() {
 	ops.StridedDotF32 = stridedDotF32
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU
+	ops.BatchBegin, ops.BatchEnd = batchBegin, batchEnd
 }
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.

@@ -102,7 +102,12 @@ function makeMemoryShared(bytes) {
 // The helpers' code, started from a Blob URL (CSP: worker-src 'self' blob:).
 // Control words: c[0] job counter, c[1] helpers done, c[2] kernel index, c[3] argument
 // count, c[4..16) the arguments before (row_lo, row_hi), c[16 + 2i], c[17 + 2i] helper i's rows.
+// A batch (c[2] = -1): c[3] calls, call j at c[BATCH + 12j]: kernel index, argument count,
+// eight arguments, row_lo, row_hi; helper i runs share i+1 of every call's rows (the
+// engine thread share 0), so the calls of a batch cost one synchronisation.
+const BATCH = 64, MAX_BATCH = 8;
 const helperSource = `
+const BATCH = ${BATCH};
 self.onmessage = async (e) => {
   const { module, memory, ctrl, index, names } = e.data;
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
@@ -116,10 +121,20 @@ self.onmessage = async (e) => {
       if (++spins > 2000000) { Atomics.wait(c, 0, seen); spins = 0; }
     }
     seen = Atomics.load(c, 0);
-    const lo = c[16 + 2 * index], hi = c[17 + 2 * index];
-    if (lo < hi) {
-      const args = Array.from(c.subarray(4, 4 + c[3]));
-      fns[c[2]](...args, lo, hi);
+    if (c[2] === -1) {
+      const threads = c[4];
+      for (let j = 0; j < c[3]; j++) {
+        const b = BATCH + 12 * j, lo0 = c[b + 10], hi0 = c[b + 11];
+        const chunk = Math.ceil((hi0 - lo0) / threads);
+        const lo = Math.min(hi0, lo0 + (index + 1) * chunk), hi = Math.min(hi0, lo0 + (index + 2) * chunk);
+        if (lo < hi) fns[c[b]](...Array.from(c.subarray(b + 2, b + 2 + c[b + 1])), lo, hi);
+      }
+    } else {
+      const lo = c[16 + 2 * index], hi = c[17 + 2 * index];
+      if (lo < hi) {
+        const args = Array.from(c.subarray(4, 4 + c[3]));
+        fns[c[2]](...args, lo, hi);
+      }
     }
     Atomics.add(c, 1, 1);
     Atomics.notify(c, 1);
@@ -161,14 +176,31 @@ async function start() {
     splitProducts++;
     return true;
   };
+  // batch_begin() ... batch_end(): the engine's products of one input (Q/K/V, gate/up)
+  // are recorded between the two and run as one threaded job, whose size decides the
+  // split (so K and V, too small alone, go with Q); outside a batch each product decides
+  // alone. Without helpers nothing is recorded.
+  let batch = null;
+  const runBatch = (calls) => {
+    let bytes = 0, rows = 0;
+    for (const [, args, , lo, hi] of calls) { bytes += (hi - lo) * args[1] * (args.length > 5 ? args[4] : 1); rows = Math.max(rows, hi - lo); }
+    if (calls.length <= MAX_BATCH && split(bytes, rows)) return parallel.batch(calls);
+    for (const [, args, fn, lo, hi] of calls) fn(...args, lo, hi);
+  };
   names.forEach((name, idx) => {
-    if (name.startsWith("matvec_")) {
+    if (name === "batch_begin") {
+      simd[name] = () => { if (parallel) batch = []; };
+    } else if (name === "batch_end") {
+      simd[name] = () => { const calls = batch; batch = null; if (calls && calls.length) runBatch(calls); };
+    } else if (name.startsWith("matvec_")) {
       simd[name] = (w, rb, a, n, y, lo, hi) => {
+        if (batch) return void batch.push([idx, [w, rb, a, n, y], kernels[name], lo, hi]);
         if (split((hi - lo) * rb, hi - lo)) return parallel(idx, [w, rb, a, n, y], lo, hi);
         return kernels[name](w, rb, a, n, y, lo, hi);
       };
     } else if (name.startsWith("matmul_")) {
       simd[name] = (w, rb, a, arb, ntok, n, y, yRows, lo, hi) => {
+        if (batch) return void batch.push([idx, [w, rb, a, arb, ntok, n, y, yRows], kernels[name], lo, hi]);
         if (split((hi - lo) * rb * ntok, hi - lo)) return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
       };
@@ -205,7 +237,8 @@ async function start() {
 
 async function startHelpers(module, memory, names, kernels, nThreads) {
   const nHelpers = nThreads - 1;
-  const ctrlBuf = new SharedArrayBuffer(4 * (16 + 2 * nHelpers));
+  const ctrlBuf = new SharedArrayBuffer(4 * (BATCH + 12 * MAX_BATCH));
+  if (16 + 2 * nHelpers > BATCH) throw new Error(`at most ${(BATCH - 16) / 2 + 1} threads`);
   const c = new Int32Array(ctrlBuf);
   const url = URL.createObjectURL(new Blob([helperSource], { type: "text/javascript" }));
   const started = [];
@@ -219,9 +252,23 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   }
   await Promise.all(started);
   const fns = names.map((n) => kernels[n]);
+  // wait spins until the helpers have finished the job, then waits.
+  const wait = () => {
+    let spins = 0;
+    for (;;) {
+      const done = Atomics.load(c, 1);
+      if (done >= nHelpers) break;
+      if (++spins > 200000) { Atomics.wait(c, 1, done, 1); }
+    }
+  };
+  const go = () => {
+    Atomics.store(c, 1, 0);
+    Atomics.add(c, 0, 1);
+    Atomics.notify(c, 0);
+  };
   // parallel runs kernel idx on rows [lo, hi): the first share here, the others on the
   // helpers; args are the kernel's arguments before (row_lo, row_hi).
-  return (idx, args, lo, hi) => {
+  const parallel = (idx, args, lo, hi) => {
     const rows = hi - lo;
     const chunk = Math.ceil(rows / nThreads);
     c[2] = idx;
@@ -231,17 +278,32 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
       c[16 + 2 * i] = Math.min(hi, lo + (i + 1) * chunk);
       c[17 + 2 * i] = Math.min(hi, lo + (i + 2) * chunk);
     }
-    Atomics.store(c, 1, 0);
-    Atomics.add(c, 0, 1);
-    Atomics.notify(c, 0);
+    go();
     fns[idx](...args, lo, Math.min(hi, lo + chunk));
-    let spins = 0;
-    for (;;) {
-      const done = Atomics.load(c, 1);
-      if (done >= nHelpers) break;
-      if (++spins > 200000) { Atomics.wait(c, 1, done, 1); }
-    }
+    wait();
   };
+  // parallel.batch runs recorded calls [idx, args, fn, lo, hi] as one job: each thread its
+  // share of every call.
+  parallel.batch = (calls) => {
+    c[2] = -1;
+    c[3] = calls.length;
+    c[4] = nThreads;
+    calls.forEach(([idx, args, , lo, hi], j) => {
+      const b = BATCH + 12 * j;
+      c[b] = idx;
+      c[b + 1] = args.length;
+      for (let i = 0; i < args.length; i++) c[b + 2 + i] = args[i];
+      c[b + 10] = lo;
+      c[b + 11] = hi;
+    });
+    go();
+    for (const [, args, fn, lo, hi] of calls) {
+      const chunk = Math.ceil((hi - lo) / nThreads);
+      if (chunk > 0) fn(...args, lo, Math.min(hi, lo + chunk));
+    }
+    wait();
+  };
+  return parallel;
 }
 
 start().catch((err) => {
