@@ -44,7 +44,7 @@ func checkModel(t *testing.T, path string) {
 	}
 	base := filepath.Base(path)
 	wantArch := "llama"
-	for _, a := range []string{"qwen2", "qwen3"} {
+	for _, a := range []string{"qwen2", "qwen3", "gemma3"} {
 		if strings.HasPrefix(base, "synth-"+a+"-") {
 			wantArch = a
 		}

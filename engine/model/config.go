@@ -1,12 +1,14 @@
 // Package model loads a GGUF transformer and runs its forward pass. One forward pass serves
 // the llama family (llama, qwen2, qwen3 architectures: SmolLM2, Llama 3.x, Qwen2.5,
-// DeepSeek-R1-Distill-Qwen, Qwen3); the differences between them are configuration, as in
-// gemma.cpp: QKV biases (qwen2), per-head Q/K RMSNorm (qwen3), NeoX rope (qwen2/qwen3), rope
-// frequency factors (Llama 3.x), tied output.
+// DeepSeek-R1-Distill-Qwen, Qwen3) and Gemma 3 (gemma3); the differences between them are
+// configuration, as in gemma.cpp: QKV biases (qwen2), per-head Q/K RMSNorm (qwen3, gemma3),
+// NeoX rope (qwen2/qwen3/gemma3), rope frequency factors (Llama 3.x), tied output, and for
+// gemma3 scaled embeddings, post-norms, GELU and sliding-window layers (gemma3.go).
 package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -34,19 +36,32 @@ type Config struct {
 	QKVBias     bool    // biases on the Q/K/V projections (qwen2)
 	TiedOutput  bool    // no output.weight: the output projection reuses token_embd
 	RopeFreqs   bool    // rope_freqs.weight divides the rope frequencies (Llama 3.x)
+	RopeScale   float32 // linear rope scaling: angles × 1/{arch}.rope.scaling.factor (1: none)
 	FileTypeStr string  // dominant tensor type, for display
+
+	// gemma3 (see gemma3.go; zero values for the llama family)
+	EmbedScale    float32 // token embeddings × EmbedScale before layer 0 (sqrt(NEmbd)); 0: none
+	QScale        float32 // queries × QScale after rope, softmax scale 1 (1/sqrt(HeadDim)); 0: softmax scale 1/sqrt(HeadDim)
+	PostNorms     bool    // RMSNorm of the attention and FFN outputs before each residual add (post_attention_norm, post_ffw_norm)
+	GELU          bool    // FFN gate activation GELU (tanh approximation, ops.GeGLU) instead of SiLU
+	SlidingWindow int     // {arch}.attention.sliding_window: an SWA layer's query sees itself and the SlidingWindow-1 tokens before it; 0: no SWA
+	SWAPattern    int     // {arch}.attention.sliding_window_pattern (default 6): layer il is SWA iff il%SWAPattern < SWAPattern-1 (0: every layer)
+	RopeBaseSWA   float32 // {arch}.rope.freq_base_swa (default 10000): rope base of the SWA layers, which are never rope-scaled
+	LogitSoftcap  float32 // {arch}.final_logit_softcapping: logits = cap·tanh(logits/cap); 0: none
 }
 
 // architecture describes what differs between the supported architectures.
 type architecture struct {
 	rope   ops.RoPEStyle
 	qkNorm bool
+	gemma3 bool // readGemma3: embedding scale, post-norms, GELU, sliding window, softcapping
 }
 
 var architectures = map[string]architecture{
-	"llama": {rope: ops.RoPENormal},
-	"qwen2": {rope: ops.RoPENeoX},
-	"qwen3": {rope: ops.RoPENeoX, qkNorm: true},
+	"llama":  {rope: ops.RoPENormal},
+	"qwen2":  {rope: ops.RoPENeoX},
+	"qwen3":  {rope: ops.RoPENeoX, qkNorm: true},
+	"gemma3": {rope: ops.RoPENeoX, qkNorm: true, gemma3: true},
 }
 
 // Architectures lists the supported general.architecture values.
@@ -138,11 +153,15 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 		c.NormEps = float32(v)
 	}
 	if st, ok := f.String(key("rope.scaling.type")); ok && st != "none" && st != "linear" && st != "llama3" {
-		return nil, fmt.Errorf("rope scaling type %q is not supported (supported: none, llama3 via rope_freqs)", st)
+		return nil, fmt.Errorf("rope scaling type %q is not supported (supported: none, linear, llama3 via rope_freqs)", st)
 	}
+	c.RopeScale = 1
 	if v, ok := f.Float(key("rope.scaling.factor")); ok && v != 0 && v != 1 {
 		if st, _ := f.String(key("rope.scaling.type")); st == "linear" {
-			return nil, fmt.Errorf("linear rope scaling (factor %g) is not supported", v)
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("rope.scaling.factor %g is out of range", v)
+			}
+			c.RopeScale = float32(1 / v) // llama.cpp: freq_scale = 1.0f/factor, ext_factor 0
 		}
 	}
 	emb, ok := f.Tensor("token_embd.weight")
@@ -158,6 +177,11 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 	_, c.QKVBias = f.Tensor("blk.0.attn_q.bias")
 	_, c.RopeFreqs = f.Tensor("rope_freqs.weight")
 	c.FileTypeStr = dominantType(f)
+	if a.gemma3 {
+		if err := readGemma3(c, f); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

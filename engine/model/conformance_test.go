@@ -258,6 +258,23 @@ func TestConformance(t *testing.T) {
 		strict, cases, bitExact, lowMargin, strings.Join(table, "\n"))
 }
 
+// dequantTol is the bound TestDequantReference holds the exact-math path to: 1e-4, except
+// for gemma3. llama.cpp computes GELU through an FP16 table (ops.GeGLU), also in its F32
+// `dequant_f32` runs, and so does Hearth; but a gate value whose float32 rounding differs
+// by an ulp (the float products run in another order than ggml's F32 kernels) can land on
+// the other side of a half-precision rounding boundary, which moves that GELU output by up
+// to 2^-11 relative. Measured on the shared goldens (top-10 logits, steps 0-7): 6.1e-5 to
+// 3.4e-4 for F16, Q8_0 and Q4_K_M (with exact tanh-GELU instead of the table: 6.1e-4 to
+// 1.2e-3; shared/golden/README.md expects ~1e-3 for exact math on these files). 1e-3 still
+// catches every structural error measured there: a sliding window off by one moves long
+// prompts' logits by 0.36, a wrong layer pattern by 0.1, a wrong local rope base by 0.5.
+func dequantTol(modelFile string) float64 {
+	if strings.HasPrefix(modelFile, "synth-gemma3-") {
+		return 1e-3
+	}
+	return 1e-4
+}
+
 // TestDequantReference runs the exact-math path (weights dequantized, float products) and
 // compares with llama.cpp's run on an F32 copy of each quantized file (`dequant_f32`).
 func TestDequantReference(t *testing.T) {
@@ -268,6 +285,7 @@ func TestDequantReference(t *testing.T) {
 		}
 		t.Run(g.ModelFile, func(t *testing.T) {
 			m := openModel(t, filepath.Join(dir, "models", g.ModelFile))
+			tol := dequantTol(g.ModelFile)
 			for _, c := range g.Cases {
 				ref := c.DequantF32
 				s, _ := m.NewState(256)
@@ -282,11 +300,11 @@ func TestDequantReference(t *testing.T) {
 						for i, id := range ref.TopK[step].IDs {
 							worst = math.Max(worst, math.Abs(float64(logits[id]-ref.TopK[step].Logits[i])))
 						}
-						if err := checkTopK(ref.TopK[step], logits, 1e-4); err != nil {
+						if err := checkTopK(ref.TopK[step], logits, tol); err != nil {
 							t.Errorf("%s step %d: %v", c.ID, step, err)
 						}
 					}
-					if got := argmax(logits); got != tok && ref.Steps.Margin[step] >= 1e-4 {
+					if got := argmax(logits); got != tok && ref.Steps.Margin[step] >= tol {
 						t.Errorf("%s step %d: greedy %d, want %d (margin %.5f)", c.ID, step, got, tok, ref.Steps.Margin[step])
 					}
 					if step == len(ref.GeneratedTokens)-1 {
@@ -296,9 +314,10 @@ func TestDequantReference(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if worst > 1e-4 {
-					t.Errorf("%s: top-10 logits differ from dequant_f32 by up to %.2e", c.ID, worst)
+				if worst > tol {
+					t.Errorf("%s: top-10 logits differ from dequant_f32 by up to %.2e > %.0e", c.ID, worst, tol)
 				}
+				t.Logf("%s: top-10 logits (steps 0-%d) within %.2e of dequant_f32", c.ID, len(ref.TopK)-1, worst)
 			}
 		})
 	}

@@ -30,6 +30,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	for b, t := range tokens {
 		w.TokenEmbd.Row(int(t), x[b*E:(b+1)*E])
 	}
+	if c.EmbedScale != 0 { // gemma3
+		scale(x, c.EmbedScale)
+	}
 
 	nb := B // rows of x still computed
 	for il := range w.Layers {
@@ -55,7 +58,10 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 					s.rmsNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm)
 				}
 			}
-			s.rope(s.Pos+b, qb, kb)
+			s.rope(il, s.Pos+b, qb, kb)
+			if c.QScale != 0 { // gemma3
+				scale(qb, c.QScale)
+			}
 		}
 		if err := s.interrupt(); err != nil {
 			return nil, err
@@ -70,8 +76,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 			s.attention(il, B, q, att)
 		}
 
-		// output projection and residual
+		// output projection, post-attention norm (gemma3) and residual
 		s.mul(l.Wo, att, B, xb)
+		s.postNorm(xb, B, l.PostAttnNorm)
 		ops.Add(x, xb)
 		if err := s.interrupt(); err != nil {
 			return nil, err
@@ -85,21 +92,25 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 			nb = 1
 		}
 
-		// feed-forward: ffn_norm, SwiGLU, down projection, residual
+		// feed-forward: ffn_norm, SwiGLU (GeGLU), down projection, post-FFN norm, residual
 		for b := 0; b < nb; b++ {
 			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm)
 		}
 		g, u := gate[:nb*c.NFF], up[:nb*c.NFF]
 		s.mulSame(xb[:nb*E], nb, prod{l.Gate, g}, prod{l.Up, u})
-		if s.Compat {
+		switch {
+		case c.GELU:
+			ops.GeGLU(g, g, u)
+		case s.Compat:
 			ops.SiLUMulGGML(g, g, u)
-		} else {
+		default:
 			ops.SwiGLU(g, g, u)
 		}
 		if err := s.interrupt(); err != nil {
 			return nil, err
 		}
 		s.mul(l.Down, g, nb, xb)
+		s.postNorm(xb, nb, l.PostFFNNorm)
 		ops.Add(x[:nb*E], xb[:nb*E])
 		if err := s.interrupt(); err != nil {
 			return nil, err
@@ -123,6 +134,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	}
 	logits := s.logits[:n*c.NVocab]
 	s.mul(w.Output, xb[:n*E], n, logits)
+	if c.LogitSoftcap != 0 {
+		softcap(logits, c.LogitSoftcap)
+	}
 	return logits, nil
 }
 
@@ -181,13 +195,14 @@ func (s *State) mulSame(x []float32, n int, ps ...prod) {
 
 // attention is grouped-query causal attention of the batch's queries over the cache:
 // q (B, NHead*HeadDim) -> out (B, NHead*HeadDim). Query head h reads KV head
-// h / (NHead/NHeadKV); token b of the batch sees cache positions 0..Pos+b.
+// h / (NHead/NHeadKV); token b of the batch sees cache positions 0..Pos+b (on a
+// sliding-window layer only the last SlidingWindow of them).
 func (s *State) attention(il, B int, q, out []float32) {
 	c := s.m.Config
 	hd := c.HeadDim
 	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
 	group := c.NHead / c.NHeadKV
-	scale := float32(1 / math.Sqrt(float64(hd)))
+	scale := c.kqScale(float32(1 / math.Sqrt(float64(hd))))
 	kc, vc := s.k[il], s.v[il]
 	nCtx := s.Pos + B
 	ops.ParallelFor(B*c.NHead, 1, func(lo, hi int) {
@@ -197,6 +212,9 @@ func (s *State) attention(il, B int, q, out []float32) {
 			kvOff := (h / group) * hd
 			qh := q[b*qDim+h*hd : b*qDim+(h+1)*hd]
 			n := s.Pos + b + 1
+			first := c.window(il, n-1) // rows first..n-1 are visible (SWA)
+			kvOff += first * kvDim
+			n -= first
 			sc := score[:n]
 			ops.DotRowsF32(kc[kvOff:], kvDim, hd, n, qh, sc)
 			for t := range sc {
@@ -225,7 +243,7 @@ func (s *State) attentionGGML(il, B int, q, out []float32) {
 	hd := c.HeadDim
 	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
 	group := c.NHead / c.NHeadKV
-	scale := ops.KQScaleGGML(hd)
+	scale := c.kqScale(ops.KQScaleGGML(hd))
 	kc, vc := s.k[il], s.v[il]
 	nKV := ops.NKVGGML(s.Pos+B, s.NCtx)
 	kqK, kqvK := ops.AttnKernels(B, c.NHead, hd, nKV)
@@ -237,8 +255,9 @@ func (s *State) attentionGGML(il, B int, q, out []float32) {
 			kvOff := (h / group) * hd
 			qh := q[b*qDim+h*hd : b*qDim+(h+1)*hd]
 			n := s.Pos + b + 1
+			first := c.window(il, n-1) // SWA: older cells are masked like unused ones
 			for t := range sc {
-				if t < n {
+				if t >= first && t < n {
 					sc[t] = kqK.Dot(kc[t*kvDim+kvOff:t*kvDim+kvOff+hd], qh)
 				} else {
 					sc[t] = negInf

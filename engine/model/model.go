@@ -13,7 +13,8 @@ type Model struct {
 	Config  *Config
 	Weights *Weights
 	File    *gguf.File
-	rope    *ops.RoPE
+	rope    *ops.RoPE // every layer's, or the global layers' when some are SWA
+	ropeSWA *ops.RoPE // the sliding-window layers' (gemma3: own base, no scaling); nil if none
 }
 
 // Load reads the config and every weight of f. When f's reader is a gguf.Slicer (a file
@@ -27,13 +28,17 @@ func Load(f *gguf.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	style := c.RopeStyle
-	return &Model{
+	m := &Model{
 		Config:  c,
 		Weights: w,
 		File:    f,
-		rope:    ops.NewRoPE(style, c.RopeDims, c.RopeBase, w.RopeFreqs),
-	}, nil
+		rope:    ops.NewRoPE(c.RopeStyle, c.RopeDims, c.RopeBase, w.RopeFreqs),
+	}
+	m.rope.FreqScale = c.RopeScale
+	if c.SlidingWindow > 0 {
+		m.ropeSWA = ops.NewRoPE(c.RopeStyle, c.RopeDims, c.RopeBaseSWA, nil)
+	}
+	return m, nil
 }
 
 // KVBytes is the memory a State with a context of nCtx tokens holds for its KV cache.

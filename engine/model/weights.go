@@ -15,9 +15,11 @@ type Layer struct {
 	AttnNorm       []float32   // attn_norm (NEmbd,)
 	Wq, Wk, Wv, Wo *ops.Matrix // attn_q (NHead*HeadDim, NEmbd), attn_k/v (NHeadKV*HeadDim, NEmbd), attn_output (NEmbd, NHead*HeadDim)
 	Bq, Bk, Bv     []float32   // qwen2 biases, nil otherwise
-	QNorm, KNorm   []float32   // qwen3 per-head norms (HeadDim,), nil otherwise
+	QNorm, KNorm   []float32   // qwen3/gemma3 per-head norms (HeadDim,), nil otherwise
+	PostAttnNorm   []float32   // gemma3 post_attention_norm (NEmbd,), nil otherwise
 	FFNNorm        []float32   // ffn_norm (NEmbd,)
 	Gate, Up, Down *ops.Matrix // ffn_gate/up (NFF, NEmbd), ffn_down (NEmbd, NFF)
+	PostFFNNorm    []float32   // gemma3 post_ffw_norm (NEmbd,), nil otherwise
 }
 
 // Weights are all tensors of a model.
@@ -146,6 +148,10 @@ func bindWeights(c *Config, f *gguf.File, read tensorReader) (*Weights, error) {
 			l.QNorm = b.vector(p+"attn_q_norm.weight", c.HeadDim)
 			l.KNorm = b.vector(p+"attn_k_norm.weight", c.HeadDim)
 		}
+		if c.PostNorms {
+			l.PostAttnNorm = b.vector(p+"post_attention_norm.weight", c.NEmbd)
+			l.PostFFNNorm = b.vector(p+"post_ffw_norm.weight", c.NEmbd)
+		}
 		l.FFNNorm = b.vector(p+"ffn_norm.weight", c.NEmbd)
 		l.Gate = b.matrix(p+"ffn_gate.weight", c.NFF, c.NEmbd)
 		l.Up = b.matrix(p+"ffn_up.weight", c.NFF, c.NEmbd)
@@ -184,7 +190,8 @@ var unsupportedTensors = map[string]bool{
 	"attn_qkv.weight":            true, // fused QKV (phi, etc.)
 	"attn_norm.bias":             true, // LayerNorm rather than RMSNorm
 	"attn_q.bias.lora":           true,
-	"post_attention_norm.weight": true,
+	"post_attention_norm.weight": true, // bound (so not flagged) only where Config.PostNorms
+	"post_ffw_norm.weight":       true,
 }
 
 func suffix(name string) string {

@@ -110,10 +110,11 @@ func sinCosfGlibc(y float32) (sin, cos float32) {
 	return nan, nan
 }
 
-// AnglesGGML is Angles as ggml_rope_cache_init computes it (rope_yarn with freq_scale 1,
-// ext_factor 0, attn_factor 1): theta starts at float(pos) and is multiplied by thetaScale
-// in float after each pair, pair i's angle is theta / freqFactor[i] (a float divide, by 1
-// without factors), and its cosine and sine are glibc's cosf and sinf.
+// AnglesGGML is Angles as ggml_rope_cache_init computes it (rope_yarn with ext_factor 0,
+// attn_factor 1): theta starts at float(pos) and is multiplied by thetaScale in float after
+// each pair, pair i's angle is FreqScale·(theta / freqFactor[i]) (a float divide, by 1
+// without factors, and a float multiply, exact for FreqScale 1), and its cosine and sine
+// are glibc's cosf and sinf.
 func (r *RoPE) AnglesGGML(pos int, cos, sin []float32) {
 	theta := float32(pos)
 	for i := 0; i < r.NDims/2; i++ {
@@ -121,6 +122,7 @@ func (r *RoPE) AnglesGGML(pos int, cos, sin []float32) {
 		if r.freqFactors != nil {
 			t /= r.freqFactors[i]
 		}
+		t = float32(r.FreqScale * t)
 		sin[i], cos[i] = sinCosfGlibc(t)
 		theta *= r.thetaScale
 	}

@@ -19,6 +19,9 @@ type RoPE struct {
 	// thetaScale = base^(-2/nDims); pair i's angle at position p is p*thetaScale^i / freqFactor[i].
 	thetaScale  float32
 	freqFactors []float32 // nil or NDims/2 divisors (rope_freqs.weight of Llama 3.x)
+	// FreqScale multiplies every angle (linear rope scaling: 1/rope.scaling.factor, as
+	// rope_yarn's freq_scale with ext_factor 0); NewRoPE sets 1.
+	FreqScale float32
 }
 
 // NewRoPE prepares a rotary embedding of nDims dimensions with frequency base `base` and
@@ -29,6 +32,7 @@ func NewRoPE(style RoPEStyle, nDims int, base float32, freqFactors []float32) *R
 		NDims:       nDims,
 		thetaScale:  float32(math.Pow(float64(base), float64(float32(-2)/float32(nDims)))), // powf(base, -2.0f/n_dims)
 		freqFactors: freqFactors,
+		FreqScale:   1,
 	}
 }
 
@@ -40,6 +44,9 @@ func (r *RoPE) Angles(pos int, cos, sin []float32) {
 		t := theta
 		if r.freqFactors != nil {
 			t /= r.freqFactors[i]
+		}
+		if r.FreqScale != 1 {
+			t *= r.FreqScale
 		}
 		cos[i] = float32(math.Cos(float64(t)))
 		sin[i] = float32(math.Sin(float64(t)))
