@@ -107,7 +107,7 @@ type kernel struct {
 var matvecs = map[quant.Type]kernel{
 	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true},
 	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true},
-	quant.Q5_0: {matvecQ5_0, matmulQ5_0, false},
+	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true},
 	quant.Q4_K: {matvecQ4_K, matmulQ4_K, false},
 	quant.Q5_K: {matvecQ5_K, matmulQ5_K, false},
 	quant.Q6_K: {matvecQ6_K, matmulQ6_K, false},
@@ -193,7 +193,7 @@ func rowsWith(k kernel, minMany int) ops.RowsKernel {
 // PrepQ8_0 lays Q8_0 activation rows out for the several-token kernels of the 32-element
 // block types: per token, the nb block scales as f32 (4·nb bytes), nb i32 corrections
 // (-8 × the sum of the block's quants when withSums, for the relaxed Q4_0 kernel; else
-// zero), then the nb blocks' quants (32·nb bytes): 40·nb bytes a row, into dst (grown as
+// zero; the Q5_0 kernel doubles it), then the nb blocks' quants (32·nb bytes): 40·nb bytes a row, into dst (grown as
 // needed).
 // acts (N, nb×34 bytes) -> dst (N, nb×40 bytes)
 func PrepQ8_0(a *ops.Acts, dst []byte, withSums bool) []byte {

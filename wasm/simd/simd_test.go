@@ -198,7 +198,7 @@ func crossCheckTokens(t *testing.T, typ quant.Type, n, rows, tokens int, rng *ra
 func TestMatmulTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	const rows, n = 100, 8192
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		tr, _ := typ.Traits()
 		for _, tokens := range []int{1, 3, 4, 9} {
 			m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
@@ -337,7 +337,7 @@ func BenchmarkMatVec(b *testing.B) {
 			}
 			b.ReportMetric((cpuSeconds()-c0)*1e6/float64(b.N), "cpu-us/op")
 		})
-		if typ != quant.F32 && typ != quant.F16 && typ != quant.Q5_0 {
+		if typ != quant.F32 && typ != quant.F16 {
 			many := rowsWith(matvecs[typ], 1)
 			b.Run(typ.String()+"/simd-many", func(b *testing.B) {
 				b.SetBytes(int64(len(m.Data)))
@@ -472,7 +472,7 @@ func cpuSeconds() float64 {
 // BenchmarkMatmul: 64 tokens through a 576×1536 matrix (ffn_down's shape) and a 1536×576
 // one (gate/up), the several-token kernels.
 func BenchmarkMatmul(b *testing.B) {
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		for _, shape := range [][2]int{{576, 1536}, {1536, 576}} {
 			if typ.String()[len(typ.String())-1] == 'K' && shape[1]%256 != 0 {
 				continue

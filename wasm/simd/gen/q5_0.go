@@ -67,3 +67,91 @@ func matvecQ5_0() *Func {
 		}
 	})
 }
+
+// q5Halves sets lo and hi to the u8 values 0..31 (nibble | fifth bit << 4) of elements
+// 0-15 and 16-31 of the Q5_0 block at wp+off, with q and bits scratch.
+func (f *Func) q5Halves(wp Local, off uint32, q, bits, lo, hi Local) {
+	var bitOf [16]byte // lane i tests bit i%8 of its qh byte
+	for i := range bitOf {
+		bitOf[i] = 1 << (i % 8)
+	}
+	f.Get(wp)
+	f.VLoad(off + 6)
+	f.Set(q)
+	f.Get(wp)
+	f.Mem(opI32Load, 0, off+2)
+	f.V(i32x4Splat)
+	f.Set(bits)
+	for half, dst := range []Local{lo, hi} {
+		f.Get(q)
+		if half == 0 {
+			f.splat8(0x0f)
+			f.V(vAnd)
+		} else {
+			f.I32(4)
+			f.V(i8x16ShrU)
+		}
+		f.Get(bits)
+		f.Get(bits)
+		var sel [16]byte // qh byte 2*half for lanes 0-7, 2*half+1 for 8-15
+		for i := range sel {
+			sel[i] = byte(2*half) + byte(i/8)
+		}
+		f.Shuffle(sel)
+		f.VConst(bitOf)
+		f.V(vAnd)
+		f.VConst(bitOf)
+		f.V(i8x16Eq) // 0xff where the fifth bit is set
+		f.splat8(0x10)
+		f.V(vAnd, vOr)
+		f.Set(dst)
+	}
+}
+
+// matmulQ5_0 is the several-token Q5_0 kernel over prepared activations (matmul32.go):
+// each block's values rebuilt once for a group of tokens, as i16 minus 16 (simd128), or
+// as the u5 operand of i32x4.relaxed_dot_i8x16_i7x16_add_s with the zero point from the
+// prepared correction -8·Σa, doubled (relaxed).
+func matmulQ5_0(relaxed bool) *Func {
+	var q, bits Local
+	scratch := func(f *Func) {
+		if q == 0 {
+			q, bits = f.Local(v128), f.Local(v128)
+		}
+	}
+	if relaxed {
+		return matmulBlocks32("matmul_q5_0", 22, blockDot{
+			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
+				scratch(f)
+				f.q5Halves(wp, off, q, bits, dst[0], dst[1])
+			},
+			isum: func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
+				for h := 1; h >= 0; h-- {
+					f.Get(qp)
+					f.VLoad(off + uint32(16*h))
+					f.Get(w[h])
+				}
+				f.Get(cp)
+				f.VMem(vLoad32Zero, coff)
+				f.I32(1)
+				f.V(i32x4Shl)
+				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+			},
+		})
+	}
+	return matmulBlocks32("matmul_q5_0", 22, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+		scratch(f)
+		f.q5Halves(wp, off, q, bits, dst[0], dst[2])
+		for i := 0; i < 2; i++ {
+			f.Get(dst[2*i])
+			f.splat8(0x10)
+			f.V(i8x16Sub)
+			f.Tee(dst[2*i+1])
+			f.V(i16x8ExtendLowI8x16S)
+			f.Set(dst[2*i])
+			f.Get(dst[2*i+1])
+			f.V(i16x8ExtendHighI8x16S)
+			f.Set(dst[2*i+1])
+		}
+	}))
+}

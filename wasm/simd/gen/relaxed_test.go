@@ -12,7 +12,7 @@ import (
 
 // TestRelaxedInChromium cross-checks the relaxed-SIMD module against the simd128 one in
 // headless Chromium, the browser that runs it: both modules over one memory, the same
-// random Q8_0 and Q4_0 weights and prepared activations (including the -8·Σa corrections),
+// random Q8_0, Q4_0 and Q5_0 weights and prepared activations (including the -8·Σa corrections),
 // at token counts around the group of four and awkward block counts. With unit scales the
 // integer sums make both exact, so they must be equal; with random scales they agree
 // within 1e-5 of Σ|w·a| (the lanes are summed in another order). The simd128 module is
@@ -65,7 +65,7 @@ const relaxedCheckJS = `(() => {
   };
   const failures = [];
   let cases = 0;
-  for (const [q, wBlock] of [["q8_0", 34], ["q4_0", 18]]) {
+  for (const [q, wBlock] of [["q8_0", 34], ["q4_0", 18], ["q5_0", 22]]) {
     for (const nb of [1, 2, 3, 18, 37]) {
       for (const rows of [1, 7, 33]) {
         for (const ntok of [1, 3, 4, 6, 9]) {
@@ -102,6 +102,10 @@ const relaxedCheckJS = `(() => {
             const wv = (r, b, i) => {
               const p = W + r * rb + b * wBlock + 2;
               if (q === "q8_0") return dv.getInt8(p + i);
+              if (q === "q5_0") {
+                const byte = dv.getUint8(p + 4 + (i %% 16)), hbit = (dv.getUint32(p, true) >>> i) & 1;
+                return ((i < 16 ? byte & 15 : byte >> 4) | (hbit << 4)) - 16;
+              }
               const byte = dv.getUint8(p + (i %% 16));
               return (i < 16 ? byte & 15 : byte >> 4) - 8;
             };
