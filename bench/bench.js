@@ -1,6 +1,9 @@
 // The page side of `go run ./bench`: one run of one engine, called by the Go program
-// through chromedp. Each run loads the model afresh, measures a 64-token prefill and 64
-// decoded tokens (greedy), reads the wasm memory in use, then frees everything.
+// through chromedp in a fresh Chromium. Each run loads the model, measures the prefill of
+// the prompt and, when decode > 0, `decode` decoded tokens (greedy), reads the engine's
+// own account of its wasm memory, then frees everything. (The Go side reads the
+// renderer's peak RSS from /proc afterwards.) decode 0: a prefill-only run (one token is
+// sampled; no decode speed is reported).
 
 const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
 const abs = (u) => new URL(u, document.baseURI).href;
@@ -21,15 +24,18 @@ window.benchHearth = async ({ model, threads, prompt, decode, contextSize }) => 
     if (engine.threads !== threads) {
       return { available: false, reason: `asked for ${threads} threads, the engine started ${engine.threads}` };
     }
-    const r = await engine.complete(prompt, { temperature: 0, maxTokens: decode });
+    const want = decode || 1;
+    const r = await engine.complete(prompt, { temperature: 0, maxTokens: want });
     const st = r.stats;
-    if (st.prompt_tokens !== prompt.length || st.cached_tokens !== 0 || r.tokens.length !== decode) {
-      throw new Error(`hearth ran ${st.prompt_tokens} prompt tokens (${st.cached_tokens} cached) and decoded ${r.tokens.length}, want ${prompt.length}, 0 and ${decode}`);
+    if (st.prompt_tokens !== prompt.length || st.cached_tokens !== 0 || r.tokens.length !== want) {
+      throw new Error(`hearth ran ${st.prompt_tokens} prompt tokens (${st.cached_tokens} cached) and decoded ${r.tokens.length}, want ${prompt.length}, 0 and ${want}`);
     }
     const info = await engine.info();
     return {
       available: true, threads: engine.threads, simd: engine.simd, load_s: loadS,
-      prefill_tps: st.prefill_tps, decode_tps: st.decode_tps, memory_bytes: info.memory_bytes,
+      prefill_tps: st.prefill_tps, decode_tps: decode ? st.decode_tps : 0,
+      // The WebAssembly.Memory's size; the Go runtime's Sys when the worker does not say.
+      wasm_memory_bytes: info.wasm_memory_bytes || info.memory_bytes,
       prompt_n: st.prompt_tokens, decode_n: r.tokens.length,
     };
   } finally {
@@ -40,9 +46,9 @@ window.benchHearth = async ({ model, threads, prompt, decode, contextSize }) => 
 // wllama 3.x (llama.cpp's server code compiled to wasm) has no token-level call: its
 // createCompletion takes a text prompt only (a list of token ids fails inside the wasm) and
 // answers with llama.cpp's own timings. Prefill: the text, which tokenizes to the prompt
-// length, with cache_prompt off and max_tokens 1. Decode: the same text with cache_prompt
-// on (so the cached prompt is not evaluated again), then `decode` tokens with ignore_eos;
-// predicted_ms covers the generation only.
+// length, with cache_prompt off and max_tokens 1. Decode (when decode > 0): the same text
+// with cache_prompt on (so the cached prompt is not evaluated again), then `decode` tokens
+// with ignore_eos; predicted_ms covers the generation only.
 window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize }) => {
   const { Wllama } = await import(abs("wllama/esm/index.js"));
   const t0 = now();
@@ -62,18 +68,22 @@ window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize })
     if (!tp || tp.prompt_n !== prompt.length) {
       throw new Error(`llama.cpp tokenized the prompt to ${tp && tp.prompt_n} tokens, Hearth to ${prompt.length}: ${JSON.stringify(tp)}`);
     }
-    step = "decode";
-    const dec = await wllama.createCompletion({ prompt: text, max_tokens: decode, temperature: 0, cache_prompt: true, ignore_eos: true });
-    const td = dec.timings;
-    if (!td || td.predicted_n !== decode) {
-      throw new Error(`wllama decoded ${td && td.predicted_n} tokens, want ${decode}: ${JSON.stringify(td)}`);
+    let td = null;
+    if (decode > 0) {
+      step = "decode";
+      const dec = await wllama.createCompletion({ prompt: text, max_tokens: decode, temperature: 0, cache_prompt: true, ignore_eos: true });
+      td = dec.timings;
+      if (!td || td.predicted_n !== decode) {
+        throw new Error(`wllama decoded ${td && td.predicted_n} tokens, want ${decode}: ${JSON.stringify(td)}`);
+      }
     }
     step = "memory";
     const mem = await agentMemory();
     return {
       available: true, threads: got, load_s: loadS,
-      prefill_tps: tp.prompt_n / (tp.prompt_ms / 1000), decode_tps: td.predicted_n / (td.predicted_ms / 1000),
-      memory_bytes: mem, prompt_n: tp.prompt_n, decode_n: td.predicted_n, decode_prompt_n: td.prompt_n, decode_cache_n: td.cache_n,
+      prefill_tps: tp.prompt_n / (tp.prompt_ms / 1000), decode_tps: td ? td.predicted_n / (td.predicted_ms / 1000) : 0,
+      wasm_memory_bytes: mem, prompt_n: tp.prompt_n, decode_n: td ? td.predicted_n : 0,
+      decode_prompt_n: td ? td.prompt_n : 0, decode_cache_n: td ? td.cache_n : 0,
     };
   } catch (err) {
     throw new Error(`wllama ${step}: ${err && err.message ? err.message : err}`);

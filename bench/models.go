@@ -5,17 +5,91 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
+	"hearth/engine"
 	"hearth/engine/gguf"
+	"hearth/engine/model"
 	"hearth/engine/synth"
 	"hearth/engine/tokenizer"
 	"hearth/internal/shared"
 )
 
-// benchModel is one GGUF file both engines run.
+// benchModel is one GGUF file every engine runs.
 type benchModel struct {
 	Name string // row label and Hearth model id
 	Path string // the GGUF file
+	Size int64  // its size in bytes
+	// CtxTrain is the model's training context (n_ctx_train); the context given to the
+	// engines is -ctx or this, whichever is smaller (Hearth clamps to it anyway).
+	CtxTrain int
+	kvPerTok int64 // KV cache elements per token (K and V, all layers)
+}
+
+// open reads the size and the config of the model's file.
+func (m *benchModel) open() error {
+	f, err := os.Open(m.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	g, err := gguf.Open(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("%s: %w", m.Path, err)
+	}
+	c, err := model.ReadConfig(g)
+	if err != nil {
+		return fmt.Errorf("%s: %w", m.Path, err)
+	}
+	m.Size, m.CtxTrain = st.Size(), c.NCtxTrain
+	m.kvPerTok = int64(c.NLayer) * int64(c.NHeadKV*c.HeadDim+c.NHeadKV*c.HeadDimV)
+	return nil
+}
+
+// context is the context size the engines get for this model.
+func (m *benchModel) context(ctx int) int {
+	if m.CtxTrain > 0 && m.CtxTrain < ctx {
+		return m.CtxTrain
+	}
+	return ctx
+}
+
+// kvBytes estimates the KV cache of a context of nCtx tokens at elem bytes per value
+// (llama.cpp keeps it in F16 by default).
+func (m *benchModel) kvBytes(nCtx int, elem int64) int64 { return int64(nCtx) * m.kvPerTok * elem }
+
+// hearthKVBytes is Hearth's own estimate of its KV cache at a context of nCtx tokens
+// (engine.MemoryNeeded, so it follows the engine's default KV type).
+func (m *benchModel) hearthKVBytes(nCtx int) (int64, error) {
+	f, err := os.Open(m.Path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	g, err := gguf.Open(f, m.Size)
+	if err != nil {
+		return 0, err
+	}
+	need, err := engine.MemoryNeeded(g, nCtx)
+	if err != nil {
+		return 0, err
+	}
+	return need.KVCache, nil
+}
+
+// fits says whether a run with prompt p fits the model's training context: the decode
+// prompt with the decoded tokens after it, any other prompt with the one token a prefill
+// run samples.
+func (m *benchModel) fits(p, decodePrompt, decode int) bool {
+	need := p + 1
+	if p == decodePrompt {
+		need = p + decode
+	}
+	return m.CtxTrain <= 0 || need <= m.CtxTrain
 }
 
 // prepareModels returns the benchmark models: smollm2-135m-shaped random weights in each
@@ -47,6 +121,11 @@ func prepareModels(cacheDir string, types []string, withStories bool) ([]benchMo
 			}
 		} else {
 			logf("no shared test data (../shared or $HEARTH_TESTDATA): stories260K skipped")
+		}
+	}
+	for i := range out {
+		if err := out[i].open(); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -98,7 +177,7 @@ type prompt struct {
 	Tokens []int32
 }
 
-// fitPrompt finds the shortest prefix of the passage that tokenizes (with the special
+// fitPrompt finds the shortest prefix of the passage (repeated as often as n needs) that tokenizes (with the special
 // tokens llama-server adds) to exactly n tokens for the model at path.
 func fitPrompt(path string, n int) (*prompt, error) {
 	f, err := os.Open(path)
@@ -122,7 +201,11 @@ func fitPrompt(path string, n int) (*prompt, error) {
 	for len(tok.Encode(src, true, true)) < n+8 {
 		src += passage
 	}
-	for end := 1; end <= len(src); end++ {
+	// The token count grows with the prefix (all but monotonically), so a binary search
+	// finds where it reaches n-8 and the scan for the exact length starts there rather than
+	// encoding every prefix of a 512-token text.
+	start := sort.Search(len(src), func(end int) bool { return len(tok.Encode(src[:end], true, true)) >= n-8 })
+	for end := max(1, start); end <= len(src); end++ {
 		text := src[:end]
 		if ids := tok.Encode(text, true, true); len(ids) == n {
 			return &prompt{Text: text, Tokens: ids}, nil
