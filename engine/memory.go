@@ -18,9 +18,15 @@ type Memory struct {
 func (m Memory) Total() int64 { return m.Weights + m.KVCache + m.Scratch }
 
 // MemoryNeeded estimates the memory a session over f with a context of nCtx tokens (0: the
-// default of LoadOptions) needs, from metadata alone, so a model that cannot fit is refused
-// before anything is read or downloaded.
+// default of LoadOptions) and the default F16 KV cache needs, from metadata alone, so a
+// model that cannot fit is refused before anything is read or downloaded.
 func MemoryNeeded(f *gguf.File, nCtx int) (Memory, error) {
+	return MemoryNeededKV(f, nCtx, model.KVF16)
+}
+
+// MemoryNeededKV is MemoryNeeded with a KV cache of type kv (2 bytes an element for F16,
+// 4 for F32).
+func MemoryNeededKV(f *gguf.File, nCtx int, kv model.KVType) (Memory, error) {
 	c, err := model.ReadConfig(f)
 	if err != nil {
 		return Memory{}, err
@@ -32,7 +38,7 @@ func MemoryNeeded(f *gguf.File, nCtx int) (Memory, error) {
 	for _, t := range f.Tensors {
 		m.Weights += t.Size
 	}
-	m.KVCache = c.KVBytes(nCtx)
+	m.KVCache = c.KVBytes(nCtx, kv)
 	qDim := int64(c.NHead * c.HeadDim)
 	perToken := int64(4*c.NEmbd) + 3*qDim + 2*int64(c.NHeadKV*c.HeadDim) + 2*int64(c.NFF)
 	m.Scratch = 4*(perToken*prefillChunk+int64(c.NVocab)) + int64(nCtx)*4*int64(c.NHead)

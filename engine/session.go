@@ -26,6 +26,9 @@ type LoadOptions struct {
 	// MemoryLimit refuses a model whose weights, KV cache and scratch would exceed it
 	// (bytes; 0: no limit). The browser sets it from wasm32's 4 GiB and the device.
 	MemoryLimit int64
+	// KV is the KV cache's element type: the zero value model.KVF16 (llama.cpp's default,
+	// half the memory), or model.KVF32.
+	KV model.KVType
 }
 
 // Session is a loaded model with its tokenizer, chat template and KV cache. It is not safe
@@ -49,7 +52,7 @@ type Session struct {
 // Load prepares a session over a parsed GGUF file.
 func Load(f *gguf.File, o LoadOptions) (*Session, error) {
 	if o.MemoryLimit > 0 {
-		need, err := MemoryNeeded(f, o.ContextSize)
+		need, err := MemoryNeededKV(f, o.ContextSize, o.KV)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +88,7 @@ func Load(f *gguf.File, o LoadOptions) (*Session, error) {
 	if n <= 0 {
 		n = min(m.Config.NCtxTrain, 4096)
 	}
-	st, err := m.NewState(n)
+	st, err := m.NewStateKV(n, o.KV)
 	if err != nil {
 		return nil, err
 	}

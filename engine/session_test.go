@@ -13,6 +13,7 @@ import (
 	"hearth/internal/shared"
 
 	"hearth/engine/gguf"
+	"hearth/engine/model"
 	"hearth/engine/sample"
 	"hearth/engine/synth"
 )
@@ -201,8 +202,16 @@ func TestMemoryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	need, err := MemoryNeeded(f, 256)
-	if err != nil || need.Weights <= 0 || need.KVCache != int64(256*2*2*16*2*4) {
+	// tiny: 2 layers, 2 KV heads × 16; keys and values, 2 bytes each (F16) or 4 (F32)
+	if err != nil || need.Weights <= 0 || need.KVCache != int64(256*2*2*16*2*2) {
 		t.Fatalf("need %+v, %v", need, err)
+	}
+	need32, err := MemoryNeededKV(f, 256, model.KVF32)
+	if err != nil || need32.KVCache != 2*need.KVCache || need32.Total() != need.Total()+need.KVCache {
+		t.Fatalf("F32: need %+v, %v (F16 %+v)", need32, err, need)
+	}
+	if _, err := Load(f, LoadOptions{ContextSize: 256, MemoryLimit: need.Total(), KV: model.KVF32}); !errors.As(err, new(*ErrTooBig)) {
+		t.Fatalf("F32 cache within the F16 total: want ErrTooBig, got %v", err)
 	}
 	_, err = Load(f, LoadOptions{ContextSize: 256, MemoryLimit: need.Total() - 1})
 	var big *ErrTooBig

@@ -17,6 +17,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	if err := s.checkTokens(tokens); err != nil {
 		return nil, err
 	}
+	if err := s.checkKV(); err != nil {
+		return nil, err
+	}
 	c, w := s.m.Config, s.m.Weights
 	B := len(tokens)
 	s.grow(B)
@@ -67,8 +70,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 			return nil, err
 		}
 		// KV cache: append this batch's keys and values
-		copy(s.k[il][s.Pos*kvDim:], k)
-		copy(s.v[il][s.Pos*kvDim:], v)
+		s.storeKV(il, k, v)
 
 		if s.Compat {
 			s.attentionGGML(il, B, q, att)
@@ -196,14 +198,21 @@ func (s *State) mulSame(x []float32, n int, ps ...prod) {
 // attention is grouped-query causal attention of the batch's queries over the cache:
 // q (B, NHead*HeadDim) -> out (B, NHead*HeadDim). Query head h reads KV head
 // h / (NHead/NHeadKV); token b of the batch sees cache positions 0..Pos+b (on a
-// sliding-window layer only the last SlidingWindow of them).
+// sliding-window layer only the last SlidingWindow of them). The cache is
+// F16 or F32 (State.KVType); the products are float32 either way.
 func (s *State) attention(il, B int, q, out []float32) {
 	c := s.m.Config
 	hd := c.HeadDim
 	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
 	group := c.NHead / c.NHeadKV
 	scale := c.kqScale(float32(1 / math.Sqrt(float64(hd))))
-	kc, vc := s.k[il], s.v[il]
+	var k32, v32 []float32
+	var k16, v16 []uint16
+	if s.cached == KVF32 {
+		k32, v32 = s.k32[il], s.v32[il]
+	} else {
+		k16, v16 = s.k16[il], s.v16[il]
+	}
 	nCtx := s.Pos + B
 	ops.ParallelFor(B*c.NHead, 1, func(lo, hi int) {
 		score := make([]float32, nCtx)
@@ -215,13 +224,21 @@ func (s *State) attention(il, B int, q, out []float32) {
 			first := c.window(il, n-1) // rows first..n-1 are visible (SWA)
 			kvOff += first * kvDim
 			n -= first
-			sc := score[:n]
-			ops.DotRowsF32(kc[kvOff:], kvDim, hd, n, qh, sc)
+			sc, o := score[:n], out[b*qDim+h*hd:b*qDim+(h+1)*hd]
+			if k16 != nil {
+				ops.DotRowsF16(k16[kvOff:], kvDim, hd, n, qh, sc)
+			} else {
+				ops.DotRowsF32(k32[kvOff:], kvDim, hd, n, qh, sc)
+			}
 			for t := range sc {
 				sc[t] *= scale
 			}
 			ops.Softmax(sc)
-			ops.WeightedRowsF32(vc[kvOff:], kvDim, hd, n, sc, out[b*qDim+h*hd:b*qDim+(h+1)*hd])
+			if v16 != nil {
+				ops.WeightedRowsF16(v16[kvOff:], kvDim, hd, n, sc, o)
+			} else {
+				ops.WeightedRowsF32(v32[kvOff:], kvDim, hd, n, sc, o)
+			}
 		}
 	})
 }
@@ -244,7 +261,7 @@ func (s *State) attentionGGML(il, B int, q, out []float32) {
 	qDim, kvDim := c.NHead*hd, c.NHeadKV*hd
 	group := c.NHead / c.NHeadKV
 	scale := c.kqScale(ops.KQScaleGGML(hd))
-	kc, vc := s.k[il], s.v[il]
+	kc, vc := s.k32[il], s.v32[il] // Compat always caches F32
 	nKV := ops.NKVGGML(s.Pos+B, s.NCtx)
 	kqK, kqvK := ops.AttnKernels(B, c.NHead, hd, nKV)
 	negInf := float32(math.Inf(-1))

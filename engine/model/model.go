@@ -41,9 +41,10 @@ func Load(f *gguf.File) (*Model, error) {
 	return m, nil
 }
 
-// KVBytes is the memory a State with a context of nCtx tokens holds for its KV cache.
-func (c *Config) KVBytes(nCtx int) int64 {
-	return int64(nCtx) * int64(c.NLayer) * int64(c.NHeadKV*c.HeadDim) * 2 * 4
+// KVBytes is the memory a State with a context of nCtx tokens holds for its KV cache of
+// type kv: keys and values, every layer, NHeadKV*HeadDim elements each per token.
+func (c *Config) KVBytes(nCtx int, kv KVType) int64 {
+	return int64(nCtx) * int64(c.NLayer) * int64(c.NHeadKV*c.HeadDim) * 2 * int64(kv.Bytes())
 }
 
 // WeightBytes is the size of all tensors.

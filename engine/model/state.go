@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"hearth/engine/ops"
+	"hearth/engine/quant"
 )
 
 // State is one sequence being decoded: its KV cache and scratch buffers.
@@ -12,13 +13,15 @@ type State struct {
 	NCtx int // context size: the most tokens the cache holds
 	Pos  int // tokens in the cache
 	// Exact multiplies in float on dequantized weights instead of converting activations
-	// to the weights' vec_dot types as llama.cpp does: the exact-math reference path.
+	// to the weights' vec_dot types as llama.cpp does: the exact-math reference path. It
+	// caches keys and values in F32.
 	Exact bool
 	// Compat reproduces llama.cpp's float order (ggml-cpu on x86 AVX-512 built with GCC:
 	// RMSNorm, exp, SiLU, softmax, rope with glibc's sinf/cosf, attention, and the matmul
 	// kernel llama.cpp picks for each weight type and batch size) bit for bit where it is
 	// known, so greedy decoding follows llama.cpp's even where activation quantization
-	// amplifies last-bit differences. Slower; used by the conformance tests.
+	// amplifies last-bit differences. Slower; used by the conformance tests. It caches keys
+	// and values in F32, as the goldens were made (llama.cpp's own default is F16).
 	Compat      bool
 	noShareActs bool // tests: convert the activations for every matrix separately
 	// Interrupt, when set, is called by Forward four times a layer — after the Q/K/V
@@ -29,7 +32,12 @@ type State struct {
 	Interrupt func() error
 	// Tokens in the cache, in order (for prefix reuse by the session).
 	Tokens []int32
-	k, v   [][]float32 // per layer: (NCtx, NHeadKV*HeadDim)
+
+	// The KV cache, per layer (NCtx, NHeadKV*HeadDim): k16/v16 when it holds F16, k32/v32
+	// when F32 (the other pair is nil). kv is the type asked for, cached the type allocated.
+	kv, cached KVType
+	k16, v16   [][]uint16
+	k32, v32   [][]float32
 
 	// scratch, sized for the largest batch seen so far
 	batch                   int
@@ -39,19 +47,120 @@ type State struct {
 	acts                    ops.Acts
 }
 
-// NewState allocates a KV cache for nCtx tokens (at most the model's training context).
-func (m *Model) NewState(nCtx int) (*State, error) {
+// KVType is the element type of the KV cache.
+type KVType uint8
+
+const (
+	// KVF16 is IEEE half precision, rounded to nearest even (quant.F32ToF16, as ggml's
+	// GGML_FP32_TO_FP16 with F16C): llama.cpp's default cache type (-ctk f16 -ctv f16),
+	// half the memory of F32. Attention widens the halves to float32 exactly and multiplies
+	// them with float32 queries and probabilities. The zero value, so the default.
+	KVF16 KVType = iota
+	// KVF32 is float32, the type the llama.cpp goldens were made with (-ctk f32 -ctv f32);
+	// Compat and Exact always use it.
+	KVF32
+)
+
+// Bytes is the size of one cached element.
+func (t KVType) Bytes() int {
+	if t == KVF32 {
+		return 4
+	}
+	return 2
+}
+
+func (t KVType) String() string {
+	if t == KVF32 {
+		return "f32"
+	}
+	return "f16"
+}
+
+// ParseKVType reads "f16" or "f32" (llama.cpp's -ctk/-ctv spellings).
+func ParseKVType(s string) (KVType, error) {
+	switch s {
+	case "f16", "F16":
+		return KVF16, nil
+	case "f32", "F32":
+		return KVF32, nil
+	}
+	return 0, fmt.Errorf("KV cache type %q: want f16 or f32", s)
+}
+
+// NewState allocates an F16 KV cache for nCtx tokens (at most the model's training context).
+func (m *Model) NewState(nCtx int) (*State, error) { return m.NewStateKV(nCtx, KVF16) }
+
+// NewStateKV allocates a KV cache of type kv for nCtx tokens (at most the model's training
+// context). Setting Compat or Exact later switches the cache to F32 before the first token.
+func (m *Model) NewStateKV(nCtx int, kv KVType) (*State, error) {
 	c := m.Config
 	if nCtx <= 0 || nCtx > c.NCtxTrain {
 		nCtx = c.NCtxTrain
 	}
-	s := &State{m: m, NCtx: nCtx}
-	kvDim := c.NHeadKV * c.HeadDim
-	for i := 0; i < c.NLayer; i++ {
-		s.k = append(s.k, make([]float32, nCtx*kvDim))
-		s.v = append(s.v, make([]float32, nCtx*kvDim))
+	if kv != KVF16 && kv != KVF32 {
+		return nil, fmt.Errorf("KV cache type %d: want KVF16 or KVF32", kv)
 	}
+	s := &State{m: m, NCtx: nCtx, kv: kv}
+	s.allocKV(kv)
 	return s, nil
+}
+
+// KVType is the cache type the next Forward uses: F32 under Compat or Exact, else the
+// type the State was made with.
+func (s *State) KVType() KVType {
+	if s.Compat || s.Exact {
+		return KVF32
+	}
+	return s.kv
+}
+
+// allocKV (re)allocates the cache as t, dropping the other type's arrays.
+func (s *State) allocKV(t KVType) {
+	c := s.m.Config
+	n := s.NCtx * c.NHeadKV * c.HeadDim
+	s.k16, s.v16, s.k32, s.v32 = nil, nil, nil, nil
+	for i := 0; i < c.NLayer; i++ {
+		if t == KVF32 {
+			s.k32 = append(s.k32, make([]float32, n))
+			s.v32 = append(s.v32, make([]float32, n))
+		} else {
+			s.k16 = append(s.k16, make([]uint16, n))
+			s.v16 = append(s.v16, make([]uint16, n))
+		}
+	}
+	s.cached = t
+}
+
+// checkKV makes the cache the type KVType asks for; the type can only change while the
+// cache is empty.
+func (s *State) checkKV() error {
+	t := s.KVType()
+	if t == s.cached {
+		return nil
+	}
+	if s.Pos > 0 {
+		return fmt.Errorf("the KV cache holds %d tokens as %s but %s is asked for (Compat/Exact changed): Truncate(0) first", s.Pos, s.cached, t)
+	}
+	s.allocKV(t)
+	return nil
+}
+
+// storeKV writes the keys and values of B tokens, k and v (B, NHeadKV*HeadDim), at cache
+// positions Pos..Pos+B-1 of layer il (F16: rounded to nearest even).
+func (s *State) storeKV(il int, k, v []float32) {
+	off := s.Pos * s.m.Config.NHeadKV * s.m.Config.HeadDim
+	if s.cached == KVF32 {
+		copy(s.k32[il][off:], k)
+		copy(s.v32[il][off:], v)
+		return
+	}
+	kc, vc := s.k16[il][off:off+len(k)], s.v16[il][off:off+len(v)]
+	for i, x := range k {
+		kc[i] = quant.F32ToF16(x)
+	}
+	for i, x := range v {
+		vc[i] = quant.F32ToF16(x)
+	}
 }
 
 // Model returns the model this state runs.

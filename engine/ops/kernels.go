@@ -66,3 +66,50 @@ func WeightedRowsF32(v []float32, stride, n, rows int, p, out []float32) {
 		}
 	}
 }
+
+// The F16 KV cache: the same two attention products over rows of IEEE half floats
+// (quant.F32ToF16 bits), each element widened to float32 exactly before it is multiplied;
+// the queries and probabilities stay float32.
+
+// StridedDotF16 computes y[r] = dot(f32(w[r*stride : r*stride+n]), x) for r in [0, rows):
+// K (rows, n; F16, stride halves apart) @ x (n,) -> y (rows,). The browser build sets it
+// to the SIMD kernel; it returns false when it cannot take the product.
+var StridedDotF16 func(w []uint16, stride, n, rows int, x, y []float32) bool
+
+// DotRowsF16 is StridedDotF16 with the Go loop as fallback: attention's K·Q over an F16
+// key cache. K (rows, n; F16, stride halves apart) @ x (n,) -> y (rows,)
+func DotRowsF16(w []uint16, stride, n, rows int, x, y []float32) {
+	if StridedDotF16 != nil && StridedDotF16(w, stride, n, rows, x, y) {
+		return
+	}
+	x = x[:n]
+	for r := 0; r < rows; r++ {
+		row := w[r*stride : r*stride+n]
+		var d float32
+		for i, v := range x {
+			d += float32(v * quant.F16ToF32(row[i]))
+		}
+		y[r] = d
+	}
+}
+
+// WeightedRowsF16Hook computes out[i] = Σ_t p[t]·f32(v[t*stride+i]) for i in [0,n):
+// p (rows,) @ V (rows, n; F16, stride halves apart) -> out (n,). The browser build sets it
+// to the SIMD kernel; it returns false when it cannot take the product.
+var WeightedRowsF16Hook func(v []uint16, stride, n, rows int, p, out []float32) bool
+
+// WeightedRowsF16 is WeightedRowsF16Hook with the Go loop as fallback: attention's P·V
+// over an F16 value cache. p (rows,) @ V (rows, n; F16, stride halves apart) -> out (n,)
+func WeightedRowsF16(v []uint16, stride, n, rows int, p, out []float32) {
+	if WeightedRowsF16Hook != nil && WeightedRowsF16Hook(v, stride, n, rows, p, out) {
+		return
+	}
+	o := out[:n]
+	clear(o)
+	for t, pt := range p[:rows] {
+		vt := v[t*stride : t*stride+n]
+		for i := range o {
+			o[i] += float32(pt * quant.F16ToF32(vt[i]))
+		}
+	}
+}

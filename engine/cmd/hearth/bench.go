@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"hearth/engine/model"
 	"hearth/engine/ops"
 )
 
 func init() {
-	register("bench", "native prefill and decode speed: -m FILE [-p 64] [-n 64]", runBench)
+	register("bench", "native prefill and decode speed: -m FILE [-p 64] [-n 64] [--kv f16|f32]", runBench)
 }
 
 func runBench(args []string) error {
@@ -18,7 +19,12 @@ func runBench(args []string) error {
 	nPrompt := fs.Int("p", 64, "prompt tokens")
 	nGen := fs.Int("n", 64, "decoded tokens")
 	threads := fs.Int("t", ops.Threads, "threads")
+	kvFlag := fs.String("kv", "f16", "KV cache type: f16 or f32")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kv, err := model.ParseKVType(*kvFlag)
+	if err != nil {
 		return err
 	}
 	ops.Threads = *threads
@@ -26,7 +32,7 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := m.NewState(*nPrompt + *nGen + 1)
+	s, err := m.NewStateKV(*nPrompt+*nGen+1, kv)
 	if err != nil {
 		return err
 	}
@@ -53,7 +59,7 @@ func runBench(args []string) error {
 		}
 	}
 	decode := time.Since(t1)
-	fmt.Printf("model %s (%s, %s, %.1f MB weights), threads %d\n", *path, m.Config.Arch, m.Config.FileTypeStr, float64(m.WeightBytes())/1e6, ops.Threads)
+	fmt.Printf("model %s (%s, %s, %.1f MB weights), threads %d, KV cache %s\n", *path, m.Config.Arch, m.Config.FileTypeStr, float64(m.WeightBytes())/1e6, ops.Threads, kv)
 	fmt.Printf("prefill: %d tokens in %.3fs = %.1f tok/s\n", *nPrompt, prefill.Seconds(), float64(*nPrompt)/prefill.Seconds())
 	fmt.Printf("decode:  %d tokens in %.3fs = %.1f tok/s\n", *nGen, decode.Seconds(), float64(*nGen)/decode.Seconds())
 	return nil

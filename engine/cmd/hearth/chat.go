@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"hearth/engine"
+	"hearth/engine/model"
 )
 
 func init() {
@@ -25,15 +26,20 @@ func runChat(args []string) error {
 	maxTokens := fs.Int("n", 0, "max tokens per reply (0: until the model stops)")
 	ctxSize := fs.Int("c", 0, "context size in tokens (0: model default, at most 4096)")
 	thinking := fs.Bool("think", true, "let reasoning models think (enable_thinking)")
+	kvFlag := fs.String("kv", "f16", "KV cache type: f16 (half the memory) or f32")
 	so := samplingFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kv, err := model.ParseKVType(*kvFlag)
+	if err != nil {
 		return err
 	}
 	f, err := openGGUF(*path)
 	if err != nil {
 		return err
 	}
-	s, err := engine.Load(f, engine.LoadOptions{ContextSize: *ctxSize})
+	s, err := engine.Load(f, engine.LoadOptions{ContextSize: *ctxSize, KV: kv})
 	if err != nil {
 		return err
 	}

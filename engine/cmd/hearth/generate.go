@@ -70,11 +70,16 @@ func runGenerate(args []string) error {
 	n := fs.Int("n", 32, "tokens to generate")
 	stopEOG := fs.Bool("stop-eog", false, "stop at an end-of-generation token")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	kvFlag := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default) or f32 (as the goldens were made)")
 	so := samplingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := so.Validate(); err != nil {
+		return err
+	}
+	kv, err := model.ParseKVType(*kvFlag)
+	if err != nil {
 		return err
 	}
 	f, err := openGGUF(*path)
@@ -103,7 +108,7 @@ func runGenerate(args []string) error {
 	if len(prompt) == 0 {
 		return fmt.Errorf("empty prompt: pass --tokens or --prompt")
 	}
-	s, err := m.NewState(min(m.Config.NCtxTrain, len(prompt)+*n+1))
+	s, err := m.NewStateKV(min(m.Config.NCtxTrain, len(prompt)+*n+1), kv)
 	if err != nil {
 		return err
 	}
