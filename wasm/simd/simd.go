@@ -138,6 +138,7 @@ func Install() {
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU
 	ops.BatchBegin, ops.BatchEnd = batchBegin, batchEnd
+	ops.StridedDotF16, ops.WeightedRowsF16Hook = stridedDotF16, weightedRowsF16 // attn_f16.go
 }
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.

@@ -56,6 +56,7 @@ func Kernels(relaxed bool) []*Func {
 			fs = append(fs, matmulKernel(name, i))
 		}
 	}
+	fs = append(fs, dotRowsF16(), weightedRowsF16()) // attn_f16.go: the F16 KV cache
 	return append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU())
 }
 
