@@ -214,6 +214,16 @@ func (s *State) attention(il, B int, q, out []float32) {
 		k16, v16 = s.k16[il], s.v16[il]
 	}
 	nCtx := s.Pos + B
+	if k16 != nil && ops.AttentionF16Hook != nil {
+		window := 0
+		if c.IsSWA(il) {
+			window = c.SlidingWindow
+		}
+		if ops.AttentionF16Hook(&ops.AttentionF16{Q: q[:B*qDim], Out: out[:B*qDim], K: k16[:nCtx*kvDim], V: v16[:nCtx*kvDim],
+			B: B, NHead: c.NHead, NHeadKV: c.NHeadKV, HeadDim: hd, Pos0: s.Pos, Window: window, Scale: scale}) {
+			return
+		}
+	}
 	ops.ParallelFor(B*c.NHead, 1, func(lo, hi int) {
 		score := make([]float32, nCtx)
 		for bh := lo; bh < hi; bh++ {

@@ -138,6 +138,8 @@ func Install() {
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU
 	ops.BatchBegin, ops.BatchEnd = batchBegin, batchEnd
+	ops.AttentionF16Hook = attention // attn_heads.go
+	readHostThreads()
 	ops.StridedDotF16, ops.WeightedRowsF16Hook = stridedDotF16, weightedRowsF16 // attn_f16.go
 }
 

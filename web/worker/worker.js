@@ -112,6 +112,8 @@ self.onmessage = async (e) => {
   const { module, memory, ctrl, index, names } = e.data;
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
   const fns = names.map((n) => k[n]);
+  // attn_* kernels take (params, scratch, stride, lo, hi): each thread its own scratch
+  const ownScratch = names.map((n) => n.startsWith("attn_"));
   const c = new Int32Array(ctrl);
   self.postMessage("ready");
   let seen = Atomics.load(c, 0);
@@ -133,6 +135,7 @@ self.onmessage = async (e) => {
       const lo = c[16 + 2 * index], hi = c[17 + 2 * index];
       if (lo < hi) {
         const args = Array.from(c.subarray(4, 4 + c[3]));
+        if (ownScratch[c[2]]) args[1] += (index + 1) * args[2];
         fns[c[2]](...args, lo, hi);
       }
     }
@@ -181,6 +184,7 @@ async function start() {
   // split (so K and V, too small alone, go with Q); outside a batch each product decides
   // alone. Without helpers nothing is recorded.
   let batch = null;
+  let goMemory = null; // the Go instance's Memory, once it exists
   const runBatch = (calls) => {
     let bytes = 0, rows = 0;
     for (const [, args, , lo, hi] of calls) { bytes += (hi - lo) * args[1] * (args.length > 5 ? args[4] : 1); rows = Math.max(rows, hi - lo); }
@@ -192,6 +196,14 @@ async function start() {
       simd[name] = () => { if (parallel) batch = []; };
     } else if (name === "batch_end") {
       simd[name] = () => { const calls = batch; batch = null; if (calls && calls.length) runBatch(calls); };
+    } else if (name.startsWith("attn_")) {
+      // (params, scratch, stride, lo, hi): pairs [lo, hi) of a layer's attention; params[0]
+      // is the bytes they read, which decides the split like a product's weights
+      simd[name] = (params, scratch, stride, lo, hi) => {
+        const work = new Int32Array(goMemory().buffer, params, 1)[0];
+        if (split(work, hi - lo)) return parallel(idx, [params, scratch, stride], lo, hi);
+        return kernels[name](params, scratch, stride, lo, hi);
+      };
     } else if (name.startsWith("matvec_")) {
       simd[name] = (w, rb, a, n, y, lo, hi) => {
         if (batch) return void batch.push([idx, [w, rb, a, n, y], kernels[name], lo, hi]);
@@ -209,6 +221,7 @@ async function start() {
     }
   });
   const goInstance = await WebAssembly.instantiate(goModule, Object.assign({}, go.importObject, { hearth_simd: simd }));
+  goMemory = () => goInstance.exports.mem;
   let useSimd = false;
   let useRelaxed = false;
   if (hasSimd && names.length > 0) {

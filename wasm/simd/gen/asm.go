@@ -30,6 +30,7 @@ const (
 	opI32Load16S = 0x2e
 	opI32Load16U = 0x2f
 	opF32Store   = 0x38
+	opI32Store   = 0x36
 
 	opI32Const = 0x41
 	opF32Const = 0x43
@@ -66,6 +67,9 @@ const (
 	opF32Div = 0x95
 
 	opF32ConvertI32S    = 0xb2
+	opF32DemoteF64      = 0xb6
+	opF64Const          = 0x44
+	opF64Div            = 0xa3
 	opI32ReinterpretF32 = 0xbc
 	opF32ReinterpretI32 = 0xbe
 )
@@ -137,19 +141,22 @@ const (
 
 	f32x4ConvertI32x4S = 0xfa
 
-	f32x4Lt             = 0x43
-	f32x4Ne             = 0x42
-	f32x4Gt             = 0x44
-	f32x4Neg            = 0xe1
-	f32x4Div            = 0xe7
-	i32x4LtS            = 0x39
-	i32x4GtS            = 0x3b
-	i8x16NarrowI16x8S   = 0x65
-	f32x4Nearest        = 0x6a
-	i16x8NarrowI32x4S   = 0x85
-	f32x4Abs            = 0xe0
-	f32x4Pmax           = 0xeb
-	i32x4TruncSatF32x4S = 0xf8
+	f32x4Lt              = 0x43
+	f32x4Ne              = 0x42
+	f32x4Gt              = 0x44
+	f32x4Neg             = 0xe1
+	f64x2PromoteLowF32x4 = 0x5f
+	f64x2Add             = 0xf0
+	f64x2ExtractLane     = 0x21
+	f32x4Div             = 0xe7
+	i32x4LtS             = 0x39
+	i32x4GtS             = 0x3b
+	i8x16NarrowI16x8S    = 0x65
+	f32x4Nearest         = 0x6a
+	i16x8NarrowI32x4S    = 0x85
+	f32x4Abs             = 0xe0
+	f32x4Pmax            = 0xeb
+	i32x4TruncSatF32x4S  = 0xf8
 
 	vLoad16x4S = 0x03 // attn_f16.go
 	i16x8GeU   = 0x36
@@ -198,6 +205,12 @@ func (f *Func) I32(c int32) { f.code.WriteByte(opI32Const); f.code.Write(sleb(ni
 func (f *Func) F32(c float32) {
 	f.code.WriteByte(opF32Const)
 	f.code.Write(binary.LittleEndian.AppendUint32(nil, math.Float32bits(c)))
+}
+
+// F64 pushes an f64 constant.
+func (f *Func) F64(c float64) {
+	f.code.WriteByte(opF64Const)
+	f.code.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(c)))
 }
 
 // VConst pushes a v128 constant given as 16 bytes.

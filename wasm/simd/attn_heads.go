@@ -1,0 +1,110 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"math"
+	"syscall/js"
+	"unsafe"
+
+	"hearth/engine/ops"
+)
+
+// params (i32 each) -> out; scratch holds one (token, head) pair's scores; the worker
+// gives each thread its own (scratch + thread·stride bytes). See gen/attn_heads.go.
+//
+//go:wasmimport hearth_simd attn_heads_f16
+func attnHeadsF16Kernel(params, scratch unsafe.Pointer, stride int32, lo, hi int32)
+
+// attention is ops.AttentionF16Hook over attn_heads_f16: the queries times 2^64 (what
+// dot_rows_f16 takes), one scores buffer per thread, and the pairs the kernel flags
+// (±Inf or NaN in the cache: its fast F16 widening cannot represent them) recomputed
+// with the Go operations.
+func attention(a *ops.AttentionF16) bool {
+	hd, nh := a.HeadDim, a.NHead
+	qDim, kvDim := nh*hd, a.NHeadKV*hd
+	nCtx := a.Pos0 + a.B
+	if a.B <= 0 || hd <= 0 || a.NHeadKV <= 0 || nh%a.NHeadKV != 0 || a.Pos0 < 0 || a.Window < 0 ||
+		len(a.Q) < a.B*qDim || len(a.Out) < a.B*qDim || len(a.K) < nCtx*kvDim || len(a.V) < nCtx*kvDim ||
+		len(a.K) >= 1<<30 || a.B*qDim >= 1<<28 || !(a.Scale > 0) {
+		return false
+	}
+	if cap(attnQ) < a.B*qDim {
+		attnQ = make([]float32, a.B*qDim)
+	}
+	q := attnQ[:a.B*qDim]
+	for i, v := range a.Q[:a.B*qDim] {
+		q[i] = v * 0x1p64 // exact, unless it overflows
+		if math.IsInf(float64(q[i]), 0) {
+			return false
+		}
+	}
+	stride := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
+	threads := max(1, hostThreads)
+	if cap(attnScratch) < threads*stride {
+		attnScratch = make([]float32, threads*stride)
+	}
+	pairs := a.B * nh
+	if cap(attnFlags) < pairs {
+		attnFlags = make([]int32, pairs)
+	}
+	flags := attnFlags[:pairs]
+	// The worker splits the pairs across threads when this "work" reaches its threshold
+	// for products (256 KiB of weights): the bytes of K and V read, times 4 for the
+	// softmax's exponentials and the per-pair calls, which cost more per byte than a
+	// product's weights (a decode step's attention splits from ~30 cached positions on a
+	// 9-head, 64-dimension model).
+	work := 4 * a.B * nh * min(nCtx, a.Pos0+(a.B+1)/2) * hd * 4
+	p := &attnParams
+	*p = [15]int32{
+		int32(min(work, math.MaxInt32)), int32(uintptr(unsafe.Pointer(&q[0]))), int32(qDim * 4),
+		int32(uintptr(unsafe.Pointer(&a.K[0]))), int32(uintptr(unsafe.Pointer(&a.V[0]))), int32(kvDim * 2),
+		int32(hd), int32(nh), int32(nh / a.NHeadKV), int32(a.Pos0), int32(a.Window),
+		int32(math.Float32bits(a.Scale)), int32(uintptr(unsafe.Pointer(&a.Out[0]))), int32(qDim * 4),
+		int32(uintptr(unsafe.Pointer(&flags[0]))),
+	}
+	attnHeadsF16Kernel(unsafe.Pointer(p), unsafe.Pointer(&attnScratch[0]), int32(stride*4), 0, int32(pairs))
+	for bh, f := range flags {
+		if f != 0 {
+			attentionPairGo(a, bh/nh, bh%nh)
+		}
+	}
+	return true
+}
+
+// hostThreads is the worker's thread count (the global hearthThreads), read by Install:
+// the kernel's pairs may run on that many threads at once, each with its scores buffer.
+var hostThreads = 1
+
+func readHostThreads() {
+	if t := js.Global().Get("hearthThreads"); t.Type() == js.TypeNumber && t.Int() > 0 {
+		hostThreads = t.Int()
+	}
+}
+
+var (
+	attnQ       []float32
+	attnScratch []float32
+	attnFlags   []int32
+	attnParams  [15]int32
+)
+
+// attentionPairGo is one (token, head) pair through the Go operations (engine/model's
+// loop).
+func attentionPairGo(a *ops.AttentionF16, b, h int) {
+	hd := a.HeadDim
+	qDim, kvDim := a.NHead*hd, a.NHeadKV*hd
+	n := a.Pos0 + b + 1
+	first := 0
+	if a.Window > 0 && n > a.Window {
+		first = n - a.Window
+	}
+	kvOff := (h/(a.NHead/a.NHeadKV))*hd + first*kvDim
+	sc := make([]float32, n-first)
+	ops.DotRowsF16(a.K[kvOff:], kvDim, hd, n-first, a.Q[b*qDim+h*hd:b*qDim+(h+1)*hd], sc)
+	for t := range sc {
+		sc[t] *= a.Scale
+	}
+	ops.Softmax(sc)
+	ops.WeightedRowsF16(a.V[kvOff:], kvDim, hd, n-first, sc, a.Out[b*qDim+h*hd:b*qDim+(h+1)*hd])
+}

@@ -1,0 +1,272 @@
+package main
+
+import "math"
+
+// attn_heads_f16(params, scratch, scratch_stride, lo, hi): causal grouped-query attention
+// over an F16 KV cache for the (token, head) pairs bh in [lo, hi), b = bh / n_head,
+// h = bh % n_head — the whole of engine/model's attention for one layer, so that the
+// worker can split the pairs across its threads:
+//
+//	q (B, n_head·hd) F32 (·2^64, as dot_rows_f16 takes it), K, V (n_ctx, kv_dim) F16
+//	  -> out (B, n_head·hd) F32
+//
+// For each pair: the scores K[first..n)·q_h (dot_rows_f16) times scale, softmax (the max,
+// e^(s-max) by expf4, the sum in f64 lanes, times f32(1/sum)), then P·V
+// (weighted_rows_f16) into out; n = pos0+b+1 cached positions are visible, from first =
+// max(0, n-window) on a sliding-window layer (window > 0). scratch holds one pair's scores
+// (n_ctx+4 floats); a split gives every thread its own (scratch + thread·scratch_stride,
+// the worker adds it). flags[bh] is set to the two kernels' "went out of range" results
+// (Inf/NaN halves: the Go wrapper recomputes those pairs with the Go loops).
+//
+// params (i32 each, at params): 0 work (bytes the pairs read, for the worker's split
+// decision), 1 q, 2 q_stride (bytes per token), 3 k, 4 v (the layer's caches), 5 kv_row
+// (bytes per cached position), 6 hd, 7 n_head, 8 group (n_head/n_head_kv), 9 pos0, 10
+// window, 11 scale (f32 bits), 12 out, 13 out_stride, 14 flags.
+const (
+	attnWork = iota
+	attnQ
+	attnQStride
+	attnK
+	attnV
+	attnKVRow
+	attnHD
+	attnNHead
+	attnGroup
+	attnPos0
+	attnWindow
+	attnScale
+	attnOut
+	attnOutStride
+	attnFlags
+	attnParams // count
+)
+
+func attnHeadsF16(dotRows, weightedRows int) *Func {
+	f := NewFunc("attn_heads_f16", true, []byte{i32, i32, i32, i32, i32}, nil)
+	params, scratch, lo, hi := f.Param(0), f.Param(1), f.Param(3), f.Param(4)
+	var p [attnParams]Local
+	for i := range p {
+		p[i] = f.Local(i32)
+		f.Get(params)
+		f.Mem(opI32Load, 2, uint32(4*i))
+		f.Set(p[i])
+	}
+	bh, b, h, n, first, rows, kv, cnt, sp, flag := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	scale, mx, sumv, sumh := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+	e := f.Local(v128)
+	xs := newExpScratch(f)
+
+	f.Get(p[attnScale])
+	f.V(i32x4Splat)
+	f.Set(scale)
+
+	f.Get(lo)
+	f.Set(bh)
+	f.Block()
+	f.Get(bh)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Loop()
+	{
+		// b, h; n visible positions from first
+		f.Get(bh)
+		f.Get(p[attnNHead])
+		f.Op(opI32DivU)
+		f.Set(b)
+		f.Get(bh)
+		f.Get(b)
+		f.Get(p[attnNHead])
+		f.Op(opI32Mul, opI32Sub)
+		f.Set(h)
+		f.Get(p[attnPos0])
+		f.Get(b)
+		f.Op(opI32Add)
+		f.I32(1)
+		f.Op(opI32Add)
+		f.Set(n)
+		// first = window > 0 && n > window ? n - window : 0
+		f.Get(n)
+		f.Get(p[attnWindow])
+		f.Op(opI32Sub)
+		f.I32(0)
+		f.Get(p[attnWindow])
+		f.I32(0)
+		f.Op(opI32GtS)
+		f.Get(n)
+		f.Get(p[attnWindow])
+		f.Op(opI32GtS)
+		f.Op(opI32And, opSelect)
+		f.Set(first)
+		f.Get(n)
+		f.Get(first)
+		f.Op(opI32Sub)
+		f.Set(rows)
+		// kv = (h / group)·hd·2 + first·kv_row
+		f.Get(h)
+		f.Get(p[attnGroup])
+		f.Op(opI32DivU)
+		f.Get(p[attnHD])
+		f.Op(opI32Mul)
+		f.I32(1)
+		f.Op(opI32Shl)
+		f.Get(first)
+		f.Get(p[attnKVRow])
+		f.Op(opI32Mul, opI32Add)
+		f.Set(kv)
+
+		// scores: dot_rows_f16(k + kv, kv_row, q + b·q_stride + h·hd·4, hd, scratch, 0, rows)
+		f.Get(p[attnK])
+		f.Get(kv)
+		f.Op(opI32Add)
+		f.Get(p[attnKVRow])
+		f.Get(p[attnQ])
+		f.Get(b)
+		f.Get(p[attnQStride])
+		f.Op(opI32Mul, opI32Add)
+		f.Get(h)
+		f.Get(p[attnHD])
+		f.Op(opI32Mul)
+		f.I32(2)
+		f.Op(opI32Shl, opI32Add)
+		f.Get(p[attnHD])
+		f.Get(scratch)
+		f.I32(0)
+		f.Get(rows)
+		f.Call(dotRows)
+		f.Set(flag)
+
+		// pad the scores to a multiple of four with -Inf (e^-Inf = 0)
+		for i := uint32(0); i < 4; i++ {
+			f.Get(scratch)
+			f.Get(rows)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+			f.F32(float32(math.Inf(-1)))
+			f.Mem(opF32Store, 2, 4*i)
+		}
+		// cnt = ceil(rows / 4)
+		vecLoop := func(body func()) {
+			f.Get(rows)
+			f.I32(3)
+			f.Op(opI32Add)
+			f.I32(2)
+			f.Op(opI32ShrU)
+			f.Set(cnt)
+			f.Get(scratch)
+			f.Set(sp)
+			f.Repeat(cnt, func() {
+				body()
+				f.Add(sp, 16)
+			})
+		}
+		// s *= scale; mx = max
+		f.splat32(0xff800000)
+		f.Set(mx)
+		vecLoop(func() {
+			f.Get(sp) // store address
+			f.Get(sp)
+			f.VLoad(0)
+			f.Get(scale)
+			f.V(f32x4Mul)
+			f.Tee(e)
+			f.VMem(vStore, 0)
+			f.Get(mx)
+			f.Get(e)
+			f.V(f32x4Pmax)
+			f.Set(mx)
+		})
+		// the padding lanes were -Inf·scale: -Inf again (scale > 0), or NaN for scale 0,
+		// which pmax skips; now the max across lanes
+		for _, sh := range [][16]byte{lanes32(2, 3, 0, 1), lanes32(1, 0, 3, 2)} {
+			f.Get(mx)
+			f.Get(mx)
+			f.Get(mx)
+			f.Shuffle(sh)
+			f.V(f32x4Pmax)
+			f.Set(mx)
+		}
+		// e = e^(s - max); the sum in f64
+		f.VZero()
+		f.Set(sumv)
+		vecLoop(func() {
+			f.Get(sp)
+			f.VLoad(0)
+			f.Get(mx)
+			f.V(f32x4Sub)
+			f.expf4(xs)
+			f.Set(e)
+			f.Get(sp)
+			f.Get(e)
+			f.VMem(vStore, 0)
+			f.Get(sumv)
+			f.Get(e)
+			f.V(f64x2PromoteLowF32x4, f64x2Add)
+			f.Get(e)
+			f.Get(e)
+			f.Shuffle(lanes32(2, 3, 2, 3))
+			f.V(f64x2PromoteLowF32x4, f64x2Add)
+			f.Set(sumv)
+		})
+		// the padding held e^-Inf = 0 (or NaN when all scores were NaN: so is Go's)
+		f.Get(sumv)
+		f.Get(sumv)
+		f.Get(sumv)
+		f.Shuffle([16]byte{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7})
+		f.V(f64x2Add)
+		f.Set(sumh)
+		// inv = f32(1 / sum)
+		f.F64(1)
+		f.Get(sumh)
+		f.Lane(f64x2ExtractLane, 0)
+		f.Op(opF64Div, opF32DemoteF64)
+		f.V(f32x4Splat)
+		f.Set(mx) // reused: inv
+		vecLoop(func() {
+			f.Get(sp)
+			f.Get(sp)
+			f.VLoad(0)
+			f.Get(mx)
+			f.V(f32x4Mul)
+			f.VMem(vStore, 0)
+		})
+
+		// out_h = P·V: weighted_rows_f16(v + kv, kv_row, scratch, rows, out + b·out_stride + h·hd·4, hd)
+		f.Get(p[attnV])
+		f.Get(kv)
+		f.Op(opI32Add)
+		f.Get(p[attnKVRow])
+		f.Get(scratch)
+		f.Get(rows)
+		f.Get(p[attnOut])
+		f.Get(b)
+		f.Get(p[attnOutStride])
+		f.Op(opI32Mul, opI32Add)
+		f.Get(h)
+		f.Get(p[attnHD])
+		f.Op(opI32Mul)
+		f.I32(2)
+		f.Op(opI32Shl, opI32Add)
+		f.Get(p[attnHD])
+		f.Call(weightedRows)
+		f.Get(flag)
+		f.Op(opI32Or)
+		f.Set(flag)
+		// flags[bh] = flag
+		f.Get(p[attnFlags])
+		f.Get(bh)
+		f.I32(2)
+		f.Op(opI32Shl, opI32Add)
+		f.Get(flag)
+		f.Mem(opI32Store, 2, 0)
+
+		f.Add(bh, 1)
+		f.Get(bh)
+		f.Get(hi)
+		f.Op(opI32LtS)
+		f.BrIf(0)
+	}
+	f.End()
+	f.End()
+	return f
+}
