@@ -57,6 +57,31 @@ func BenchmarkPrefill64(b *testing.B) {
 	}
 }
 
+// BenchmarkPrefill512 times a 512-token prompt in chunks of 128 (as the engine's session
+// feeds it): attention grows with the prompt, the products do not.
+func BenchmarkPrefill512(b *testing.B) {
+	Install()
+	for _, typ := range []string{"Q8_0"} {
+		b.Run("smollm2-135m-"+typ, func(b *testing.B) {
+			m := smolModel(b, typ)
+			s, _ := m.NewState(1024)
+			p := benchPrompt(512)
+			b.ResetTimer()
+			c0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				s.Truncate(0)
+				for c := 0; c < len(p); c += 128 {
+					if _, err := s.Forward(p[c:c+128], false); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "tok/s")
+			b.ReportMetric(float64(512*b.N)/(cpuSeconds()-c0), "cpu-tok/s")
+		})
+	}
+}
+
 func benchPrompt(n int) []int32 {
 	p := make([]int32, n)
 	for i := range p {
