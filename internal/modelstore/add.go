@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func Add(src string, opt Options) (*Manifest, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Format: Format, Summary: Describe(g, id, fi.Size()), ShardSize: opt.ShardSize}
+	m := &Manifest{Format: Format, Summary: Describe(g, id, fi.Size()), ShardSize: opt.ShardSize, PartSize: PartSizeFor(opt.ShardSize)}
 	whole := sha256.New()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -77,7 +78,7 @@ func Add(src string, opt Options) (*Manifest, error) {
 	r := io.TeeReader(f, whole)
 	for start := int64(0); start < fi.Size(); start += opt.ShardSize {
 		end := min(start+opt.ShardSize, fi.Size())
-		sh, err := writeShard(dir, len(m.Shards), r, start, end)
+		sh, err := writeShard(dir, len(m.Shards), r, start, end, m.PartSize)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", src, err)
 		}
@@ -102,15 +103,16 @@ const shardHashLen = 16
 
 // writeShard copies bytes [start, end) from r (positioned at start) into dir as
 // shard-NNN.<hash>.bin, through a temporary file so a shard under its final name is always
-// complete.
-func writeShard(dir string, n int, r io.Reader, start, end int64) (Shard, error) {
+// complete, hashing it whole and in parts of partSize bytes.
+func writeShard(dir string, n int, r io.Reader, start, end, partSize int64) (Shard, error) {
 	tmp, err := os.CreateTemp(dir, fmt.Sprintf(".shard-%03d-*.tmp", n))
 	if err != nil {
 		return Shard{}, err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
 	h := sha256.New()
-	copied, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, end-start))
+	parts := &partHasher{size: partSize}
+	copied, err := io.Copy(io.MultiWriter(tmp, h, parts), io.LimitReader(r, end-start))
 	if err == nil && copied != end-start {
 		err = fmt.Errorf("file ended at byte %d while reading shard %d (want %d bytes): was it changed while being added?", start+copied, n, end)
 	}
@@ -131,7 +133,42 @@ func writeShard(dir string, n int, r io.Reader, start, end int64) (Shard, error)
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		return Shard{}, err
 	}
-	return Shard{File: name, Start: start, End: end, SHA256: sum}, nil
+	return Shard{File: name, Start: start, End: end, SHA256: sum, Parts: parts.sums()}, nil
+}
+
+// partHasher hashes what is written to it in pieces of size bytes.
+type partHasher struct {
+	size int64
+	h    hash.Hash
+	n    int64 // bytes of the current piece
+	out  []string
+}
+
+func (p *partHasher) Write(b []byte) (int, error) {
+	total := len(b)
+	for len(b) > 0 {
+		if p.h == nil {
+			p.h, p.n = sha256.New(), 0
+		}
+		k := int(min(int64(len(b)), p.size-p.n))
+		p.h.Write(b[:k])
+		p.n += int64(k)
+		b = b[k:]
+		if p.n == p.size {
+			p.out = append(p.out, hex.EncodeToString(p.h.Sum(nil)))
+			p.h = nil
+		}
+	}
+	return total, nil
+}
+
+// sums ends the last piece and returns the hashes.
+func (p *partHasher) sums() []string {
+	if p.h != nil && p.n > 0 {
+		p.out = append(p.out, hex.EncodeToString(p.h.Sum(nil)))
+		p.h = nil
+	}
+	return p.out
 }
 
 func shardName(n int, sum string) string {

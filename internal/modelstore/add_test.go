@@ -56,6 +56,15 @@ func checkShards(t *testing.T, dir string, m *Manifest, want []byte) {
 		if got := sha(b); got != s.SHA256 || !strings.Contains(s.File, "."+got[:16]+".") {
 			t.Errorf("shard %d (%s): sha256 %s, manifest says %s", i, s.File, got, s.SHA256)
 		}
+		if m.PartSize != PartSizeFor(m.ShardSize) || int64(len(s.Parts)) != (int64(len(b))+m.PartSize-1)/m.PartSize {
+			t.Errorf("shard %d: %d parts of %d bytes for %d bytes", i, len(s.Parts), m.PartSize, len(b))
+		}
+		for k, want := range s.Parts {
+			part := b[min(len(b), k*int(m.PartSize)):min(len(b), (k+1)*int(m.PartSize))]
+			if got := sha(part); got != want {
+				t.Errorf("shard %d part %d: sha256 %s, manifest says %s", i, k, got, want)
+			}
+		}
 		all = append(all, b...)
 	}
 	if !bytes.Equal(all, want) {

@@ -18,12 +18,18 @@
 //	  "has_chat_template": false,          // tokenizer.chat_template present
 //	  "license": "mit",                    // general.license, omitted when absent
 //	  "shard_size": 67108864,
-//	  "shards": [{"file": "shard-000.1a2b3c4d5e6f7a8b.bin", "start": 0, "end": 1185376, "sha256": "…"}]
+//	  "part_size": 4194304,
+//	  "shards": [{"file": "shard-000.1a2b3c4d5e6f7a8b.bin", "start": 0, "end": 1185376, "sha256": "…",
+//	              "parts": ["…", …]}]
 //	}
 //
 // Shards are consecutive byte ranges [start, end) of the file; their concatenation is the
 // file. A shard's name carries the first 16 hex digits of its sha256, so it can be cached
-// forever. index.json is {"format": 1, "models": [entry…]} sorted by id, where an entry repeats
+// forever. A shard's parts are the sha256 of its consecutive part_size-byte pieces (the
+// last one shorter): the browser reads, checks and caches a shard a part at a time, so it
+// checks each part with WebCrypto as it comes instead of hashing the whole shard in one
+// buffer (WebCrypto takes no stream) or in JavaScript. Manifests without parts (written
+// before) are checked against the shard's sha256. index.json is {"format": 1, "models": [entry…]} sorted by id, where an entry repeats
 // the manifest's summary fields and "manifest" is the manifest's path relative to index.json.
 package modelstore
 
@@ -43,6 +49,7 @@ type Manifest struct {
 	Summary
 	SHA256    string  `json:"sha256"`
 	ShardSize int64   `json:"shard_size"`
+	PartSize  int64   `json:"part_size,omitempty"`
 	Shards    []Shard `json:"shards"`
 }
 
@@ -61,10 +68,18 @@ type Summary struct {
 
 // Shard is the byte range [Start, End) of the model file, stored as File.
 type Shard struct {
-	File   string `json:"file"`
-	Start  int64  `json:"start"`
-	End    int64  `json:"end"`
-	SHA256 string `json:"sha256"`
+	File   string   `json:"file"`
+	Start  int64    `json:"start"`
+	End    int64    `json:"end"`
+	SHA256 string   `json:"sha256"`
+	Parts  []string `json:"parts,omitempty"` // sha256 of each PartSize piece
+}
+
+// PartSizeFor is the part size of a manifest with shards of shardSize bytes: an eighth of
+// a shard, between 64 KiB and 4 MiB (the download caches a 64 MiB shard every 4 MiB, and
+// even a small shard in several parts).
+func PartSizeFor(shardSize int64) int64 {
+	return min(4<<20, max(64<<10, (shardSize+7)/8))
 }
 
 // Index lists the installed models.
