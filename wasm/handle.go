@@ -27,6 +27,7 @@ type worker struct {
 	cancel  context.CancelFunc // of the running generate/complete
 	session *engine.Session
 	info    map[string]any
+	stream  *stream // the streamed load in progress, if any
 }
 
 // request is a queued message; epoch is the worker's epoch when it arrived, so a
@@ -63,13 +64,29 @@ func (w *worker) handle(msg js.Value) {
 		post(map[string]any{"type": "cancelled", "id": id})
 	case "info":
 		post(map[string]any{"type": "info", "id": id, "info": w.infoNow()})
-	case "load", "unload":
+	case "load":
+		if v := msg.Get("shards"); v.IsUndefined() || v.IsNull() {
+			if err := w.beginStream(id, msg); err != nil {
+				fail(id, err)
+				return
+			}
+		} else {
+			w.stopStream("the load was replaced by a newer one")
+		}
 		w.cancelRuns()
 		w.enqueue(id, kind, msg)
+	case "unload":
+		w.stopStream("the model was unloaded")
+		w.cancelRuns()
+		w.enqueue(id, kind, msg)
+	case "loadData":
+		w.streamData(id, msg)
+	case "loadEnd":
+		w.streamEnd(id, msg)
 	case "generate", "complete":
 		w.enqueue(id, kind, msg)
 	default:
-		fail(id, fmt.Errorf("unknown request type %q (want load, generate, complete, cancel, unload or info)", kind))
+		fail(id, fmt.Errorf("unknown request type %q (want load, loadData, loadEnd, generate, complete, cancel, unload or info)", kind))
 	}
 }
 

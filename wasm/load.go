@@ -46,7 +46,7 @@ func parseLoad(msg js.Value) (*loadRequest, error) {
 	if n == 0 {
 		return nil, errors.New("no shards to load")
 	}
-	r := &loadRequest{shards: make([]shard, n), memoryLimit: wasmMemoryLimit}
+	r := &loadRequest{shards: make([]shard, n)}
 	for i := range r.shards {
 		view, ok := uint8View(list.Index(i))
 		if !ok {
@@ -54,15 +54,8 @@ func parseLoad(msg js.Value) (*loadRequest, error) {
 		}
 		r.shards[i] = shard{name: fmt.Sprintf("shard %d", i), view: view, size: int64(view.Length())}
 	}
-	if c, ok, err := integer(msg, "contextSize", 0, 1<<24); err != nil {
+	if r.contextSize, r.memoryLimit, err = loadOptions(msg); err != nil {
 		return nil, err
-	} else if ok {
-		r.contextSize = int(c)
-	}
-	if l, ok, err := integer(msg, "memoryLimit", 0, 1<<53); err != nil {
-		return nil, err
-	} else if ok && l > 0 {
-		r.memoryLimit = min(r.memoryLimit, l)
 	}
 	man := msg.Get("manifest")
 	if man.IsUndefined() || man.IsNull() {
@@ -105,13 +98,39 @@ func parseLoad(msg js.Value) (*loadRequest, error) {
 	return r, nil
 }
 
-// load opens a model from the shards of msg. Everything is checked first, over the JS
-// buffers: shard sizes and hashes, the GGUF header, the architecture and tensor types, and
-// the memory the model needs (weights, KV cache, scratch) against the limit; a refused load
-// leaves the current model loaded. Only then is the current model dropped and the new one
-// copied into Go memory, one shard at a time, each JS buffer released as soon as it is
-// copied.
+// load opens a model: streamed (a size, then loadData messages: loadStream) or from the
+// shards of msg, all given at once (loadShards).
 func (w *worker) load(id any, msg js.Value) {
+	if v := msg.Get("shards"); v.IsUndefined() || v.IsNull() {
+		w.loadStream(id, msg)
+		return
+	}
+	w.loadShards(id, msg)
+}
+
+// loadOptions reads a load request's contextSize and memoryLimit.
+func loadOptions(msg js.Value) (contextSize int, limit int64, err error) {
+	limit = wasmMemoryLimit
+	if c, ok, err := integer(msg, "contextSize", 0, 1<<24); err != nil {
+		return 0, 0, err
+	} else if ok {
+		contextSize = int(c)
+	}
+	if l, ok, err := integer(msg, "memoryLimit", 0, 1<<53); err != nil {
+		return 0, 0, err
+	} else if ok && l > 0 {
+		limit = min(limit, l)
+	}
+	return contextSize, limit, nil
+}
+
+// loadShards opens a model from the shards of msg. Everything is checked first, over the
+// JS buffers: shard sizes and hashes, the GGUF header, the architecture and tensor types,
+// and the memory the model needs (weights, KV cache, scratch) against the limit; a refused
+// load leaves the current model loaded. Only then is the current model dropped and the new
+// one copied into one Go buffer of the file's size, a shard at a time, each JS buffer
+// dropped as soon as it is copied.
+func (w *worker) loadShards(id any, msg js.Value) {
 	r, err := parseLoad(msg)
 	if err != nil {
 		fail(id, err)
@@ -122,7 +141,8 @@ func (w *worker) load(id any, msg js.Value) {
 		jsParts[i] = gguf.Part{R: jsBytes{view: s.view, size: s.size}, Size: s.size}
 	}
 	jm := gguf.NewMulti(jsParts...)
-	head, err := gguf.Open(jm, jm.Size())
+	size := jm.Size()
+	head, err := gguf.Open(jm, size)
 	if err != nil {
 		fail(id, fmt.Errorf("not a usable model file: %w", err))
 		return
@@ -147,23 +167,33 @@ func (w *worker) load(id any, msg js.Value) {
 	w.setSession(nil, nil)
 	runtime.GC()
 	list := msg.Get("shards")
-	parts := make([]gguf.Part, len(r.shards))
+	arena := make([]byte, size)
+	off := int64(0)
 	for i := range r.shards {
 		s := &r.shards[i]
-		b := make([]byte, s.size)
-		js.CopyBytesToGo(b, s.view)
+		js.CopyBytesToGo(arena[off:off+s.size], s.view)
+		off += s.size
 		s.view = js.Undefined()
 		list.SetIndex(i, js.Undefined())
-		parts[i] = gguf.Part{R: gguf.Bytes(b), Size: s.size}
 		breathe()
 	}
-	multi := gguf.NewMulti(parts...)
-	f, err := gguf.Open(multi, multi.Size())
+	w.open(id, gguf.Bytes(arena), size, r.contextSize, r.memoryLimit)
+}
+
+// open starts a session over the model file held in data (size bytes, the tensors used in
+// place) and answers the load.
+func (w *worker) open(id any, data gguf.Bytes, size int64, contextSize int, limit int64) {
+	f, err := gguf.Open(data, size)
 	if err != nil {
 		fail(id, fmt.Errorf("not a usable model file: %w", err))
 		return
 	}
-	s, err := engine.Load(f, engine.LoadOptions{ContextSize: r.contextSize, MemoryLimit: r.memoryLimit})
+	need, err := engine.MemoryNeeded(f, contextSize)
+	if err != nil {
+		fail(id, fmt.Errorf("this model cannot run here: %w", err))
+		return
+	}
+	s, err := engine.Load(f, engine.LoadOptions{ContextSize: contextSize, MemoryLimit: limit})
 	if err != nil {
 		fail(id, err)
 		return

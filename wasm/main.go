@@ -12,10 +12,19 @@ import (
 	"hearth/wasm/simd"
 )
 
+// gcPercent is the engine's GOGC.
+const gcPercent = 10
+
 func main() {
 	// wasm32 memory ends at 4 GiB: make the collector work harder before it gets there
 	// rather than fail to grow.
 	debug.SetMemoryLimit(4<<30 - 256<<20)
+	// A wasm Memory never shrinks: whatever the heap grows to stays resident. With the
+	// default GOGC=100 the heap may hold as much garbage as live data before a collection,
+	// and the live data is mostly the model file (one buffer without pointers, which costs
+	// the collector nothing to mark), so the garbage allowed would be as big as the model.
+	// At 10 it is a tenth of it, for a collection every few hundred tokens.
+	debug.SetGCPercent(gcPercent)
 	simdOn := js.Global().Get("hearthKernels").Truthy()
 	if simdOn {
 		simd.Relaxed = js.Global().Get("hearthRelaxed").Truthy()

@@ -8,10 +8,12 @@
 //
 // Shards are downloaded by download.js (in parallel, into Cache Storage, resumable,
 // checked against the manifest's sha256: a corrupt shard is fetched once more, then the
-// load fails naming it) and transferred to the worker without a copy; the worker copies
-// them into the engine's memory once.
+// load fails naming it). Their bytes stream to the worker as they arrive, in a few buffers
+// that are transferred to the worker and back: the worker copies them into the engine's
+// memory (one buffer of the file's size, made when the load starts), so the model is held
+// once and the page holds only a few MiB of it at any time.
 
-import { downloadModel, checkFits } from "./download.js";
+import { downloadModel, checkFits, byteReader, fill } from "./download.js";
 
 // The download and cache functions, for pages that import only this module.
 export {
@@ -23,6 +25,7 @@ const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"
 export class HearthEngine {
   // splitBytes: the smallest product (bytes of weights) split across threads (0: the
   // worker's default, 256 KiB); tests set 1 so a tiny model runs every product threaded.
+  // relaxed: false keeps the simd128 kernels where the browser has relaxed SIMD.
   constructor(workerURL, { threads = 0, simd = true, relaxed = true, splitBytes = 0 } = {}) {
     const url = new URL(workerURL, self.location ? self.location.href : undefined);
     if (threads > 0) url.searchParams.set("threads", String(threads));
@@ -78,37 +81,140 @@ export class HearthEngine {
   // etaSeconds, cachedBytes}; signal stops the download (an AbortError; what came stays
   // cached); parallel; pieceSize. Resolves with the model's info (verified: false for a raw
   // file, which has no sha256 to check).
-  async load(source, { contextSize = 0, ...download } = {}) {
-    const { buffers, verified } = await downloadModel(source, download);
-    const info = await this.#loadBuffers(buffers, contextSize);
+  async load(source, { contextSize = 0, signal = undefined, ...download } = {}) {
+    const stop = new AbortController(); // the user's signal, or the engine refusing the load
+    const onAbort = () => stop.abort(signal.reason);
+    if (signal) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+    let load = null;
+    let verified = false;
+    let ended = null; // the engine's answer, asked for once every byte is verified
+    try {
+      await downloadModel(source, {
+        ...download,
+        signal: stop.signal,
+        onStart: async ({ size, verified: v }) => {
+          verified = v;
+          load = await this.#startLoad(size, contextSize, stop);
+        },
+        onData: (bytes, offset) => load.send(bytes, offset),
+        // the engine opens the model while the last shards are stored whole in the cache
+        onVerified: () => {
+          ended = load.end();
+          ended.catch(() => {});
+        },
+      });
+    } catch (err) {
+      if (load) {
+        load.abort();
+        if (load.failure) throw load.failure; // the engine refused the model
+      }
+      throw err;
+    } finally {
+      if (signal) signal.removeEventListener("abort", onAbort);
+    }
+    const info = await (ended || load.end());
     info.verified = verified;
     return info;
   }
 
   // loadFile loads a model from a File (an <input type=file> pick): read here in slices,
-  // never sent anywhere. onProgress and signal as for load.
+  // never sent anywhere; the bytes go to the engine as they are read. onProgress and signal
+  // as for load.
   async loadFile(file, { onProgress = null, contextSize = 0, signal = undefined } = {}) {
     checkFits(file.size, file.name);
     const magic = new Uint8Array(await file.slice(0, 4).arrayBuffer());
     if (String.fromCharCode(...magic) !== "GGUF") throw new Error(`${file.name} is not a GGUF file`);
-    const buffers = [];
+    const load = await this.#startLoad(file.size, contextSize, null);
     const started = performance.now();
-    for (let at = 0; at < file.size; at += FILE_SLICE) {
-      if (signal && signal.aborted) throw new DOMException("the load was stopped", "AbortError");
-      buffers.push(await file.slice(at, Math.min(file.size, at + FILE_SLICE)).arrayBuffer());
-      const loaded = Math.min(file.size, at + FILE_SLICE);
-      const bytesPerSecond = loaded / Math.max(1e-3, (performance.now() - started) / 1000);
-      if (onProgress) onProgress({ loaded, total: file.size, cachedBytes: 0, bytesPerSecond, etaSeconds: (file.size - loaded) / bytesPerSecond });
+    try {
+      let buf = new ArrayBuffer(FILE_BUFFER);
+      for (let at = 0; at < file.size; at += FILE_SLICE) {
+        const end = Math.min(file.size, at + FILE_SLICE);
+        // each slice read as a stream into one buffer, which goes to the engine and comes
+        // back (a slice read whole with arrayBuffer() would stay in memory until a garbage
+        // collection)
+        const rd = byteReader(file.slice(at, end).stream());
+        let off = at;
+        for (;;) {
+          if (signal && signal.aborted) {
+            rd.r.cancel().catch(() => {});
+            throw new DOMException("the load was stopped", "AbortError");
+          }
+          const { bytes, done, error } = await fill(rd, buf, null);
+          if (error) throw error;
+          const n = bytes.length;
+          if (n > 0) {
+            const back = await load.send(bytes, off); // transfers bytes
+            buf = back instanceof ArrayBuffer ? back : new ArrayBuffer(FILE_BUFFER);
+            off += n;
+          }
+          if (done) break;
+        }
+        if (off !== end) throw new Error(`${file.name}: reading bytes ${at}–${end} gave ${off - at}`);
+        const bytesPerSecond = end / Math.max(1e-3, (performance.now() - started) / 1000);
+        if (onProgress) onProgress({ loaded: end, total: file.size, cachedBytes: 0, bytesPerSecond, etaSeconds: (file.size - end) / bytesPerSecond });
+      }
+    } catch (err) {
+      load.abort();
+      throw load.failure || err;
     }
-    const info = await this.#loadBuffers(buffers, contextSize);
+    const info = await load.end();
     info.verified = false;
     return info;
   }
 
-  async #loadBuffers(buffers, contextSize) {
-    const m = await this.#request({ type: "load", shards: buffers, contextSize }, buffers);
-    this.model = m.info;
-    return m.info;
+  // #startLoad begins a streamed load of size bytes (protocol: wasm/README.md): send(bytes,
+  // offset) transfers a buffer's bytes to the worker and resolves with the buffer, given
+  // back once the worker has copied them; end() resolves with the model's info; abort()
+  // stops it. When the engine refuses the model (too big, not a GGUF, …) failure is set,
+  // every send rejects with it, and stop (an AbortController, or null) is aborted.
+  async #startLoad(size, contextSize, stop) {
+    await this.ready;
+    const id = this.nextId++;
+    let sent = []; // {resolve, reject} of each send, in order: the worker copies in order
+    const load = { failure: null };
+    const answer = new Promise((resolve, reject) => {
+      this.calls.set(id, {
+        resolve,
+        reject,
+        onEvent: (m) => {
+          if (m.type === "stored" && sent.length > 0) sent.shift().resolve(m.data);
+        },
+      });
+    });
+    let answered = false; // a worker that answers before loadEnd wants no more bytes
+    answer.then(() => {
+      answered = true;
+      for (const s of sent) s.resolve(null);
+      sent = [];
+    }, (err) => {
+      load.failure = err;
+      for (const s of sent) s.reject(err);
+      sent = [];
+      if (stop) stop.abort(err);
+    });
+    this.worker.postMessage({ id, type: "load", size, contextSize });
+    load.send = (bytes, offset) => new Promise((resolve, reject) => {
+      if (load.failure) return reject(load.failure);
+      if (answered) return resolve(null);
+      sent.push({ resolve, reject });
+      // transferred, not copied; the worker sends the buffer back
+      this.worker.postMessage({ id, type: "loadData", offset, data: bytes }, [bytes.buffer]);
+    });
+    load.abort = () => {
+      this.worker.postMessage({ id, type: "loadEnd", abort: true });
+      answer.catch(() => {});
+    };
+    load.end = async () => {
+      this.worker.postMessage({ id, type: "loadEnd" });
+      const m = await answer;
+      this.model = m.info;
+      return m.info;
+    };
+    return load;
   }
 
   // generate answers a conversation ([{role, content}]); onEvent gets {type: "text" |
@@ -138,6 +244,7 @@ export class HearthEngine {
   terminate() { this.worker.terminate(); }
 }
 
-// FILE_SLICE is how much of a local file is read at a time (the engine takes the model
-// as several buffers in file order).
+// FILE_SLICE is how much of a local file is read at a time; FILE_BUFFER the buffer its
+// bytes go to the engine in.
 const FILE_SLICE = 64 * 2 ** 20;
+const FILE_BUFFER = 4 * 2 ** 20;

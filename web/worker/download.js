@@ -2,6 +2,15 @@
 //
 //   const { manifest, buffers } = await downloadModel("models/stories260K/manifest.json",
 //       { onProgress, signal, parallel: 3 });
+//   await downloadModel(url, { onStart: ({ size }) => …, onData: (bytes, offset) => … });
+//
+// The bytes stream: a shard is read from the network or the cache a part at a time (a BYOB
+// read into a buffer of ours), the part checked — with WebCrypto against the manifest's
+// sha256 of that part, or, for a manifest without parts, fed to the shard's SHA-256
+// (sha256.js) — and handed to onData with its offset in the file (the engine client
+// transfers it to the worker, which copies it into the model's memory and sends the buffer
+// back), so no shard is ever held whole in the page. Without onData the parts are
+// collected into one ArrayBuffer per shard (buffers).
 //
 // A source is a manifest URL (models/<id>/manifest.json, written by hearth add-model: the
 // shards' byte ranges and sha256) or the URL of a raw .gguf on any host that answers CORS
@@ -16,16 +25,21 @@
 //   <shard URL>                             a complete, verified shard
 //   <shard URL>?hearth-part=<offset>        bytes [offset, offset + length) of a shard still
 //                                           downloading (x-hearth-length, x-hearth-validator)
-// A shard is written in parts of chunkSizeFor(size) bytes as it arrives, so a network drop or
-// a page reload keeps what came; the next download asks for the rest with Range and If-Range
-// (the ETag or Last-Modified the parts were fetched under), and starts the shard over when
-// the server answers 200 (the file changed). When all its bytes are there the shard is
-// checked against the manifest's sha256 and stored whole; a bad shard is deleted and fetched
-// once more, and a shard bad twice fails the download naming it. Cached shards are checked
-// again before every load: a bad byte on disk is never handed to the engine.
+// A shard is written in parts (the manifest's part_size, else chunkSizeFor(size) bytes) as
+// it arrives, so a network drop or a page reload keeps what came (a part cut short comes
+// again whole when the manifest checks parts); the next download asks for the rest with
+// Range and If-Range (the ETag or Last-Modified the parts were fetched under), and starts the
+// shard over when the server answers 200 (the file changed). When all its bytes are there
+// and checked the shard is stored whole (a Blob of its cached parts: the browser copies
+// them, not the page); a bad shard is deleted and fetched once more (its bytes sent again,
+// over the bad ones), and a shard bad twice fails the download naming it. Cached shards are
+// read as streams and checked again before every load: the download resolves only when
+// every shard is verified, so the engine never starts on a bad byte.
 //
 // The network requests carry cache: "no-store": the browser's HTTP cache would keep a second
 // copy of every shard, and the service worker leaves such requests to the network.
+
+import { Sha256 } from "./sha256.js";
 
 export const MODEL_CACHE = "hearth-models";
 const PART_PARAM = "hearth-part";
@@ -166,14 +180,24 @@ function checkManifest(m, url) {
 
 // pieces are the units fetched and cached: key is the cache key, url what is fetched;
 // a raw file's pieces are byte ranges of one URL, a served model's are whole shard files.
+// start is the piece's offset in the model file; parts, when the manifest has them, the
+// sha256 of each partSize bytes of it (hearth add-model writes them).
 function piecesOf(manifest, manifestURL) {
+  const partSize = manifest.part_size;
   return manifest.shards.map((s) => {
     const key = new URL(s.file, manifestURL).href;
-    return manifest.source
-      ? { name: s.file, key, url: manifest.source, offset: s.start, size: s.end - s.start, sha256: "", ranged: true }
-      : { name: s.file, key, url: key, offset: 0, size: s.end - s.start, sha256: s.sha256 || "", ranged: false };
+    const size = s.end - s.start;
+    if (manifest.source) {
+      return { name: s.file, key, url: manifest.source, start: s.start, offset: s.start, size, sha256: "", parts: null, ranged: true };
+    }
+    const parts = partSize > 0 && Array.isArray(s.parts) && s.parts.length === Math.ceil(size / partSize) ? s.parts : null;
+    return { name: s.file, key, url: key, start: s.start, offset: 0, size, sha256: s.sha256 || "", parts, partSize, ranged: false };
   });
 }
+
+// bufferSize is how many bytes of a piece are read, checked (a part), cached and handed on
+// at a time.
+const bufferSize = (p) => (p.parts ? p.partSize : chunkSizeFor(p.size));
 
 const partKey = (key, offset) => {
   const u = new URL(key);
@@ -223,12 +247,21 @@ async function deletePiece(cache, p, keys = null) {
 }
 
 // downloadModel fetches (or reads from the cache) every shard of source and resolves with
-// {manifest, manifestURL, buffers, verified}: one ArrayBuffer per shard, in file order;
-// verified is false for a raw file (no sha256 to check). See the top of the file.
+// {manifest, manifestURL, buffers, verified} once every shard is verified: buffers is one
+// ArrayBuffer per shard, in file order (null when onData takes the bytes); verified is false
+// for a raw file (no sha256 to check). See the top of the file.
 // onProgress gets {loaded, total, bytesPerSecond, etaSeconds, cachedBytes}; signal stops it
 // with an AbortError (what came stays cached); parallel shards at a time; pieceSize is the
-// byte range a raw file is fetched in.
-export async function downloadModel(source, { onProgress = null, signal = undefined, parallel = 3, pieceSize = rawPieceSize } = {}) {
+// byte range a raw file is fetched in. onStart({size, manifest, verified}) is called (and
+// awaited) once the file's size is known, before any byte. onData(bytes, offset) gets the
+// bytes as they come (bytes of a shard that fails its check come again, over the bad ones):
+// a Uint8Array over an ArrayBuffer of the download's own, which onData may transfer; it
+// returns (or resolves with) an ArrayBuffer to read the next bytes into — that buffer back,
+// so the download reads into the same few buffers from start to end — or nothing (a new one
+// is made). The shard waits for it. onVerified() is called once every byte is verified and
+// handed on, before the last shards are stored whole in the cache (the download resolves
+// after that).
+export async function downloadModel(source, { onProgress = null, signal = undefined, parallel = 3, pieceSize = rawPieceSize, onStart = null, onData = null, onVerified = null } = {}) {
   if (signal && signal.aborted) throw abortError(signal);
   if (typeof caches === "undefined") throw new Error("this browser offers no Cache Storage here (a secure context is needed: https or localhost)");
   const cache = await caches.open(MODEL_CACHE);
@@ -247,17 +280,37 @@ export async function downloadModel(source, { onProgress = null, signal = undefi
     headers: { "Content-Type": "application/json", [MANIFEST_HEADER]: "1" },
   }));
 
+  const verified = !manifest.source;
+  if (onStart) await onStart({ size: total, manifest, verified });
+  let buffers = null;
+  if (!onData) {
+    // collect the chunks into one buffer per piece
+    buffers = pieces.map((p) => new Uint8Array(p.size));
+    const starts = pieces.map((p) => p.start);
+    onData = (bytes, offset) => {
+      let i = starts.length - 1;
+      while (starts[i] > offset) i--;
+      buffers[i].set(bytes, offset - starts[i]);
+      return bytes.buffer;
+    };
+  }
+
   const progress = new Progress(total, cachedBytes, onProgress);
   const stop = new AbortController(); // stops the other shards when one fails
   const onAbort = () => stop.abort(signal.reason);
   if (signal) signal.addEventListener("abort", onAbort, { once: true });
-  const buffers = new Array(pieces.length);
   let next = 0;
   let failure = null;
+  const storing = []; // each verified piece being stored whole
+  const io = { cache, signal: stop.signal, report: progress.report, onData };
   const worker = async () => {
     while (next < pieces.length && !stop.signal.aborted) {
       const i = next++;
-      buffers[i] = await fetchPiece(cache, pieces[i], manifest, stop.signal, progress.report, state[i].bytes);
+      const { stored } = await fetchPiece(io, pieces[i], manifest, state[i].bytes);
+      storing.push(stored.catch((err) => {
+        if (!failure) failure = err;
+        stop.abort(err);
+      }));
     }
   };
   try {
@@ -269,6 +322,8 @@ export async function downloadModel(source, { onProgress = null, signal = undefi
       }));
     }
     await Promise.all(runs);
+    if (!failure && !stop.signal.aborted && onVerified) onVerified();
+    await Promise.all(storing);
   } finally {
     if (signal) signal.removeEventListener("abort", onAbort);
     progress.done();
@@ -280,7 +335,7 @@ export async function downloadModel(source, { onProgress = null, signal = undefi
   const dir = manifestURL.slice(0, manifestURL.lastIndexOf("/") + 1);
   const wanted = new Set(pieces.map((p) => p.key).concat(manifestURL));
   await Promise.all(keys.filter((r) => r.url.startsWith(dir) && !r.url.slice(dir.length).includes("/") && !wanted.has(r.url)).map((r) => cache.delete(r)));
-  return { manifest, manifestURL, buffers, verified: !manifest.source };
+  return { manifest, manifestURL, buffers: buffers && buffers.map((b) => b.buffer), verified };
 }
 
 // currentManifest is the manifest to download by: fetched (a served model) or probed (a raw
@@ -309,40 +364,64 @@ async function currentManifest(cache, src, signal, pieceSize) {
 // NetworkError is a failure worth retrying: no connection, a dropped one, a 5xx answer.
 class NetworkError extends Error {}
 
-// fetchPiece returns one verified piece: from the cache, else (the rest of it) from the
-// network. counted is what the progress already counts of it as cached; report(n) adds n
-// bytes to the progress (negative when bytes are dropped).
-async function fetchPiece(cache, p, manifest, signal, report, counted) {
-  const st = { buf: new Uint8Array(p.size), have: 0, written: 0, validator: manifest.validator || "" };
+// pieceState is what a download holds of a piece: have bytes received (checked and handed
+// to onData) in order, written of them in cache parts (their offsets in parts, Blobs of
+// them in blobs), the validator they came under, and buf, the buffer the next bytes are
+// read into. The bytes are checked by part (checks: a promise per part, of WebCrypto's
+// verdict) when the manifest lists the parts' sha256, else by hash, fed as they come.
+function pieceState(p, validator, buf = null) {
+  return {
+    have: 0, written: 0, validator, hash: p.sha256 && !p.parts ? new Sha256() : null, checks: [],
+    blobs: [], parts: [], writing: null, buf,
+  };
+}
+
+// fetchPiece brings one piece through onData and checks it: from the cache, else (the rest
+// of it) from the network. counted is what the progress already counts of it as cached. It
+// resolves, once the piece is verified, with {stored}: a promise of its storing whole in
+// the cache.
+async function fetchPiece(io, p, manifest, counted) {
+  const { cache, signal, report } = io;
+  const st = pieceState(p, manifest.validator || "");
   let bad = 0; // times the piece's bytes failed the check
 
   const hit = await cache.match(p.key);
   if (hit) {
-    const bytes = new Uint8Array(await hit.arrayBuffer());
-    if (bytes.length === p.size && (await verify(bytes, p))) return bytes.buffer;
-    bad++; // a bad byte on disk: fetch the shard again
+    let ok = false;
+    try {
+      await pump(io, hit.body, p, st, false);
+      ok = st.have === p.size && (await checked(st, p));
+    } catch (err) {
+      if (isAbort(err, signal)) throw abortError(signal);
+    }
+    if (ok) return { stored: Promise.resolve() };
+    bad++; // a bad byte on disk (or one too many, or none): fetch the shard again
     await deletePiece(cache, p);
     report(-counted);
+    Object.assign(st, pieceState(p, manifest.validator || "", st.buf));
   } else {
-    await readParts(cache, p, st, !!manifest.source);
+    try {
+      await readParts(io, p, st, !!manifest.source);
+    } catch (err) {
+      if (isAbort(err, signal)) throw abortError(signal);
+      await restart(cache, p, st, () => {}); // a cached part that cannot be read: start over
+    }
     if (st.have !== counted) report(st.have - counted);
   }
 
   for (let retry = 0; ;) {
     if (st.have === p.size) {
-      if (await verify(st.buf, p)) {
-        await cache.put(p.key, new Response(st.buf, {
-          headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(p.size) },
-        }));
-        await deleteParts(cache, p.key, 0);
-        return st.buf.buffer;
+      if (await checked(st, p)) {
+        const stored = storeWhole(cache, p, st);
+        stored.catch(() => {}); // handled by the caller, later
+        return { stored };
       }
       bad++;
       await restart(cache, p, st, report);
       if (bad >= 2) throw new Error(`shard ${p.name} is corrupt: sha256 does not match the manifest (fetched twice)`);
     }
     try {
-      await fetchRest(cache, p, st, signal, report, !!manifest.source);
+      await fetchRest(io, p, st, !!manifest.source);
       retry = 0;
     } catch (err) {
       if (isAbort(err, signal)) throw abortError(signal);
@@ -353,36 +432,193 @@ async function fetchPiece(cache, p, manifest, signal, report, counted) {
   }
 }
 
+// storeWhole stores a verified piece as one entry: a Blob of its cached parts, so the
+// browser copies them from disk and the page holds none of the bytes. Then the parts go.
+async function storeWhole(cache, p, st) {
+  await cache.put(p.key, new Response(new Blob(st.blobs), {
+    headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(p.size) },
+  }));
+  await Promise.all(st.parts.map((at) => cache.delete(partKey(p.key, at))));
+}
+
+// checked tells whether the piece's bytes match the manifest: every part's sha256, or the
+// piece's (raw files: nothing to check).
+async function checked(st, p) {
+  if (p.parts) return st.checks.length === p.parts.length && (await Promise.all(st.checks)).every(Boolean);
+  return !st.hash || st.hash.hex() === p.sha256;
+}
+
+// checkPart starts WebCrypto's check of the part of p at offset at (it copies the bytes
+// at once, so they may be transferred right after).
+function checkPart(st, p, at, bytes) {
+  const want = p.parts[at / p.partSize];
+  const check = crypto.subtle.digest("SHA-256", bytes).then((d) => hex(d) === want, () => false);
+  st.checks.push(check);
+}
+
+const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+
+// byteReader reads a body into buffers of ours: a BYOB reader where the body is a byte
+// stream (fetch, Cache Storage and Blob bodies in Chromium), so no new ArrayBuffer is made
+// per chunk — in Chromium each would keep its memory until a garbage collection, ~100 MB
+// of them at a time; else a default reader whose chunks are copied in.
+export function byteReader(body) {
+  try {
+    return { r: body.getReader({ mode: "byob" }), byob: true, scratch: null, rest: null };
+  } catch {
+    return { r: body.getReader(), byob: false, scratch: null, rest: null };
+  }
+}
+
+// SCRATCH is the most a BYOB read asks for at a time. Reads go into a scratch buffer and
+// are copied on, because a read that fails (a dropped connection, an abort) takes its
+// buffer with it: the bytes already gathered stay safe.
+const SCRATCH = 1 << 20;
+
+// fill reads into buf until it is full or the body ends: {bytes, done, error}, bytes a view
+// of the filled start of buf. A failed read ends it with the error and the bytes before
+// it. onRead(n) counts bytes as they come.
+export async function fill(rd, buf, onRead) {
+  const view = new Uint8Array(buf);
+  let n = 0;
+  try {
+    while (n < view.length) {
+      let chunk = rd.rest;
+      rd.rest = null;
+      if (!chunk) {
+        let r;
+        if (rd.byob) {
+          const scratch = rd.scratch && !rd.scratch.detached ? rd.scratch : new ArrayBuffer(SCRATCH);
+          rd.scratch = null;
+          r = await rd.r.read(new Uint8Array(scratch, 0, Math.min(SCRATCH, view.length - n)));
+          if (r.value) rd.scratch = r.value.buffer;
+        } else {
+          r = await rd.r.read();
+        }
+        if (r.done) return { bytes: view.subarray(0, n), done: true };
+        chunk = r.value;
+        if (onRead) onRead(chunk.length);
+      }
+      const room = view.length - n;
+      if (chunk.length > room) {
+        rd.rest = chunk.subarray(room);
+        chunk = chunk.subarray(0, room);
+      }
+      view.set(chunk, n);
+      n += chunk.length;
+    }
+  } catch (error) {
+    return { bytes: view.subarray(0, n), done: true, error };
+  }
+  return { bytes: view.subarray(0, n), done: false };
+}
+
+// pump reads a body into the piece, a buffer at a time: each buffer's bytes are hashed,
+// written to the cache as one part (when write: bytes from the network; a part is written
+// while the next one is read), and handed to onData, whose returned buffer takes the next
+// bytes. It returns at the end of the body, its parts written; a read error is thrown after
+// the bytes before it are handled.
+async function pump(io, body, p, st, write) {
+  const rd = byteReader(body);
+  const size = bufferSize(p);
+  try {
+    for (;;) {
+      const buf = st.buf && !st.buf.detached && st.buf.byteLength === size ? st.buf : new ArrayBuffer(size);
+      st.buf = buf;
+      let { bytes, done, error } = await fill(rd, buf, write ? (n) => io.report(n, true) : null);
+      if (bytes.length > 0 && p.parts && bytes.length !== Math.min(size, p.size - st.have)) {
+        // the body ended inside a part: the part cannot be checked, it comes again whole
+        if (write) io.report(-bytes.length, true);
+        bytes = bytes.subarray(0, 0);
+      }
+      if (bytes.length > 0) {
+        if (st.have + bytes.length > p.size) throw new Error(`shard ${p.name}: ${write ? "the server sent" : "the cache holds"} more than its ${p.size} bytes`);
+        const at = st.have;
+        if (st.hash) st.hash.update(bytes);
+        if (p.parts) checkPart(st, p, at, bytes);
+        st.have += bytes.length;
+        const part = write ? new Blob([bytes]) : null; // the cache's copy: bytes may be transferred
+        st.buf = null;
+        const back = io.onData(bytes, p.start + at);
+        if (part) {
+          const before = st.writing;
+          st.writing = (async () => {
+            await before;
+            await writePart(io.cache, p, st, at, part);
+          })();
+          st.writing.catch(() => {}); // awaited below
+          await before;
+        }
+        const b = await back;
+        st.buf = b instanceof ArrayBuffer ? b : null;
+      }
+      if (error) throw error;
+      if (done) break;
+      if (io.signal.aborted) throw abortError(io.signal);
+    }
+  } catch (err) {
+    await (st.writing && st.writing.catch(() => {})); // what came is kept
+    throw err;
+  } finally {
+    try {
+      rd.r.releaseLock();
+    } catch {}
+    body.cancel().catch(() => {});
+  }
+  await st.writing;
+}
+
+// writePart stores bytes [at, at + part.size) of a piece as a cached part, and keeps a
+// handle on the cached copy (so the browser need not keep the part in memory) to store the
+// piece whole later.
+async function writePart(cache, p, st, at, part) {
+  const key = partKey(p.key, at);
+  await cache.put(key, new Response(part, {
+    headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(part.size), [VALIDATOR_HEADER]: st.validator },
+  }));
+  const cached = await cache.match(key);
+  st.blobs.push(cached ? await cached.blob() : part);
+  st.parts.push(at);
+  st.written = at + part.size;
+}
+
 // readParts reads the cached parts of a piece into st, in order, as long as they continue
 // one another under one validator (a raw file's: the manifest's); parts past a gap or
 // under another validator are deleted.
-async function readParts(cache, p, st, raw) {
+async function readParts(io, p, st, raw) {
   for (;;) {
-    const r = await cache.match(partKey(p.key, st.have));
+    const r = await io.cache.match(partKey(p.key, st.have));
     if (!r) break;
     const v = r.headers.get(VALIDATOR_HEADER) || "";
-    const bytes = new Uint8Array(await r.arrayBuffer());
-    if (bytes.length === 0 || st.have + bytes.length > p.size || ((st.have > 0 || raw) && v !== st.validator)) break;
-    st.buf.set(bytes, st.have);
-    st.have += bytes.length;
+    const n = Number(r.headers.get(LENGTH_HEADER));
+    if (!(n > 0) || st.have + n > p.size || ((st.have > 0 || raw) && v !== st.validator)) break;
+    // parts made by an older version may not match the manifest's parts
+    if (p.parts && (st.have % p.partSize !== 0 || n !== Math.min(p.partSize, p.size - st.have))) break;
+    const blob = await r.blob(); // a handle on the cached bytes, kept to store the piece whole
+    if (blob.size !== n) break;
+    const at = st.have;
+    await pump(io, blob.stream(), p, st, false);
+    if (st.have !== at + n) throw new Error(`shard ${p.name}: a cached part ended early`);
+    st.blobs.push(blob);
+    st.parts.push(at);
     st.validator = v;
   }
   st.written = st.have;
-  await deleteParts(cache, p.key, st.have);
+  await deleteParts(io.cache, p.key, st.have);
 }
 
 // restart drops what st holds of a piece, in memory and in the cache.
 async function restart(cache, p, st, report) {
   await deleteParts(cache, p.key, 0);
   report(-st.have);
-  st.have = 0;
-  st.written = 0;
+  Object.assign(st, pieceState(p, st.validator, st.buf));
 }
 
-// fetchRest fetches bytes [have, size) of a piece into st.buf, writing them to the cache
-// in chunks as they arrive. A dropped connection is a NetworkError after the bytes that
-// came are written.
-async function fetchRest(cache, p, st, signal, report, raw) {
+// fetchRest fetches bytes [have, size) of a piece, hashing them, writing them to the cache
+// a part at a time and handing them to onData as they arrive. A dropped connection is a
+// NetworkError after the bytes that came are written.
+async function fetchRest(io, p, st, raw) {
+  const { cache, signal, report } = io;
   const headers = {};
   if (p.ranged || st.have > 0) {
     headers.Range = `bytes=${p.offset + st.have}-${p.offset + p.size - 1}`;
@@ -429,39 +665,14 @@ async function fetchRest(cache, p, st, signal, report, raw) {
     }
     st.validator = v;
   }
-  const chunk = chunkSizeFor(p.size);
-  const flush = async () => {
-    if (st.have === st.written) return;
-    await cache.put(partKey(p.key, st.written), new Response(st.buf.slice(st.written, st.have), {
-      headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(st.have - st.written), [VALIDATOR_HEADER]: st.validator },
-    }));
-    st.written = st.have;
-  };
-  const reader = res.body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (st.have + value.length > p.size) throw new Error(`shard ${p.name}: the server sent more than its ${p.size} bytes`);
-      st.buf.set(value, st.have);
-      st.have += value.length;
-      report(value.length, true);
-      if (st.have - st.written >= chunk) await flush();
-    }
+    await pump(io, res.body, p, st, true);
   } catch (err) {
-    await flush().catch(() => {});
     if (isAbort(err, signal)) throw err;
     if (err instanceof TypeError) throw new NetworkError(`${err.message} (reading ${p.url})`);
     throw err;
   }
-  if (st.have !== p.size) {
-    await flush().catch(() => {});
-    throw new NetworkError(`${p.url} ended after ${st.have} of ${p.size} bytes`);
-  }
-}
-
-async function verify(bytes, p) {
-  return !p.sha256 || (await sha256Hex(bytes)) === p.sha256;
+  if (st.have !== p.size) throw new NetworkError(`${p.url} ended after ${st.have} of ${p.size} bytes`);
 }
 
 // Progress combines the pieces' byte counts into one report: loaded (cached + fetched),
