@@ -156,18 +156,14 @@ func Rows(t quant.Type) ops.RowsKernel {
 // other Go memory), then calls the one-token kernel, or for several tokens (prefill) the
 // matmul kernel once for the whole product (it tiles the rows itself).
 //
-// The prepared kernels take single tokens (decode) too: with the scales converted once per
-// product they are faster than the one-token kernels, and decode then rounds exactly as
-// prefill does.
-func rows(k kernel) ops.RowsKernel {
-	if k.prepared {
-		return rowsWith(k, 1)
-	}
-	return rowsWith(k, 2)
-}
+// Single tokens (decode) go through the one-token kernels: the several-token kernels'
+// one-token path is as fast on a matrix that stays in cache, but ~1.35× slower on a
+// decode step that streams the whole model from memory (Node, SmolLM2-135M Q8_0 in
+// place: 1536×576 144 → 199 µs a call), which is what decode does.
+func rows(k kernel) ops.RowsKernel { return rowsWith(k, 2) }
 
 // rowsWith is rows with the several-token kernel taking products of at least minMany
-// tokens (tests use 1 to run single tokens through it).
+// tokens (tests and benchmarks use 1 to run single tokens through it).
 func rowsWith(k kernel, minMany int) ops.RowsKernel {
 	return func(m *ops.Matrix, a *ops.Acts, y []float32, lo, hi int) bool {
 		rb := m.RowBytes()

@@ -16,7 +16,7 @@ package main
 // of weight blocks is loaded and widened to i16 once and its fp16 scales converted once,
 // then multiplied with the four tokens' activations. Per token the arithmetic is the same
 // whatever the group size, so a token's result does not depend on how many tokens share
-// the call (decode and prefill agree bit for bit):
+// the call (decode, through the one-token matvec kernels, rounds differently):
 //
 //	per block:  i32x4 lane sums of the 32 products (i32x4.dot_i16x8_s, exact integers)
 //	per pair:   lanes [s0a+s0c, s1a+s1c, s0b+s0d, s1b+s1d] (two shuffles + one add),
