@@ -60,6 +60,8 @@ func matmulBlocks32(name string, wBlock uint32, bd blockDot) *Func {
 		f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5), f.Param(6), f.Param(7), f.Param(8), f.Param(9)
 	r, nb, left, cnt, groups := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
 	wrow, ap, yp, wq := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	l := &tokenLoop{w: w, rowBytes: rowBytes, a: a, aRowBytes: aRowBytes, ntok: ntok, y: y, yRows: yRows, lo: lo, hi: hi,
+		r: r, wrow: wrow, ap: ap, yp: yp, groups: groups, left: left}
 	var qp, sp, cp [8]Local // token t's quants, scales and corrections of the current block
 	for t := range qp {
 		qp[t], sp[t], cp[t] = f.Local(i32), f.Local(i32), f.Local(i32)
@@ -176,70 +178,90 @@ func matmulBlocks32(name string, wBlock uint32, bd blockDot) *Func {
 		f.BrIf(0)
 		pair(T, 1)
 		f.End()
-		for t := 0; t < T; t++ {
-			// y + 4*(t*y_rows) relative to yp
-			f.Get(yp)
-			if t > 0 {
-				f.Get(yRows)
-				f.I32(int32(4 * t))
-				f.Op(opI32Mul, opI32Add)
-			}
-			f.hsum(acc[t])
-			f.Mem(opF32Store, 0, 0)
-		}
-		// ap += T*a_row_bytes, yp += 4*T*y_rows
-		f.Get(ap)
-		f.Get(aRowBytes)
-		f.I32(int32(T))
-		f.Op(opI32Mul, opI32Add)
-		f.Set(ap)
-		f.Get(yp)
-		f.Get(yRows)
-		f.I32(int32(4 * T))
-		f.Op(opI32Mul, opI32Add)
-		f.Set(yp)
+		l.store(f, acc[:T])
 	}
 
-	f.Get(lo)
-	f.Set(r)
+	l.rows(f, group, tokens)
+	return f
+}
+
+// tokenLoop holds the parameters and loop locals of a several-token kernel
+// (name(w, row_bytes, a, a_row_bytes, ntok, n, y, y_rows, row_lo, row_hi)).
+type tokenLoop struct {
+	w, rowBytes, a, aRowBytes, ntok, y, yRows, lo, hi Local // parameters
+	r, wrow, ap, yp, groups, left                     Local // i32 locals
+}
+
+// rows emits the row loop: for each r in [row_lo, row_hi), wrow = w + r·row_bytes (the
+// weight row), ap = a (the first token's activations), yp = y + 4r (its output), then
+// tokens(group) for every whole group of tokens and tokens(1) for each one left; tokens
+// ends with store.
+func (l *tokenLoop) rows(f *Func, group int, tokens func(T int)) {
+	f.Get(l.lo)
+	f.Set(l.r)
 	f.Block()
-	f.Get(r)
-	f.Get(hi)
+	f.Get(l.r)
+	f.Get(l.hi)
 	f.Op(opI32GeS)
 	f.BrIf(0)
 	f.Loop()
 	{
-		f.Get(w)
-		f.Get(r)
-		f.Get(rowBytes)
+		f.Get(l.w)
+		f.Get(l.r)
+		f.Get(l.rowBytes)
 		f.Op(opI32Mul, opI32Add)
-		f.Set(wrow)
-		f.Get(a)
-		f.Set(ap)
-		f.Get(y)
-		f.Get(r)
+		f.Set(l.wrow)
+		f.Get(l.a)
+		f.Set(l.ap)
+		f.Get(l.y)
+		f.Get(l.r)
 		f.I32(2)
 		f.Op(opI32Shl, opI32Add)
-		f.Set(yp)
-		// groups of four tokens, then one at a time
-		f.Get(ntok)
+		f.Set(l.yp)
+		f.Get(l.ntok)
 		f.I32(int32(group))
 		f.Op(opI32DivU)
-		f.Set(groups)
-		f.Get(ntok)
+		f.Set(l.groups)
+		f.Get(l.ntok)
 		f.I32(int32(group))
 		f.Op(opI32RemU)
-		f.Set(left)
-		f.Repeat(groups, func() { tokens(group) })
-		f.Repeat(left, func() { tokens(1) })
+		f.Set(l.left)
+		f.Repeat(l.groups, func() { tokens(group) })
+		f.Repeat(l.left, func() { tokens(1) })
 
-		f.Add(r, 1)
-		f.Get(r)
-		f.Get(hi)
+		f.Add(l.r, 1)
+		f.Get(l.r)
+		f.Get(l.hi)
 		f.Op(opI32LtS)
 		f.BrIf(0)
 	}
 	f.End()
 	f.End()
-	return f
+}
+
+// store stores the lane sums of token t's accumulator acc[t] at yp + 4·t·y_rows, for the
+// T = len(acc) tokens just done, then moves ap and yp past them.
+func (l *tokenLoop) store(f *Func, acc []Local) {
+	T := len(acc)
+	for t := 0; t < T; t++ {
+		f.Get(l.yp)
+		if t > 0 {
+			f.Get(l.yRows)
+			f.I32(int32(4 * t))
+			f.Op(opI32Mul, opI32Add)
+		}
+		f.hsum(acc[t])
+		f.Mem(opF32Store, 0, 0)
+	}
+	// ap += T·a_row_bytes, yp += 4·T·y_rows
+	f.Get(l.ap)
+	f.Get(l.aRowBytes)
+	f.I32(int32(T))
+	f.Op(opI32Mul, opI32Add)
+	f.Set(l.ap)
+	f.Get(l.yp)
+	f.Get(l.yRows)
+	f.I32(int32(4 * T))
+	f.Op(opI32Mul, opI32Add)
+	f.Set(l.yp)
 }

@@ -30,20 +30,18 @@ type kSuper struct {
 
 // kMat holds the locals of a k-quant several-token kernel.
 type kMat struct {
-	wp            Local     // the current weight super-block
-	ap            [4]Local  // token t's current Q8_K block
-	acc, isum     [4]Local  // token t's f32 lanes and int32 lanes of this super-block
-	w             [4]Local  // the current sub-block's values, i16x8
-	tv, sv        Local     // v128 scratch; the splatted sub-block scale
-	mins          [2]Local  // Q4_K: mins 0-3 and 4-7 as i32x4
-	sc0, sc1      Local     // Q4_K: scales 0..3 and 4..7, one a byte
-	u0, u1, u2, t Local     // i32 scratch
-	h, em         Local     // fp16 scratch
-	d, dmin       Local     // f32: the super-block's scales
-	m4, c32       Local     // Q6_K constants
-	x             Local     // v128 scratch
-	spare         [2]Local  // unused
-	_             [0]func() // not comparable
+	wp            Local    // the current weight super-block
+	ap            [4]Local // token t's current Q8_K block
+	acc, isum     [4]Local // token t's f32 lanes and int32 lanes of this super-block
+	w             [4]Local // the current sub-block's values, i16x8
+	tv, sv        Local    // v128 scratch; the splatted sub-block scale
+	mins          [2]Local // Q4_K: mins 0-3 and 4-7 as i32x4
+	sc0, sc1      Local    // Q4_K: scales 0..3 and 4..7, one a byte
+	u0, u1, u2, t Local    // i32 scratch
+	h, em         Local    // fp16 scratch
+	d, dmin       Local    // f32: the super-block's scales
+	m4, c32       Local    // Q6_K constants
+	x             Local    // v128 scratch
 }
 
 func matmulKQuant(name string, ks kSuper) *Func {
@@ -53,6 +51,8 @@ func matmulKQuant(name string, ks kSuper) *Func {
 		f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5), f.Param(6), f.Param(7), f.Param(8), f.Param(9)
 	r, nb, left, cnt, groups := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
 	wrow, ap0, yp := f.Local(i32), f.Local(i32), f.Local(i32)
+	l := &tokenLoop{w: w, rowBytes: rowBytes, a: a, aRowBytes: aRowBytes, ntok: ntok, y: y, yRows: yRows, lo: lo, hi: hi,
+		r: r, wrow: wrow, ap: ap0, yp: yp, groups: groups, left: left}
 	m := &kMat{}
 	m.wp = f.Local(i32)
 	for t := 0; t < group; t++ {
@@ -127,68 +127,10 @@ func matmulKQuant(name string, ks kSuper) *Func {
 			}
 			f.Add(m.wp, ks.block)
 		})
-		for t := 0; t < T; t++ {
-			f.Get(yp)
-			if t > 0 {
-				f.Get(yRows)
-				f.I32(int32(4 * t))
-				f.Op(opI32Mul, opI32Add)
-			}
-			f.hsum(m.acc[t])
-			f.Mem(opF32Store, 0, 0)
-		}
-		f.Get(ap0)
-		f.Get(aRowBytes)
-		f.I32(int32(T))
-		f.Op(opI32Mul, opI32Add)
-		f.Set(ap0)
-		f.Get(yp)
-		f.Get(yRows)
-		f.I32(int32(4 * T))
-		f.Op(opI32Mul, opI32Add)
-		f.Set(yp)
+		l.store(f, m.acc[:T])
 	}
 
-	f.Get(lo)
-	f.Set(r)
-	f.Block()
-	f.Get(r)
-	f.Get(hi)
-	f.Op(opI32GeS)
-	f.BrIf(0)
-	f.Loop()
-	{
-		f.Get(w)
-		f.Get(r)
-		f.Get(rowBytes)
-		f.Op(opI32Mul, opI32Add)
-		f.Set(wrow)
-		f.Get(a)
-		f.Set(ap0)
-		f.Get(y)
-		f.Get(r)
-		f.I32(2)
-		f.Op(opI32Shl, opI32Add)
-		f.Set(yp)
-		f.Get(ntok)
-		f.I32(group)
-		f.Op(opI32DivU)
-		f.Set(groups)
-		f.Get(ntok)
-		f.I32(group)
-		f.Op(opI32RemU)
-		f.Set(left)
-		f.Repeat(groups, func() { tokens(group) })
-		f.Repeat(left, func() { tokens(1) })
-
-		f.Add(r, 1)
-		f.Get(r)
-		f.Get(hi)
-		f.Op(opI32LtS)
-		f.BrIf(0)
-	}
-	f.End()
-	f.End()
+	l.rows(f, group, tokens)
 	return f
 }
 
@@ -199,13 +141,7 @@ func matmulQ4_K() *Func {
 	return matmulKQuant("matmul_q4_k", kSuper{
 		block: blockQ4_K,
 		subs:  8,
-		prep: func(f *Func, m *kMat) {
-			f.unpackK4(m)
-			f.f16At(m.wp, 0, m.h, m.em)
-			f.Set(m.d)
-			f.f16At(m.wp, 2, m.h, m.em)
-			f.Set(m.dmin)
-		},
+		prep:  prepK4,
 		sub: func(f *Func, m *kMat, j int) uint32 {
 			span, half := j/2, j%2
 			for p := 0; p < 2; p++ {
@@ -232,6 +168,15 @@ func matmulQ4_K() *Func {
 		},
 		final: q4final,
 	})
+}
+
+// prepK4 is the Q4_K/Q5_K super-block start: scales and mins unpacked, d and dmin.
+func prepK4(f *Func, m *kMat) {
+	f.unpackK4(m)
+	f.f16At(m.wp, 0, m.h, m.em)
+	f.Set(m.d)
+	f.f16At(m.wp, 2, m.h, m.em)
+	f.Set(m.dmin)
 }
 
 // q4final is the Q4_K/Q5_K super-block end for token t: acc -= f32(Σ m_j·bsums)·(dmin·dy),
@@ -262,53 +207,11 @@ func q4final(f *Func, m *kMat, t int, ap Local) {
 	})
 }
 
-// unpackK4 is scalesMinsK4's unpacking for a weight block shared by several tokens: the
-// scales as the bytes of sc0, sc1 and the mins widened to two i32x4 (mins 0-3, 4-7).
+// unpackK4 unpacks a Q4_K/Q5_K block's scales shared by several tokens
+// (unpackScalesK4): the scales as the bytes of sc0, sc1 and the mins widened to two
+// i32x4 (mins 0-3, 4-7).
 func (f *Func) unpackK4(m *kMat) {
-	const kmask1, kmask2, kmask3 = 0x3f3f3f3f, 0x0f0f0f0f, 0x03030303
-	for i, u := range []Local{m.u0, m.u1, m.u2} {
-		f.Get(m.wp)
-		f.Mem(opI32Load, 0, uint32(4+4*i))
-		f.Set(u)
-	}
-	// t = (u2>>4)&kmask2 | ((u1>>6)&kmask3)<<4   (mins 4..7)
-	f.Get(m.u2)
-	f.I32(4)
-	f.Op(opI32ShrU)
-	f.I32(kmask2)
-	f.Op(opI32And)
-	f.Get(m.u1)
-	f.I32(6)
-	f.Op(opI32ShrU)
-	f.I32(kmask3)
-	f.Op(opI32And)
-	f.I32(4)
-	f.Op(opI32Shl, opI32Or)
-	f.Set(m.t)
-	// sc1 = u2&kmask2 | ((u0>>6)&kmask3)<<4   (scales 4..7)
-	f.Get(m.u2)
-	f.I32(kmask2)
-	f.Op(opI32And)
-	f.Get(m.u0)
-	f.I32(6)
-	f.Op(opI32ShrU)
-	f.I32(kmask3)
-	f.Op(opI32And)
-	f.I32(4)
-	f.Op(opI32Shl, opI32Or)
-	f.Set(m.sc1)
-	// sc0 = u0 & kmask1 (scales 0..3); mins 0..3 = u1 & kmask1
-	f.Get(m.u0)
-	f.I32(kmask1)
-	f.Op(opI32And)
-	f.Set(m.sc0)
-	f.Get(m.u1)
-	f.I32(kmask1)
-	f.Op(opI32And)
-	f.V(i32x4Splat)
-	f.Get(m.t)
-	f.Lane(i32x4ReplaceLane, 1)
-	f.V(i16x8ExtendLowI8x16U) // mins as u16 lanes
+	f.unpackScalesK4(m.wp, m.u0, m.u1, m.u2, m.t, m.sc0, m.sc1)
 	f.Tee(m.tv)
 	f.V(i32x4ExtendLowI16x8U)
 	f.Set(m.mins[0])
@@ -329,40 +232,13 @@ func matmulQ6_K() *Func {
 		},
 		sub: func(f *Func, m *kMat, s int) uint32 {
 			k, t, hf := s/8, (s/2)%4, s%2
-			f.Get(m.wp)
-			f.VLoad(uint32(64*k + 16*(2*(t%2)+hf)))
-			if t < 2 {
-				f.Get(m.m4)
-				f.V(vAnd)
-			} else {
-				f.I32(4)
-				f.V(i8x16ShrU)
-			}
-			f.Get(m.wp)
-			f.VLoad(uint32(128 + 32*k + 16*hf))
-			switch t {
-			case 0:
-				f.splat8(0x03)
-				f.V(vAnd)
-				f.I32(4)
-				f.V(i8x16Shl)
-			case 1:
-				f.splat8(0x0c)
-				f.V(vAnd)
-				f.I32(2)
-				f.V(i8x16Shl)
-			case 2:
-				f.splat8(0x30)
-				f.V(vAnd)
-			case 3:
-				f.I32(2)
-				f.V(i8x16ShrU)
-				f.splat8(0x30)
-				f.V(vAnd)
-			}
-			f.V(vOr)
-			f.Get(m.c32)
-			f.V(i8x16Sub)
+			f.q6Values(t, func() {
+				f.Get(m.wp)
+				f.VLoad(uint32(64*k + 16*(2*(t%2)+hf)))
+			}, func() {
+				f.Get(m.wp)
+				f.VLoad(uint32(128 + 32*k + 16*hf))
+			}, m.m4, m.c32)
 			f.Tee(m.x)
 			f.V(i16x8ExtendLowI8x16S)
 			f.Set(m.w[0])
@@ -394,13 +270,7 @@ func matmulQ5_K() *Func {
 	return matmulKQuant("matmul_q5_k", kSuper{
 		block: blockQ5_K,
 		subs:  8,
-		prep: func(f *Func, m *kMat) {
-			f.unpackK4(m)
-			f.f16At(m.wp, 0, m.h, m.em)
-			f.Set(m.d)
-			f.f16At(m.wp, 2, m.h, m.em)
-			f.Set(m.dmin)
-		},
+		prep:  prepK4,
 		sub: func(f *Func, m *kMat, j int) uint32 {
 			span, half := j/2, j%2
 			for p := 0; p < 2; p++ {

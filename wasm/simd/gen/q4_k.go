@@ -158,54 +158,60 @@ func kquantK4(name string, block int32, span func(f *Func, k *k4, j int), quants
 	})
 }
 
-// scalesMinsK4 unpacks the scales field at wp+4 with ggml's kmask arithmetic (scales as
-// the bytes of sc0, sc1; mins of u2, t) and pushes the i32x4 min correction
-// [Σ m_j·(bsum_2j+bsum_2j+1) for j ≡ lane mod 4].
-func (f *Func) scalesMinsK4(k *k4) {
+// unpackScalesK4 unpacks the 12-byte scales field at wp+4 of a Q4_K/Q5_K block with
+// ggml's kmask arithmetic: the eight 6-bit scales as the bytes of sc0 (0..3) and sc1
+// (4..7), and pushes the eight mins as u16 lanes. u0, u1, u2, t are i32 scratch.
+func (f *Func) unpackScalesK4(wp, u0, u1, u2, t, sc0, sc1 Local) {
 	const kmask1, kmask2, kmask3 = 0x3f3f3f3f, 0x0f0f0f0f, 0x03030303
-	for i, u := range []Local{k.u0, k.u1, k.u2} {
-		f.Get(k.wp)
+	for i, u := range []Local{u0, u1, u2} {
+		f.Get(wp)
 		f.Mem(opI32Load, 0, uint32(4+4*i))
 		f.Set(u)
 	}
 	// t = (u2>>4)&kmask2 | ((u1>>6)&kmask3)<<4   (mins 4..7)
-	f.Get(k.u2)
+	f.Get(u2)
 	f.I32(4)
 	f.Op(opI32ShrU)
 	f.I32(kmask2)
 	f.Op(opI32And)
-	f.Get(k.u1)
+	f.Get(u1)
 	f.I32(6)
 	f.Op(opI32ShrU)
 	f.I32(kmask3)
 	f.Op(opI32And)
 	f.I32(4)
 	f.Op(opI32Shl, opI32Or)
-	f.Set(k.t)
+	f.Set(t)
 	// sc1 = u2&kmask2 | ((u0>>6)&kmask3)<<4   (scales 4..7)
-	f.Get(k.u2)
+	f.Get(u2)
 	f.I32(kmask2)
 	f.Op(opI32And)
-	f.Get(k.u0)
+	f.Get(u0)
 	f.I32(6)
 	f.Op(opI32ShrU)
 	f.I32(kmask3)
 	f.Op(opI32And)
 	f.I32(4)
 	f.Op(opI32Shl, opI32Or)
-	f.Set(k.sc1)
+	f.Set(sc1)
 	// sc0 = u0 & kmask1 (scales 0..3); mins 0..3 = u1 & kmask1
-	f.Get(k.u0)
+	f.Get(u0)
 	f.I32(kmask1)
 	f.Op(opI32And)
-	f.Set(k.sc0)
-	f.Get(k.u1)
+	f.Set(sc0)
+	f.Get(u1)
 	f.I32(kmask1)
 	f.Op(opI32And)
 	f.V(i32x4Splat)
-	f.Get(k.t)
+	f.Get(t)
 	f.Lane(i32x4ReplaceLane, 1)
 	f.V(i16x8ExtendLowI8x16U) // mins as u16 lanes
+}
+
+// scalesMinsK4 unpacks the scales field at wp+4 (unpackScalesK4) and pushes the i32x4
+// min correction [Σ m_j·(bsum_2j+bsum_2j+1) for j ≡ lane mod 4].
+func (f *Func) scalesMinsK4(k *k4) {
+	f.unpackScalesK4(k.wp, k.u0, k.u1, k.u2, k.t, k.sc0, k.sc1)
 	f.Set(k.tv)
 	for i := 0; i < 2; i++ {
 		f.Get(k.tv)

@@ -49,40 +49,7 @@ func matvecQ6_K() *Func {
 				}
 				for t := 0; t < 4; t++ { // values 32t..32t+31 of this half
 					for hf := 0; hf < 2; hf++ { // l in 16hf..16hf+15: sub-block 8k+2t+hf
-						// low 4 bits
-						f.Get(ql[2*(t%2)+hf])
-						if t < 2 {
-							f.Get(m4)
-							f.V(vAnd)
-						} else {
-							f.I32(4)
-							f.V(i8x16ShrU)
-						}
-						// high 2 bits, moved to bits 4-5
-						f.Get(qh[hf])
-						switch t {
-						case 0:
-							f.splat8(0x03)
-							f.V(vAnd)
-							f.I32(4)
-							f.V(i8x16Shl)
-						case 1:
-							f.splat8(0x0c)
-							f.V(vAnd)
-							f.I32(2)
-							f.V(i8x16Shl)
-						case 2:
-							f.splat8(0x30)
-							f.V(vAnd)
-						case 3:
-							f.I32(2)
-							f.V(i8x16ShrU)
-							f.splat8(0x30)
-							f.V(vAnd)
-						}
-						f.V(vOr)
-						f.Get(c32)
-						f.V(i8x16Sub)
+						f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, c32)
 						f.Set(x)
 						for e, ext := range []uint32{i16x8ExtendLowI8x16S, i16x8ExtendHighI8x16S} {
 							f.Get(x)
@@ -117,4 +84,43 @@ func matvecQ6_K() *Func {
 		})
 		f.hsum(acc)
 	})
+}
+
+// q6Values pushes 16 Q6_K values of span t (0..3) of a half, q-32 as i8x16: the low 4 bits
+// from the ql bytes low pushes (low nibbles for t < 2, high ones after), the high 2 bits
+// from the qh bytes qh pushes (bits 2t, 2t+1) moved to bits 4-5. m4 holds splat8(0x0f),
+// c32 splat8(32).
+func (f *Func) q6Values(t int, low, qh func(), m4, c32 Local) {
+	low()
+	if t < 2 {
+		f.Get(m4)
+		f.V(vAnd)
+	} else {
+		f.I32(4)
+		f.V(i8x16ShrU)
+	}
+	qh()
+	switch t {
+	case 0:
+		f.splat8(0x03)
+		f.V(vAnd)
+		f.I32(4)
+		f.V(i8x16Shl)
+	case 1:
+		f.splat8(0x0c)
+		f.V(vAnd)
+		f.I32(2)
+		f.V(i8x16Shl)
+	case 2:
+		f.splat8(0x30)
+		f.V(vAnd)
+	case 3:
+		f.I32(2)
+		f.V(i8x16ShrU)
+		f.splat8(0x30)
+		f.V(vAnd)
+	}
+	f.V(vOr)
+	f.Get(c32)
+	f.V(i8x16Sub)
 }
