@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"hearth/engine/chat"
-	"hearth/engine/model"
-	"hearth/engine/sample"
 )
 
 // Generate renders msgs with the chat template, evaluates the part of the prompt that is
@@ -27,36 +24,11 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 	if onEvent == nil {
 		onEvent = func(Event) {}
 	}
-	st := &Stats{}
 	reserve := min(max(o.MaxTokens, 64), s.state.NCtx/4)
 	prompt, tokens, trimmed, err := s.fitPrompt(msgs, o, s.state.NCtx-reserve)
 	if err != nil {
 		return nil, err
 	}
-	st.TrimmedMessages = trimmed
-	st.PromptTokens = len(tokens)
-
-	defer s.interruptible(ctx)()
-	t0 := time.Now()
-	logits, cached, err := s.prefill(ctx, tokens)
-	st.CachedTokens = cached
-	if err != nil {
-		if ctx.Err() != nil {
-			st.StopReason = StopCancelled
-			return st, ctx.Err()
-		}
-		return nil, err
-	}
-	st.PrefillSeconds = time.Since(t0).Seconds()
-	if n := len(tokens) - cached; st.PrefillSeconds > 0 {
-		st.PrefillTPS = float64(n) / st.PrefillSeconds
-	}
-
-	smp := sample.New(o.Sample)
-	for _, t := range tokens {
-		smp.Accept(t)
-	}
-	stream := s.Tokenizer.NewStream(false)
 	think := chat.NewThinkSplitter(chat.OpensThink(prompt))
 	stops := newStopMatcher(append(append([]string(nil), o.Stop...), s.stops...))
 	var text, reasoning strings.Builder
@@ -77,56 +49,15 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 		}
 		return hit
 	}
-
-	t1 := time.Now()
-	for {
-		if err := ctx.Err(); err != nil {
-			st.StopReason = StopCancelled
-			break
-		}
-		tok := smp.Sample(logits)
-		smp.Accept(tok)
-		st.GeneratedTokens++
-		if s.Tokenizer.IsEOG(tok) {
-			st.StopReason = StopEOG
-			break
-		}
-		onEvent(Event{Kind: EventToken, Token: tok, Text: string(s.Tokenizer.Piece(tok, false))})
-		if emit(stream.Push(tok), false) {
-			st.StopReason = StopString
-			break
-		}
-		if o.MaxTokens > 0 && st.GeneratedTokens >= o.MaxTokens {
-			st.StopReason = StopLength
-			break
-		}
-		var ferr error
-		logits, ferr = s.state.Forward([]int32{tok}, false)
-		var full *model.ErrContextFull
-		if errors.As(ferr, &full) {
-			st.StopReason = StopContext
-			break
-		}
-		if ferr != nil && ctx.Err() != nil {
-			st.StopReason = StopCancelled
-			break
-		}
-		if ferr != nil {
-			return nil, ferr
-		}
+	_, st, err := s.decode(ctx, reply{
+		prompt: tokens, sample: o.Sample, maxTokens: o.MaxTokens, stopAtEOG: true, ends: s.Tokenizer.IsEOG, text: emit,
+	}, onEvent)
+	if st == nil {
+		return nil, err
 	}
-	if st.StopReason != StopString {
-		emit(stream.Flush(), true)
-	}
-	st.DecodeSeconds = time.Since(t1).Seconds()
-	if st.DecodeSeconds > 0 {
-		st.DecodeTPS = float64(st.GeneratedTokens) / st.DecodeSeconds
-	}
+	st.TrimmedMessages = trimmed
 	st.Text, st.Reasoning = text.String(), reasoning.String()
-	if st.StopReason == StopCancelled {
-		return st, ctx.Err()
-	}
-	return st, nil
+	return st, err
 }
 
 // fitPrompt renders and tokenizes msgs; while the prompt is longer than limit it drops the

@@ -146,6 +146,7 @@ const (
 	StopLength    = "length"    // MaxTokens reached
 	StopContext   = "context"   // the context filled up
 	StopCancelled = "cancelled" // the context.Context was cancelled
+	StopGrammar   = "grammar"   // the grammar is complete and allows nothing more
 )
 
 // Stats describe one reply.

@@ -11,6 +11,8 @@ type Sampler struct {
 	win   window
 	buf   []float32 // the caller's logits, copied, then penalized
 	cands []cand
+
+	masked []float32 // SampleConstrained's copy of the logits
 }
 
 // New returns a Sampler for opts. It never fails: callers should check opts.Validate
