@@ -83,10 +83,10 @@ func (w *worker) handle(msg js.Value) {
 		w.streamData(id, msg)
 	case "loadEnd":
 		w.streamEnd(id, msg)
-	case "generate", "complete":
+	case "generate", "complete", "estimate":
 		w.enqueue(id, kind, msg)
 	default:
-		fail(id, fmt.Errorf("unknown request type %q (want load, loadData, loadEnd, generate, complete, cancel, unload or info)", kind))
+		fail(id, fmt.Errorf("unknown request type %q (want load, loadData, loadEnd, generate, complete, estimate, cancel, unload or info)", kind))
 	}
 }
 
@@ -142,6 +142,8 @@ func (w *worker) serve(r request) {
 	switch r.kind {
 	case "load":
 		w.load(r.id, r.msg)
+	case "estimate":
+		estimate(r.id, r.msg)
 	case "unload":
 		w.setSession(nil, nil)
 		runtime.GC()

@@ -20,7 +20,7 @@ export {
   downloadModel, probeModelURL, listCachedModels, deleteCachedModel, storageInfo, requestPersistence, checkFits,
 } from "./download.js";
 
-const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "error"]);
+const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "estimate", "error"]);
 
 export class HearthEngine {
   // splitBytes: the smallest product (bytes of weights) split across threads (0: the
@@ -240,6 +240,14 @@ export class HearthEngine {
   async unload() { await this.#request({ type: "unload" }); }
 
   async info() { return (await this.#request({ type: "info" })).info; }
+
+  // estimate measures, for about seconds, how fast this device multiplies by the weights of
+  // a GGUF file type (Q8_0, Q4_K_M, …) at this engine's thread count (wasm/speedbench):
+  // {result: {decode_elements_per_second, prefill_elements_per_second, …}, threads, simd}.
+  async estimate(fileType, seconds = 1) {
+    const m = await this.#request({ type: "estimate", fileType, seconds });
+    return { result: m.result, threads: m.threads, simd: m.simd, relaxed: m.relaxed };
+  }
 
   terminate() { this.worker.terminate(); }
 }
