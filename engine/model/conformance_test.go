@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hearth/engine/ggmlx86"
 	"math"
 	"os"
 	"path/filepath"
@@ -181,7 +182,7 @@ func TestConformance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s.Compat = true
+				s.Numerics = ggmlx86.Numerics{}
 				logits, err := s.Forward(c.PromptTokens, false)
 				if err != nil {
 					t.Fatal(err)
@@ -289,7 +290,7 @@ func TestDequantReference(t *testing.T) {
 			for _, c := range g.Cases {
 				ref := c.DequantF32
 				s, _ := m.NewState(256)
-				s.Exact = true
+				s.Numerics = Exact{}
 				logits, err := s.Forward(c.PromptTokens, false)
 				if err != nil {
 					t.Fatal(err)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"hearth/engine/ggmlx86"
 	"math"
 	"os"
 	"path/filepath"
@@ -167,9 +168,9 @@ func gemma3Run(t *testing.T, m *Model, mode string, chunks ...int) [][]float32 {
 	}
 	switch mode {
 	case "compat":
-		s.Compat = true
+		s.Numerics = ggmlx86.Numerics{}
 	case "exact":
-		s.Exact = true
+		s.Numerics = Exact{}
 	}
 	prompt := make([]int32, 100)
 	for i := range prompt {

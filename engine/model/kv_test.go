@@ -52,18 +52,18 @@ func TestKVTypeSwitch(t *testing.T) {
 	f16, _ := s.Forward(prompt, false)
 	f16 = append([]float32(nil), f16...)
 
-	s.Compat = true
+	s.Numerics = Exact{}
 	if _, err := s.Forward([]int32{5}, false); err == nil {
 		t.Fatal("switching to F32 with tokens cached: no error")
 	}
 	s.Truncate(0)
 	if _, err := s.Forward(prompt, false); err != nil || s.k32 == nil || s.k16 != nil {
-		t.Fatalf("Compat after Truncate(0): %v (k32 %v)", err, s.k32 != nil)
+		t.Fatalf("Exact after Truncate(0): %v (k32 %v)", err, s.k32 != nil)
 	}
 	if held() != m.Config.KVBytes(64, KVF32) {
 		t.Fatalf("F32 cache holds %d bytes, KVBytes says %d", held(), m.Config.KVBytes(64, KVF32))
 	}
-	s.Compat = false
+	s.Numerics = nil
 	s.Truncate(0)
 	again, _ := s.Forward(prompt, false)
 	for i := range f16 {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"hearth/engine/ops"
 	"testing"
 
 	"hearth/engine/gguf"
@@ -29,7 +30,9 @@ func TestSharedActivations(t *testing.T) {
 	}
 	run := func(noShare bool) []float32 {
 		s, _ := m.NewState(64)
-		s.noShareActs = noShare
+		if noShare {
+			s.Numerics = separateActs{}
+		}
 		out, err := s.Forward([]int32{1, 5, 9, 200, 7}, true)
 		if err != nil {
 			t.Fatal(err)
@@ -41,5 +44,14 @@ func TestSharedActivations(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("logit %d: shared %v, separate %v", i, a[i], b[i])
 		}
+	}
+}
+
+// separateActs is Default but converting the activations for every matrix separately.
+type separateActs struct{ Default }
+
+func (separateActs) Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product) {
+	for _, p := range ps {
+		Default{}.Mul(x, n, acts, p)
 	}
 }

@@ -12,18 +12,10 @@ type State struct {
 	m    *Model
 	NCtx int // context size: the most tokens the cache holds
 	Pos  int // tokens in the cache
-	// Exact multiplies in float on dequantized weights instead of converting activations
-	// to the weights' vec_dot types as llama.cpp does: the exact-math reference path. It
-	// caches keys and values in F32.
-	Exact bool
-	// Compat reproduces llama.cpp's float order (ggml-cpu on x86 AVX-512 built with GCC:
-	// RMSNorm, exp, SiLU, softmax, rope with glibc's sinf/cosf, attention, and the matmul
-	// kernel llama.cpp picks for each weight type and batch size) bit for bit where it is
-	// known, so greedy decoding follows llama.cpp's even where activation quantization
-	// amplifies last-bit differences. Slower; used by the conformance tests. It caches keys
-	// and values in F32, as the goldens were made (llama.cpp's own default is F16).
-	Compat      bool
-	noShareActs bool // tests: convert the activations for every matrix separately
+	// Numerics is how the forward pass rounds (nil: Default, the shipped path; Exact, the
+	// exact-math reference; engine/ggmlx86, llama.cpp's x86 float order). Set it before the
+	// first token: a choice whose KV cache is F32 (KVF32) switches the cache then.
+	Numerics Numerics
 	// Interrupt, when set, is called by Forward four times a layer — after the Q/K/V
 	// projections, the attention, gate/up and down — so a caller can let other work run
 	// and abort in the middle of a long prompt's chunk: a non-nil error ends Forward with
@@ -57,7 +49,7 @@ const (
 	// them with float32 queries and probabilities. The zero value, so the default.
 	KVF16 KVType = iota
 	// KVF32 is float32, the type the llama.cpp goldens were made with (-ctk f32 -ctv f32);
-	// Compat and Exact always use it.
+	// the reference numerics (Exact, ggmlx86) always use it.
 	KVF32
 )
 
@@ -91,7 +83,7 @@ func ParseKVType(s string) (KVType, error) {
 func (m *Model) NewState(nCtx int) (*State, error) { return m.NewStateKV(nCtx, KVF16) }
 
 // NewStateKV allocates a KV cache of type kv for nCtx tokens (at most the model's training
-// context). Setting Compat or Exact later switches the cache to F32 before the first token.
+// context). A Numerics that needs an F32 cache switches it before the first token.
 func (m *Model) NewStateKV(nCtx int, kv KVType) (*State, error) {
 	c := m.Config
 	if nCtx <= 0 || nCtx > c.NCtxTrain {
@@ -105,13 +97,20 @@ func (m *Model) NewStateKV(nCtx int, kv KVType) (*State, error) {
 	return s, nil
 }
 
-// KVType is the cache type the next Forward uses: F32 under Compat or Exact, else the
-// type the State was made with.
+// KVType is the cache type the next Forward uses: F32 when the Numerics asks for it, else
+// the type the State was made with.
 func (s *State) KVType() KVType {
-	if s.Compat || s.Exact {
+	if s.numerics().KVF32() {
 		return KVF32
 	}
 	return s.kv
+}
+
+func (s *State) numerics() Numerics {
+	if s.Numerics == nil {
+		return Default{}
+	}
+	return s.Numerics
 }
 
 // allocKV (re)allocates the cache as t, dropping the other type's arrays.
@@ -139,7 +138,7 @@ func (s *State) checkKV() error {
 		return nil
 	}
 	if s.Pos > 0 {
-		return fmt.Errorf("the KV cache holds %d tokens as %s but %s is asked for (Compat/Exact changed): Truncate(0) first", s.Pos, s.cached, t)
+		return fmt.Errorf("the KV cache holds %d tokens as %s but %s is asked for (Numerics changed): Truncate(0) first", s.Pos, s.cached, t)
 	}
 	s.allocKV(t)
 	return nil

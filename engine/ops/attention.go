@@ -22,3 +22,76 @@ type AttentionF16 struct {
 // Its results agree with the Go loop's to float rounding (the softmax sums in another
 // order).
 var AttentionF16Hook func(a *AttentionF16) bool
+
+// Attention is one layer's causal grouped-query attention of B tokens at positions
+// Pos0..Pos0+B-1 over the KV cache, as AttentionF16, with the cache either F16 (K16, V16)
+// or F32 (K32, V32), each (Pos0+B, NHeadKV·HeadDim) or longer:
+//
+//	Q (B, NHead·HeadDim) -> Out (B, NHead·HeadDim)
+//
+// NCtx is the cache's size (llama.cpp's attention runs over a padded view of it).
+type Attention struct {
+	Q, Out                     []float32
+	K16, V16                   []uint16
+	K32, V32                   []float32
+	B, NHead, NHeadKV, HeadDim int
+	Pos0, Window, NCtx         int
+	Scale                      float32
+}
+
+// First is the first cache position the query at position pos sees: 0, or on a
+// sliding-window layer pos-Window+1.
+func (a *Attention) First(pos int) int {
+	if a.Window <= 0 {
+		return 0
+	}
+	return max(0, pos-a.Window+1)
+}
+
+// Attend computes a: scores K·q times Scale, softmax, P·V, per (token, head), split across
+// threads (an F16 cache goes to AttentionF16Hook first where there is one).
+func Attend(a *Attention) {
+	hd := a.HeadDim
+	qDim, kvDim := a.NHead*hd, a.NHeadKV*hd
+	group := a.NHead / a.NHeadKV
+	nCtx := a.Pos0 + a.B
+	if a.K16 != nil && AttentionF16Hook != nil {
+		if AttentionF16Hook(&AttentionF16{Q: a.Q[:a.B*qDim], Out: a.Out[:a.B*qDim], K: a.K16[:nCtx*kvDim], V: a.V16[:nCtx*kvDim],
+			B: a.B, NHead: a.NHead, NHeadKV: a.NHeadKV, HeadDim: hd, Pos0: a.Pos0, Window: a.Window, Scale: a.Scale}) {
+			return
+		}
+	}
+	ParallelFor(a.B*a.NHead, 1, func(lo, hi int) {
+		score := make([]float32, nCtx)
+		for bh := lo; bh < hi; bh++ {
+			b, h := bh/a.NHead, bh%a.NHead
+			kvOff := (h / group) * hd
+			qh := a.Q[b*qDim+h*hd : b*qDim+(h+1)*hd]
+			n := a.Pos0 + b + 1
+			first := a.First(n - 1)
+			kvOff += first * kvDim
+			n -= first
+			sc, o := score[:n], a.Out[b*qDim+h*hd:b*qDim+(h+1)*hd]
+			if a.K16 != nil {
+				DotRowsF16(a.K16[kvOff:], kvDim, hd, n, qh, sc)
+			} else {
+				DotRowsF32(a.K32[kvOff:], kvDim, hd, n, qh, sc)
+			}
+			for t := range sc {
+				sc[t] *= a.Scale
+			}
+			Softmax(sc)
+			if a.V16 != nil {
+				WeightedRowsF16(a.V16[kvOff:], kvDim, hd, n, sc, o)
+			} else {
+				WeightedRowsF32(a.V32[kvOff:], kvDim, hd, n, sc, o)
+			}
+		}
+	})
+}
+
+// Product is one matrix product of a shared input: Y (n, M.Rows) = x (n, M.Cols) @ Mᵀ.
+type Product struct {
+	M *Matrix
+	Y []float32
+}

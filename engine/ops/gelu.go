@@ -25,7 +25,7 @@ func GELURef(x float64) float64 {
 // contraction: 1.0f + GELU_COEF_A*x*x becomes one fused multiply-add of (GELU_COEF_A*x) and x;
 // every other product and sum is rounded to float. tanhf is taken correctly rounded.
 func geluF32(x float32) float32 {
-	inner := fma32(float32(geluCoefA*x), x, 1)
+	inner := FMA32(float32(geluCoefA*x), x, 1)
 	t := float32(math.Tanh(float64(float32(float32(sqrt2OverPi*x) * inner))))
 	return float32(float32(0.5*x) * (1 + t))
 }

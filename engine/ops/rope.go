@@ -24,6 +24,12 @@ type RoPE struct {
 	FreqScale float32
 }
 
+// ThetaScale is base^(-2/NDims), the factor between the angles of neighbouring pairs.
+func (r *RoPE) ThetaScale() float32 { return r.thetaScale }
+
+// FreqFactors are the per-pair frequency divisors, or nil.
+func (r *RoPE) FreqFactors() []float32 { return r.freqFactors }
+
 // NewRoPE prepares a rotary embedding of nDims dimensions with frequency base `base` and
 // optional per-pair frequency divisors.
 func NewRoPE(style RoPEStyle, nDims int, base float32, freqFactors []float32) *RoPE {

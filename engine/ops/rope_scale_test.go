@@ -18,13 +18,6 @@ func TestRoPEFreqScale(t *testing.T) {
 					t.Fatalf("Angles: pos %d pair %d: %g,%g vs %g,%g", pos, i, c1[i], s1[i], c2[i], s2[i])
 				}
 			}
-			plain.AnglesGGML(pos, c1, s1)
-			scaled.AnglesGGML(2*pos, c2, s2)
-			for i := range c1 {
-				if c1[i] != c2[i] || s1[i] != s2[i] {
-					t.Fatalf("AnglesGGML: pos %d pair %d: %g,%g vs %g,%g", pos, i, c1[i], s1[i], c2[i], s2[i])
-				}
-			}
 		}
 	}
 }

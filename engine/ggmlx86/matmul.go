@@ -1,14 +1,15 @@
-package ops
+package ggmlx86
 
 import (
 	"encoding/binary"
 	"fmt"
+	"hearth/engine/ops"
 	"math"
 
 	"hearth/engine/quant"
 )
 
-// CompatKernel returns the per-output dot product llama.cpp's CPU backend (x86, AVX-512,
+// Kernel returns the per-output dot product llama.cpp's CPU backend (x86, AVX-512,
 // GGML_NATIVE) uses for a mul_mat of m with nTokens activation rows, and its name, or nil
 // where the generic traits VecDot already reproduces it:
 //
@@ -24,7 +25,7 @@ import (
 //   - BF16 (activations converted to BF16): VDPBF16PS kernels (AVX512_BF16), tinyBLAS<32,
 //     __m512, __m512bh> for prefill with k % 32 == 0, else ggml_vec_dot_bf16;
 //   - everything else to the x86 ggml_vec_dot of the type.
-func (m *Matrix) CompatKernel(nTokens int) (string, func(n int, w, a []byte) float32) {
+func Kernel(m *ops.Matrix, nTokens int) (string, func(n int, w, a []byte) float32) {
 	switch m.Type {
 	case quant.F32:
 		if nTokens >= 2 && UseSgemmF32(m.Rows, nTokens, m.Cols) {
@@ -43,27 +44,27 @@ func (m *Matrix) CompatKernel(nTokens int) (string, func(n int, w, a []byte) flo
 		}
 		return "vec_dot", dotF16VecBytes
 	}
-	if m.Name != "token_embd.weight" && quant.Repacked(m.Type, m.Rows) {
-		return "repack", quant.VecDotRepackX86(m.Type)
+	if m.Name != "token_embd.weight" && Repacked(m.Type, m.Rows) {
+		return "repack", VecDotRepackX86(m.Type)
 	}
 	if nTokens >= 2 {
-		if f := quant.VecDotTinyBLASX86(m.Type); f != nil {
+		if f := VecDotTinyBLASX86(m.Type); f != nil {
 			return "tinyblas", f
 		}
 	}
-	if f := quant.VecDotX86(m.Type); f != nil {
+	if f := VecDotX86(m.Type); f != nil {
 		return "vec_dot", f
 	}
 	return "generic", nil
 }
 
-// MulActsCompat is MulActs with llama.cpp's x86 float order (see CompatKernel):
+// MulActs is m.MulActs with llama.cpp's x86 float order (see Kernel):
 // acts (N, Cols) -> y (N, Rows), y[n][r] = dot(W[r], acts[n]).
-func (m *Matrix) MulActsCompat(a *Acts, y []float32) {
-	if a.Type != m.traits.VecDotType || a.Cols != m.Cols {
-		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
+func MulActs(m *ops.Matrix, a *ops.Acts, y []float32) {
+	if a.Type != m.ActType() || a.Cols != m.Cols {
+		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.ActType(), m.Cols))
 	}
-	name, dot := m.CompatKernel(a.N)
+	name, dot := Kernel(m, a.N)
 	if dot == nil {
 		m.MulActs(a, y)
 		return
@@ -72,13 +73,14 @@ func (m *Matrix) MulActsCompat(a *Acts, y []float32) {
 	// kernel and the a.N%4 left over with its gemv kernel.
 	gemmRows, gemm := 0, dot
 	if name == "repack" {
-		if g := quant.VecDotRepackGemmX86(m.Type); g != nil && a.N >= 4 {
+		if g := VecDotRepackGemmX86(m.Type); g != nil && a.N >= 4 {
 			gemmRows, gemm = a.N-a.N%4, g
 		}
 	}
-	ParallelFor(m.Rows, 16, func(lo, hi int) {
+	rowBytes := len(m.Data) / m.Rows
+	ops.ParallelFor(m.Rows, 16, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+			w := m.Data[r*rowBytes : (r+1)*rowBytes]
 			for n := 0; n < a.N; n++ {
 				f := dot
 				if n < gemmRows {

@@ -1,6 +1,10 @@
-package quant
+package ggmlx86
 
-import "math"
+import (
+	"math"
+
+	"hearth/engine/quant"
+)
 
 // The float arithmetic of llama.cpp's x86 dot-product kernels (ggml-cpu/arch/x86/quants.c,
 // repack.cpp and llamafile's tinyBLAS, built for an AVX-512 machine with GGML_NATIVE, GCC):
@@ -19,23 +23,23 @@ import "math"
 // the weight type t: w (n,) of type t · a (n,) of t's VecDotType -> float32. It returns nil
 // for types whose x86 kernel is the generic one or which have none here (F32, F16, BF16:
 // see package ops).
-func VecDotX86(t Type) func(n int, w, a []byte) float32 {
+func VecDotX86(t quant.Type) func(n int, w, a []byte) float32 {
 	switch t {
-	case Q8_0, Q4_0, Q5_0:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
 		return func(n int, w, a []byte) float32 { return dotQ0X86(t, n, w, a) }
-	case Q4_1, Q5_1:
+	case quant.Q4_1, quant.Q5_1:
 		return func(n int, w, a []byte) float32 { return dotQ1X86(t, n, w, a) }
-	case IQ4_NL:
+	case quant.IQ4_NL:
 		return dotIQ4_NLX86
-	case Q2_K:
+	case quant.Q2_K:
 		return dotQ2_KX86
-	case Q3_K:
+	case quant.Q3_K:
 		return dotQ3_KX86
-	case Q4_K:
+	case quant.Q4_K:
 		return dotQ4_KX86
-	case Q5_K:
+	case quant.Q5_K:
 		return dotQ5_KX86
-	case Q6_K:
+	case quant.Q6_K:
 		return dotQ6_KX86
 	}
 	return nil
@@ -83,4 +87,16 @@ func fmaLanes(acc *[8]float32, d float32, lanes *[8]int32) {
 	for l := range acc {
 		acc[l] = fmaF32(d, float32(lanes[l]), acc[l])
 	}
+}
+
+// f16At reads the little-endian fp16 made of bytes b0, b1 as float32.
+func f16At(b0, b1 byte) float32 { return quant.F16ToF32(uint16(b0) | uint16(b1)<<8) }
+
+// kF16 reads the fp16 at b[off:].
+func kF16(b []byte, off int) float32 { return f16At(b[off], b[off+1]) }
+
+// blockBytes is the size of one block of t.
+func blockBytes(t quant.Type) int {
+	tr, _ := t.Traits()
+	return tr.BlockBytes
 }

@@ -1,6 +1,10 @@
-package ops
+package ggmlx86
 
-import "math"
+import (
+	"math"
+
+	"hearth/engine/ops"
+)
 
 // Bit-exact emulations of the float arithmetic ggml-cpu performs on an x86-64 machine with
 // AVX-512F/DQ, FMA and F16C (llama.cpp built with GGML_NATIVE=ON on Zen 4, GCC, glibc):
@@ -13,40 +17,8 @@ import "math"
 // language spec guarantees is rounded before the add. Every product that ggml fuses goes
 // through fma32.
 
-// fma32 returns a*b+c rounded once to float32, as VFMADD*PS does.
-//
-// float32(math.FMA(float64(a), float64(b), float64(c))) is not quite that: the product is
-// exact in float64 (24+24 bits), but the sum is rounded to float64 first and then to
-// float32, and the first rounding can land exactly on a float32 halfway point that the
-// exact sum was not on (e.g. a*b a float32 halfway value and c a tiny same- or
-// opposite-signed term below half a float64 ulp of it); the second rounding then goes to
-// even instead of towards c. fma32 avoids this by rounding the sum to odd in float64
-// (TwoSum gives the exact error; an inexact even result is moved one ulp towards the exact
-// value), which makes the final conversion to float32 correctly rounded because float64
-// carries more than 24+1 bits.
-func fma32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b)) // exact
-	cd := float64(c)
-	s := p + cd
-	if math.IsInf(s, 0) || math.IsNaN(s) {
-		return float32(s)
-	}
-	// TwoSum: e is the exact rounding error of s = p + cd.
-	bv := s - p
-	e := (p - (s - bv)) + (cd - bv)
-	if e != 0 {
-		bits := math.Float64bits(s)
-		if bits&1 == 0 {
-			if (e > 0) == (s > 0) {
-				bits++ // away from zero, towards the exact value
-			} else {
-				bits--
-			}
-			s = math.Float64frombits(bits)
-		}
-	}
-	return float32(s)
-}
+// fma32 is ops.FMA32: a*b+c rounded once to float32, as VFMADD*PS does.
+func fma32(a, b, c float32) float32 { return ops.FMA32(a, b, c) }
 
 // reduceAdd16 is _mm512_reduce_add_ps as GCC's avx512fintrin.h (and clang's tree
 // reduction) computes it: the upper 8 lanes are added to the lower 8, then the upper 4 to

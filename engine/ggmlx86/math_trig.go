@@ -1,6 +1,10 @@
-package ops
+package ggmlx86
 
-import "math"
+import (
+	"math"
+
+	"hearth/engine/ops"
+)
 
 // glibc's single-precision sine and cosine (sysdeps/ieee754/flt-32/s_sincosf.c, from ARM's
 // optimized-routines; glibc ≥ 2.28), as the x86-64 FMA variant computes them (__sincosf_fma,
@@ -110,25 +114,26 @@ func sinCosfGlibc(y float32) (sin, cos float32) {
 	return nan, nan
 }
 
-// AnglesGGML is Angles as ggml_rope_cache_init computes it (rope_yarn with ext_factor 0,
+// RoPEAngles is r.Angles as ggml_rope_cache_init computes it (rope_yarn with ext_factor 0,
 // attn_factor 1): theta starts at float(pos) and is multiplied by thetaScale in float after
 // each pair, pair i's angle is FreqScale·(theta / freqFactor[i]) (a float divide, by 1
 // without factors, and a float multiply, exact for FreqScale 1), and its cosine and sine
 // are glibc's cosf and sinf.
-func (r *RoPE) AnglesGGML(pos int, cos, sin []float32) {
+func RoPEAngles(r *ops.RoPE, pos int, cos, sin []float32) {
 	theta := float32(pos)
+	ff := r.FreqFactors()
 	for i := 0; i < r.NDims/2; i++ {
 		t := theta
-		if r.freqFactors != nil {
-			t /= r.freqFactors[i]
+		if ff != nil {
+			t /= ff[i]
 		}
 		t = float32(r.FreqScale * t)
 		sin[i], cos[i] = sinCosfGlibc(t)
-		theta *= r.thetaScale
+		theta *= r.ThetaScale()
 	}
 }
 
-// ApplyGGML is Apply with the rounding of ggml's rotate_pairs as GCC 12 compiles it
+// RoPEApply is r.Apply with the rounding of ggml's rotate_pairs as GCC 12 compiles it
 // (-O3 -march=native, default FP contraction; checked by compiling the same loop on a Zen 4
 // machine): in each output the first product is fused with the sum,
 //
@@ -139,12 +144,12 @@ func (r *RoPE) AnglesGGML(pos int, cos, sin []float32) {
 // the vectorized loop leaves to a scalar epilogue that rounds both products
 // (x0*cos - x1*sin). x (nHeads*headSize,) rotated in place at the position whose angles
 // are cos, sin.
-func (r *RoPE) ApplyGGML(x []float32, nHeads, headSize int, cos, sin []float32) {
+func RoPEApply(r *ops.RoPE, x []float32, nHeads, headSize int, cos, sin []float32) {
 	half := r.NDims / 2
 	for h := 0; h < nHeads; h++ {
 		v := x[h*headSize : h*headSize+r.NDims]
 		step, off, fused := 2, 1, half&^3 // normal: adjacent pairs
-		if r.Style == RoPENeoX {
+		if r.Style == ops.RoPENeoX {
 			step, off, fused = 1, half, half // NeoX: the two halves
 		}
 		for i := 0; i < half; i++ {

@@ -1,4 +1,6 @@
-package quant
+package ggmlx86
+
+import "hearth/engine/quant"
 
 // llama.cpp's CPU weight repacking ("extra buffer type", ggml-cpu/repack.cpp, on by
 // default) and llamafile's tinyBLAS for quantized prefill, as float results: the memory
@@ -11,9 +13,9 @@ package quant
 // and Q4_K to 8x8 (AVX2), Q2_K to 8x8 (AVX-512), each when rows % 8 == 0. A tensor that is
 // also read by GET_ROWS (token_embd, and so a tied output matrix) is never placed in the
 // repack buffer; the caller decides that.
-func Repacked(t Type, rows int) bool {
+func Repacked(t quant.Type, rows int) bool {
 	switch t {
-	case Q4_0, IQ4_NL, Q4_K, Q2_K:
+	case quant.Q4_0, quant.IQ4_NL, quant.Q4_K, quant.Q2_K:
 		return rows%8 == 0
 	}
 	return false
@@ -30,11 +32,11 @@ func Repacked(t Type, rows int) bool {
 //	Q4_K, Q2_K:   acc  = fma(float(Σ sc·q·q8), dw*da, acc)         per super-block
 //	              accm = fma(float(Σ m·bsum), dminw*da, accm)
 //	              result acc - accm
-func VecDotRepackX86(t Type) func(n int, w, a []byte) float32 {
+func VecDotRepackX86(t quant.Type) func(n int, w, a []byte) float32 {
 	switch t {
-	case Q4_0, IQ4_NL:
+	case quant.Q4_0, quant.IQ4_NL:
 		return func(n int, w, a []byte) float32 { return gemvQ32X86(t, n, w, a) }
-	case Q4_K, Q2_K:
+	case quant.Q4_K, quant.Q2_K:
 		return func(n int, w, a []byte) float32 { return gemvKX86(t, n, w, a) }
 	}
 	return nil
@@ -44,19 +46,19 @@ func VecDotRepackX86(t Type) func(n int, w, a []byte) float32 {
 // (llamafile_sgemm on Q8_0 activations, taken for prefill, n ≥ 2, of Q8_0, Q4_0, Q5_0 and
 // IQ4_NL weights that are not repacked): per block Cv = fma(dw*da, updot(w, a), Cv) into
 // eight lanes, then hsum. Nil for other types.
-func VecDotTinyBLASX86(t Type) func(n int, w, a []byte) float32 {
+func VecDotTinyBLASX86(t quant.Type) func(n int, w, a []byte) float32 {
 	switch t {
-	case Q8_0, Q4_0, Q5_0, IQ4_NL:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
 		return func(n int, w, a []byte) float32 { return dotQ0X86(t, n, w, a) }
 	}
 	return nil
 }
 
-func gemvQ32X86(t Type, n int, w, a []byte) float32 {
-	bw := traits[t].BlockBytes
+func gemvQ32X86(t quant.Type, n int, w, a []byte) float32 {
+	bw := blockBytes(t)
 	var acc float32
 	var q [32]int32
-	for ib := 0; ib < n/qk32; ib++ {
+	for ib := 0; ib < n/32; ib++ {
 		dw, _ := decodeQ32(t, w[ib*bw:(ib+1)*bw], &q)
 		y := a[ib*34 : ib*34+34]
 		var sumi int32
@@ -68,7 +70,7 @@ func gemvQ32X86(t Type, n int, w, a []byte) float32 {
 	return acc
 }
 
-func gemvKX86(t Type, n int, w, a []byte) float32 {
+func gemvKX86(t quant.Type, n int, w, a []byte) float32 {
 	var acc, accm float32
 	kBlocks(t, n, w, a, func(k *kBlock, a []byte) {
 		da, q8, bsum := q8K(a)
@@ -76,7 +78,7 @@ func gemvKX86(t Type, n int, w, a []byte) float32 {
 		for e, wv := range k.w {
 			isum += wv * int32(int8(q8[e]))
 		}
-		if t == Q2_K {
+		if t == quant.Q2_K {
 			for j := 0; j < 16; j++ {
 				imin += k.mins[j] * bsum(j)
 			}
@@ -101,31 +103,31 @@ func gemvKX86(t Type, n int, w, a []byte) float32 {
 //	acc  = fma(float(Σ sc·q·q8 over the step), dw*da, acc)
 //	accm = fma(float(Σ m·bsum over the step's sub-blocks), dminw*da, accm)
 //	result acc - accm
-func VecDotRepackGemmX86(t Type) func(n int, w, a []byte) float32 {
+func VecDotRepackGemmX86(t quant.Type) func(n int, w, a []byte) float32 {
 	switch t {
-	case Q4_K:
-		return func(n int, w, a []byte) float32 { return gemmKX86(Q4_K, n, w, a) }
-	case Q2_K:
-		return func(n int, w, a []byte) float32 { return gemmKX86(Q2_K, n, w, a) }
+	case quant.Q4_K:
+		return func(n int, w, a []byte) float32 { return gemmKX86(quant.Q4_K, n, w, a) }
+	case quant.Q2_K:
+		return func(n int, w, a []byte) float32 { return gemmKX86(quant.Q2_K, n, w, a) }
 	}
 	return nil
 }
 
-func gemmKX86(t Type, n int, w, a []byte) float32 {
+func gemmKX86(t quant.Type, n int, w, a []byte) float32 {
 	var acc, accm float32
-	step := 64 // Q4_K: two 32-element sub-blocks per float step
-	if t == Q2_K {
-		step = 128 // Q2_K: eight 16-element sub-blocks
+	step := 64 // quant.Q4_K: two 32-element sub-blocks per float step
+	if t == quant.Q2_K {
+		step = 128 // quant.Q2_K: eight 16-element sub-blocks
 	}
 	kBlocks(t, n, w, a, func(k *kBlock, a []byte) {
 		da, q8, bsum := q8K(a)
 		d, dmin := float32(k.d*da), float32(k.dmin*da)
-		for e0 := 0; e0 < QK_K; e0 += step {
+		for e0 := 0; e0 < quant.QK_K; e0 += step {
 			var isum, imin int32
 			for e := e0; e < e0+step; e++ {
 				isum += k.w[e] * int32(int8(q8[e]))
 			}
-			if t == Q2_K {
+			if t == quant.Q2_K {
 				for j := e0 / 16; j < (e0+step)/16; j++ {
 					imin += k.mins[j] * bsum(j)
 				}

@@ -1,7 +1,8 @@
-package quant
+package ggmlx86
 
 import (
 	"encoding/binary"
+	"hearth/engine/quant"
 	"math"
 )
 
@@ -13,67 +14,67 @@ import (
 // product the integer code multiplies by the activation quant, the sub-block minimums (per
 // 16 elements for Q2_K, per 32 for Q4_K/Q5_K) and the fp16 super-block scales.
 type kBlock struct {
-	w       [QK_K]int32
+	w       [quant.QK_K]int32
 	mins    [16]int32
-	sc      [16]byte // Q6_K: the int8 scales of the 16-element sub-blocks
+	sc      [16]byte // quant.Q6_K: the int8 scales of the 16-element sub-blocks
 	d, dmin float32
 }
 
 // decodeK expands the super-block b of type t (Q2_K..Q6_K) into k.
-func decodeK(t Type, b []byte, k *kBlock) {
+func decodeK(t quant.Type, b []byte, k *kBlock) {
 	switch t {
-	case Q2_K:
-		k.d, k.dmin = kF16(b, offQ2_KD), kF16(b, offQ2_KDmin)
+	case quant.Q2_K:
+		k.d, k.dmin = kF16(b, quant.OffQ2_KD), kF16(b, quant.OffQ2_KDmin)
 		for e := range k.w {
 			half, j, l := e/128, e%128/32, e%32
-			q := int32(b[offQ2_KQs+32*half+l] >> (2 * j) & 3)
+			q := int32(b[quant.OffQ2_KQs+32*half+l] >> (2 * j) & 3)
 			k.w[e] = int32(b[e/16]&15) * q
 		}
 		for j := range k.mins {
 			k.mins[j] = int32(b[j] >> 4)
 		}
-	case Q3_K:
-		k.d = kF16(b, offQ3_KD)
-		sc := unpackScalesQ3K((*[12]byte)(b[offQ3_KScales:]))
+	case quant.Q3_K:
+		k.d = kF16(b, quant.OffQ3_KD)
+		sc := quant.ScalesQ3K((*[12]byte)(b[quant.OffQ3_KScales:]))
 		for e := range k.w {
 			half, j, l := e/128, e%128/32, e%32
-			q := int32(b[offQ3_KQs+32*half+l] >> (2 * j) & 3)
+			q := int32(b[quant.OffQ3_KQs+32*half+l] >> (2 * j) & 3)
 			if b[l]&(1<<(4*half+j)) == 0 {
 				q -= 4
 			}
 			k.w[e] = (int32(sc[e/16]) - 32) * q
 		}
-	case Q4_K, Q5_K:
+	case quant.Q4_K, quant.Q5_K:
 		k.d, k.dmin = kF16(b, 0), kF16(b, 2)
-		qs := offQ4_KQs
-		if t == Q5_K {
-			qs = offQ5_KQs
+		qs := quant.OffQ4_KQs
+		if t == quant.Q5_K {
+			qs = quant.OffQ5_KQs
 		}
 		for e := range k.w {
 			j, hi, l := e/64, e%64/32, e%32
 			q := int32(b[qs+32*j+l] >> (4 * hi) & 15)
-			if t == Q5_K && b[offQ5_KQh+l]&(1<<(2*j+hi)) != 0 {
+			if t == quant.Q5_K && b[quant.OffQ5_KQh+l]&(1<<(2*j+hi)) != 0 {
 				q += 16
 			}
-			sc, _ := getScaleMinK4(e/32, b[offQ4_KScales:])
+			sc, _ := quant.ScaleMinK4(e/32, b[quant.OffQ4_KScales:])
 			k.w[e] = int32(sc) * q
 		}
 		for j := 0; j < 8; j++ {
-			_, m := getScaleMinK4(j, b[offQ4_KScales:])
+			_, m := quant.ScaleMinK4(j, b[quant.OffQ4_KScales:])
 			k.mins[j] = int32(m)
 		}
-	case Q6_K:
-		k.d = kF16(b, offQ6_KD)
-		copy(k.sc[:], b[offQ6_KScales:offQ6_KScales+16])
+	case quant.Q6_K:
+		k.d = kF16(b, quant.OffQ6_KD)
+		copy(k.sc[:], b[quant.OffQ6_KScales:quant.OffQ6_KScales+16])
 		for e := range k.w {
 			half, j, l := e/128, e%128/32, e%32
 			ql := b[64*half+32*(j&1)+l]
 			if j >= 2 {
 				ql >>= 4
 			}
-			h := b[offQ6_KQh+32*half+l] >> (2 * j) & 3
+			h := b[quant.OffQ6_KQh+32*half+l] >> (2 * j) & 3
 			q := int32(ql&15|h<<4) - 32
-			k.w[e] = int32(int8(b[offQ6_KScales+e/16])) * q
+			k.w[e] = int32(int8(b[quant.OffQ6_KScales+e/16])) * q
 		}
 	}
 }
@@ -81,8 +82,8 @@ func decodeK(t Type, b []byte, k *kBlock) {
 // q8K reads the scale, quants and block sums of one Q8_K block.
 func q8K(a []byte) (d float32, qs []byte, bsum func(j int) int32) {
 	d = math.Float32frombits(binary.LittleEndian.Uint32(a))
-	return d, a[offQ8_KQs : offQ8_KQs+QK_K], func(j int) int32 {
-		return int32(int16(binary.LittleEndian.Uint16(a[offQ8_KBsums+2*j:])))
+	return d, a[quant.OffQ8_KQs : quant.OffQ8_KQs+quant.QK_K], func(j int) int32 {
+		return int32(int16(binary.LittleEndian.Uint16(a[quant.OffQ8_KBsums+2*j:])))
 	}
 }
 
@@ -94,12 +95,12 @@ func lanesK(k *kBlock, q8 []byte, lanes *[8]int32) {
 	}
 }
 
-func kBlocks(t Type, n int, w, a []byte, f func(k *kBlock, a []byte)) {
-	bw := traits[t].BlockBytes
+func kBlocks(t quant.Type, n int, w, a []byte, f func(k *kBlock, a []byte)) {
+	bw := blockBytes(t)
 	var k kBlock
-	for i := 0; i < n/QK_K; i++ {
+	for i := 0; i < n/quant.QK_K; i++ {
 		decodeK(t, w[i*bw:(i+1)*bw], &k)
-		f(&k, a[i*blockQ8_K:(i+1)*blockQ8_K])
+		f(&k, a[i*quant.BlockQ8_K:(i+1)*quant.BlockQ8_K])
 	}
 }
 
@@ -109,7 +110,7 @@ func kBlocks(t Type, n int, w, a []byte, f func(k *kBlock, a []byte)) {
 func dotQ2_KX86(n int, w, a []byte) float32 {
 	var acc [8]float32
 	var lanes [8]int32
-	kBlocks(Q2_K, n, w, a, func(k *kBlock, a []byte) {
+	kBlocks(quant.Q2_K, n, w, a, func(k *kBlock, a []byte) {
 		da, q8, bsum := q8K(a)
 		d, dmin := float32(da*k.d), float32(-da*k.dmin)
 		var prod [8]int32
@@ -125,7 +126,7 @@ func dotQ2_KX86(n int, w, a []byte) float32 {
 
 // dotQ3_KX86 is ggml_vec_dot_q3_K_q8_K on AVX2: w (n,) Q3_K · a (n,) Q8_K -> float32.
 // Per super-block acc = fma(da*dw, lanes, acc); the result is hsum_float_8.
-func dotQ3_KX86(n int, w, a []byte) float32 { return dotKPlain(Q3_K, n, w, a) }
+func dotQ3_KX86(n int, w, a []byte) float32 { return dotKPlain(quant.Q3_K, n, w, a) }
 
 // dotQ6_KX86 is ggml_vec_dot_q6_K_q8_K on AVX2 as of 2026 llama.cpp: the 6-bit quants are
 // multiplied unsigned (0..63) and the -32 offset is taken off per lane afterwards from the
@@ -137,7 +138,7 @@ func dotQ3_KX86(n int, w, a []byte) float32 { return dotKPlain(Q3_K, n, w, a) }
 func dotQ6_KX86(n int, w, a []byte) float32 {
 	var acc [8]float32
 	var lanes [8]int32
-	kBlocks(Q6_K, n, w, a, func(k *kBlock, a []byte) {
+	kBlocks(quant.Q6_K, n, w, a, func(k *kBlock, a []byte) {
 		da, q8, bsum := q8K(a)
 		lanes = [8]int32{}
 		for e, wv := range k.w {
@@ -152,7 +153,7 @@ func dotQ6_KX86(n int, w, a []byte) float32 {
 	return hsum8(&acc)
 }
 
-func dotKPlain(t Type, n int, w, a []byte) float32 {
+func dotKPlain(t quant.Type, n int, w, a []byte) float32 {
 	var acc [8]float32
 	var lanes [8]int32
 	kBlocks(t, n, w, a, func(k *kBlock, a []byte) {
@@ -183,7 +184,7 @@ func dotQ4_KX86(n int, w, a []byte) float32 {
 	var acc [8]float32
 	var accm [4]float32
 	var lanes [8]int32
-	kBlocks(Q4_K, n, w, a, func(k *kBlock, a []byte) {
+	kBlocks(quant.Q4_K, n, w, a, func(k *kBlock, a []byte) {
 		da, q8, bsum := q8K(a)
 		d, dmin := float32(da*k.d), float32(-da*k.dmin)
 		prod := minsK4(k, bsum)
@@ -204,7 +205,7 @@ func dotQ5_KX86(n int, w, a []byte) float32 {
 	var acc [8]float32
 	var summs float32
 	var lanes [8]int32
-	kBlocks(Q5_K, n, w, a, func(k *kBlock, a []byte) {
+	kBlocks(quant.Q5_K, n, w, a, func(k *kBlock, a []byte) {
 		da, q8, bsum := q8K(a)
 		d, dmin := float32(da*k.d), float32(-da*k.dmin)
 		prod := minsK4(k, bsum)

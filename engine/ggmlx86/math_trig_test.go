@@ -1,6 +1,7 @@
-package ops
+package ggmlx86
 
 import (
+	"hearth/engine/ops"
 	"math"
 	"testing"
 )
@@ -63,7 +64,7 @@ func ulpDiff(a, b float32) int64 {
 	return d
 }
 
-// TestRoPEApplyGGML checks ApplyGGML against GCC's compilation of ggml's rotate_pairs on one
+// TestRoPEApplyGGML checks RoPEApply against GCC's compilation of ggml's rotate_pairs on one
 // head: normal rope over 10 dims (four fused pairs, one in the scalar epilogue), over 32, and
 // NeoX over 16.
 func TestRoPEApplyGGML(t *testing.T) {
@@ -92,11 +93,11 @@ func TestRoPEApplyGGML(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		style := RoPENormal
+		style := ops.RoPENormal
 		if c.neox {
-			style = RoPENeoX
+			style = ops.RoPENeoX
 		}
-		r := NewRoPE(style, c.dims, 10000, nil)
+		r := ops.NewRoPE(style, c.dims, 10000, nil)
 		x := make([]float32, c.dims)
 		cs, sn := make([]float32, c.dims/2), make([]float32, c.dims/2)
 		for i := range x {
@@ -107,7 +108,7 @@ func TestRoPEApplyGGML(t *testing.T) {
 		}
 		plain := append([]float32(nil), x...)
 		r.Apply(plain, 1, c.dims, cs, sn)
-		r.ApplyGGML(x, 1, c.dims, cs, sn)
+		RoPEApply(r, x, 1, c.dims, cs, sn)
 		same := true
 		for i := range x {
 			if math.Float32bits(x[i]) != c.want[i] {

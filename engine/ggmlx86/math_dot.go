@@ -1,4 +1,4 @@
-package ops
+package ggmlx86
 
 // F32Kernel names the ggml-cpu routine that computes one element of an F32 (or F16)
 // ggml_mul_mat: the dot product of a src0 row with a src1 column.

@@ -1,4 +1,4 @@
-package ops
+package ggmlx86
 
 import (
 	"math"
