@@ -44,7 +44,7 @@ func (s *Session) CompleteWith(ctx context.Context, prompt []int32, o CompleteOp
 	var text strings.Builder
 	out, st, err := s.decode(ctx, reply{
 		prompt: prompt, sample: o.Sample, maxTokens: o.MaxTokens, stopAtEOG: o.StopAtEOG,
-		ends:        s.Tokenizer.IsEOG,
+		ends:        s.endsText,
 		eogInOutput: true, constraint: o.Constraint,
 		text: func(piece string, final bool) bool {
 			if piece != "" {

@@ -49,3 +49,12 @@ func (m *stopMatcher) push(text string, final bool) (out string, hit bool) {
 	m.pending = buf[len(buf)-hold:]
 	return buf[:len(buf)-hold], false
 }
+
+// endsText reports whether a raw continuation (Complete with stopAtEOG) ends at tok, as
+// llama.cpp's completion ends a base model's text: at an end-of-generation token (EOS,
+// EOT, …), or at BOS in a model whose texts begin with BOS — the model has finished one
+// text and is starting the next (stories260K ends each story so).
+func (s *Session) endsText(tok int32) bool {
+	t := s.Tokenizer
+	return t.IsEOG(tok) || (t.AddBOS() && tok >= 0 && tok == t.BOS())
+}
