@@ -1,10 +1,9 @@
 package model
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"hearth/engine/ggmlx86"
+	"hearth/internal/conformance"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,52 +15,19 @@ import (
 	"hearth/internal/shared"
 )
 
-// golden is one llama.cpp reference file (schema refkit-golden/v1, see shared/golden/README.md).
-type golden struct {
-	ModelFile string `json:"model_file"`
-	NVocab    int    `json:"n_vocab"`
-	Cases     []struct {
-		ID              string  `json:"id"`
-		PromptTokens    []int32 `json:"prompt_tokens"`
-		GeneratedTokens []int32 `json:"generated_tokens"`
-		Steps           struct {
-			Margin []float64 `json:"margin"`
-		} `json:"steps"`
-		TopK        []goldenTopK `json:"top_k"`
-		Logits0File string       `json:"logits0_file"`
-		DequantF32  *struct {
-			GeneratedTokens []int32 `json:"generated_tokens"`
-			Steps           struct {
-				Margin []float64 `json:"margin"`
-			} `json:"steps"`
-			TopK []goldenTopK `json:"top_k"`
-		} `json:"dequant_f32"`
-	} `json:"cases"`
-}
-
-type goldenTopK struct {
-	Step   int       `json:"step"`
-	IDs    []int32   `json:"ids"`
-	Logits []float32 `json:"logits"`
-}
+type (
+	golden     = conformance.Golden
+	goldenTopK = conformance.TopK
+)
 
 func loadGoldens(t *testing.T) (dir string, gs []*golden) {
 	dir = shared.Dir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "golden", "*.gguf.json"))
-	if len(files) == 0 {
-		t.Skip("no golden files in shared/golden")
+	gs, err := conformance.Load(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Strings(files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := &golden{}
-		if err := json.Unmarshal(b, g); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		gs = append(gs, g)
+	if len(gs) == 0 {
+		t.Skip("no golden files in shared/golden")
 	}
 	return dir, gs
 }
@@ -83,15 +49,11 @@ func openModel(t testing.TB, path string) *Model {
 }
 
 func readF32File(t *testing.T, path string) []float32 {
-	b, err := os.ReadFile(path)
+	x, err := conformance.ReadF32(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return out
+	return x
 }
 
 // bounds are what the conformance test enforces for one model file: the issue's targets

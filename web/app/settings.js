@@ -15,6 +15,7 @@ export const DEFAULTS = Object.freeze({
   max_tokens: 512,
   seed: "",
   threads: 0,
+  auto_load: true, // load the last model by itself when the page opens and it is downloaded
 });
 
 // RULES check one value each: [min, max, whole number]; the bounds are the engine's
@@ -33,6 +34,7 @@ const RULES = {
 // check returns the value of key parsed from a form string, or throws a readable error.
 export function check(key, raw) {
   if (key === "system") return String(raw);
+  if (key === "auto_load") return raw === true || raw === "true" || raw === "on";
   const s = String(raw).trim();
   if (key === "seed" && s === "") return "";
   const rule = RULES[key];
@@ -106,7 +108,8 @@ export function bindForm(form, settings, errorEl, resetButton) {
   const fields = () => Object.keys(DEFAULTS).map((k) => form.elements.namedItem(k)).filter(Boolean);
   const fill = () => {
     for (const el of fields()) {
-      el.value = String(settings.values[el.name]);
+      if (el.type === "checkbox") el.checked = !!settings.values[el.name];
+      else el.value = String(settings.values[el.name]);
       el.removeAttribute("aria-invalid");
     }
     errorEl.textContent = "";
@@ -115,7 +118,7 @@ export function bindForm(form, settings, errorEl, resetButton) {
     const el = e.target;
     if (!el.name || !(el.name in DEFAULTS)) return;
     try {
-      settings.set(el.name, el.value);
+      settings.set(el.name, el.type === "checkbox" ? el.checked : el.value);
       el.removeAttribute("aria-invalid");
       errorEl.textContent = "";
     } catch (err) {

@@ -4,20 +4,40 @@
 
 import { copyText, renderMarkdown } from "./markdown.js";
 
-// describeStats is the line under a reply: tokens, speed, why it stopped.
-export function describeStats(st) {
+// describeStats is the line under a reply: tokens, speed, and why it stopped, as a
+// sentence. mode: "completion" for a base model's continuation.
+export function describeStats(st, mode = "chat") {
   if (!st) return "";
-  const parts = [`${st.generated_tokens ?? 0} tokens`];
+  const n = st.generated_tokens ?? 0;
+  const parts = [`${n} ${n === 1 ? "token" : "tokens"}`];
   if (st.decode_tps > 0) parts.push(`${st.decode_tps.toFixed(1)} tokens/s`);
   if (st.prompt_tokens > 0) {
     const cached = st.cached_tokens > 0 ? `, ${st.cached_tokens} cached` : "";
     const speed = st.prefill_tps > 0 ? ` at ${Math.round(st.prefill_tps)} tokens/s` : "";
-    parts.push(`prompt ${st.prompt_tokens} tokens${cached}${speed}`);
+    parts.push(`prompt ${st.prompt_tokens} ${st.prompt_tokens === 1 ? "token" : "tokens"}${cached}${speed}`);
   }
-  if (st.stop_reason === "cancelled") parts.push("stopped");
-  else if (st.stop_reason === "length") parts.push("length limit");
-  else if (st.stop_reason === "context") parts.push("context full");
-  return parts.join(" · ");
+  const why = stopSentence(st, mode);
+  return parts.join(" · ") + (why ? `. ${why}` : "");
+}
+
+// stopSentence says why a reply ended.
+export function stopSentence(st, mode = "chat") {
+  switch (st?.stop_reason) {
+    case "eog":
+      return mode === "completion" ? "The model ended the text." : "The model finished its reply.";
+    case "stop":
+      return "Stopped at a stop sequence.";
+    case "length":
+      return st.max_tokens > 0
+        ? `Stopped at the length limit of ${st.max_tokens} tokens${st.capped_from > 0 ? ` (Max tokens is ${st.capped_from}; replies get at most ${st.max_tokens} so the conversation keeps room in the model's ${st.context_size}-token context)` : " (Max tokens in Settings)"}.`
+        : "Stopped at the length limit (Max tokens in Settings).";
+    case "context":
+      return "Stopped because the model's context is full.";
+    case "cancelled":
+      return "Stopped by you.";
+    default:
+      return "";
+  }
 }
 
 // trimNotice explains a reply for which the oldest messages did not fit the context.
@@ -243,7 +263,7 @@ export class Transcript {
           summary.textContent = "Thinking";
           thinking.open = false;
         }
-        meta.textContent = error ? `Error: ${error}` : describeStats(stats);
+        meta.textContent = error ? `Error: ${error}` : describeStats(stats, this.mode);
         meta.classList.toggle("error", !!error);
         const trimmed = trimNotice(stats);
         notice.textContent = trimmed;

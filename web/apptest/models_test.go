@@ -164,8 +164,9 @@ func TestDownloadControls(t *testing.T) {
 	if len(cached) != 0 {
 		t.Errorf("after Cancel the cache still holds %+v", cached)
 	}
-	if p.truthy(`!document.getElementById("send").disabled || document.getElementById("load").disabled`) {
-		t.Error("after Cancel: Send enabled or Load disabled")
+	// The model loaded before (in memory, though its files were deleted) is still in use.
+	if p.truthy(`document.getElementById("send").disabled || document.getElementById("load").disabled`) {
+		t.Error("after Cancel: Send or Load disabled")
 	}
 	p.CheckClean()
 }

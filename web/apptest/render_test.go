@@ -285,7 +285,7 @@ func TestStopScripted(t *testing.T) {
 	p.waitReplies(1, 10*time.Second)
 	time.Sleep(200 * time.Millisecond)
 	text, meta := p.lastReply()
-	if text != shown || !strings.Contains(meta, "stopped") || len(text) >= len(long) {
+	if text != shown || !strings.Contains(meta, "Stopped by you.") || len(text) >= len(long) {
 		t.Errorf("after Esc: %d characters shown, %d final (%q)", len(shown), len(text), meta)
 	}
 	if m := p.stored()[0].Messages; len(m) != 2 || m[0].Content != "Go\non" || strings.TrimSpace(m[1].Content) != text {

@@ -1,0 +1,222 @@
+package apptest
+
+// Issue 17: the app used for a week — what a person hits after the first chat.
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"hearth/internal/webtest"
+)
+
+const statusJS = `document.getElementById("status").textContent`
+
+// lastStats reads the stats stored with the current conversation's last reply.
+func (p *page) lastStats() (st struct {
+	GeneratedTokens int    `json:"generated_tokens"`
+	StopReason      string `json:"stop_reason"`
+	MaxTokens       int    `json:"max_tokens"`
+	CappedFrom      int    `json:"capped_from"`
+	ContextSize     int    `json:"context_size"`
+}) {
+	p.t.Helper()
+	convs := p.stored()
+	if len(convs) == 0 || len(convs[0].Messages) == 0 {
+		p.t.Fatal("no stored reply")
+	}
+	m := convs[0].Messages[len(convs[0].Messages)-1]
+	if err := json.Unmarshal(m.Stats, &st); err != nil {
+		p.t.Fatalf("stats %s: %v", m.Stats, err)
+	}
+	return st
+}
+
+// pickerLabel is the text of the picker's selected entry.
+func (p *page) pickerLabel() string {
+	return p.str(`document.getElementById("model").selectedOptions[0]?.textContent || ""`)
+}
+
+// TestLoadKeepsCurrentModel (items 1 and 2): a load that fails (a PNG opened as a model)
+// or is cancelled leaves the model that was working in use, and a model downloading
+// beside it does not stop the chat; the picker always shows the model in use, by the name
+// the status line uses.
+func TestLoadKeepsCurrentModel(t *testing.T) {
+	src := webtest.TestModel()
+	if src == "" {
+		t.Skip("no shared stories260K.gguf")
+	}
+	once := webtest.GoldenText(t, "Once upon a time")
+	p := openApp(t, webtest.BrowserOptions{})
+	p.setSetting("max_tokens", "32")
+	p.setSetting("temperature", "0")
+	p.loadServed()
+	if l := p.pickerLabel(); !strings.Contains(l, "stories260K") || !strings.Contains(l, "in use") {
+		t.Errorf("picker after loading the served model: %q, want stories260K marked in use", l)
+	}
+
+	// A PNG picked as a model: refused, and stories260K is still in use.
+	var img bytes.Buffer
+	png.Encode(&img, image.NewGray(image.Rect(0, 0, 4, 4)))
+	pic := filepath.Join(t.TempDir(), "holiday.png")
+	if err := os.WriteFile(pic, img.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.Do("pick the PNG", chromedp.SetUploadFiles("#model-file", []string{pic}))
+	p.WaitFor("the PNG refused", `document.getElementById("status").classList.contains("error")`, 30*time.Second)
+	if s := p.str(statusJS); !strings.Contains(s, "Could not load holiday.png") || !strings.Contains(s, "Still using stories260K") {
+		t.Errorf("status after the PNG: %q, want the failure and the model still in use", s)
+	}
+	p.Screenshot("app-load-failed-kept")
+	if p.truthy(`document.getElementById("message").disabled || document.getElementById("send").disabled`) {
+		t.Fatal("after a failed load the composer is disabled: the working model was thrown away")
+	}
+	if l := p.pickerLabel(); !strings.Contains(l, "stories260K") || !strings.Contains(l, "in use") {
+		t.Errorf("picker after the failed load: %q", l)
+	}
+	p.send("Once upon a time")
+	p.waitReplies(1, 60*time.Second)
+	if text, _ := p.lastReply(); text != once {
+		t.Errorf("reply after the failed load: %q, want %q", text, once)
+	}
+
+	// A second model downloads slowly from a URL; the chat goes on meanwhile; Cancel keeps
+	// stories260K.
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(p.dir, "raw"), 0o755)
+	if err := os.WriteFile(filepath.Join(p.dir, "raw", "other.gguf"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(p.Ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{URLPattern: "", DownloadThroughput: 100_000, UploadThroughput: -1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.click("#url-panel summary")
+	p.Do("type the URL", chromedp.Focus("#model-url"), chromedp.KeyEvent(p.srv.URL+"raw/other.gguf"))
+	p.click("#url-check")
+	p.WaitFor("the probe", `!document.getElementById("url-load").hidden`, 10*time.Second)
+	p.click("#url-load")
+	p.WaitFor("the download under way", `document.getElementById("progress").value > 0 && !document.getElementById("progress-row").hidden`, 30*time.Second)
+	if s := p.str(statusJS); !strings.Contains(s, "stories260K stays in use") {
+		t.Errorf("status while another model downloads: %q", s)
+	}
+	p.click("#new-chat")
+	p.send("Once upon a time")
+	p.waitReplies(1, 60*time.Second)
+	if text, _ := p.lastReply(); text != once {
+		t.Errorf("reply while another model downloads: %q, want %q", text, once)
+	}
+	if !p.truthy(`!document.getElementById("progress-row").hidden && document.getElementById("progress").value < document.getElementById("progress").max`) {
+		t.Error("the download ended before the chat did: the test did not chat during a download")
+	}
+	p.Screenshot("app-chat-while-downloading")
+	p.click("#cancel-download")
+	p.WaitFor("cancelled", `/Cancelled: other\.gguf/.test(document.getElementById("status").textContent)`, 20*time.Second)
+	if s := p.str(statusJS); !strings.Contains(s, "Still using stories260K") {
+		t.Errorf("status after Cancel: %q", s)
+	}
+	if p.truthy(`document.getElementById("send").disabled`) {
+		t.Error("after Cancel the model in use is gone")
+	}
+	if l := p.pickerLabel(); !strings.Contains(l, "stories260K") || !strings.Contains(l, "in use") {
+		t.Errorf("picker after Cancel: %q", l)
+	}
+
+	// A model from a local file replaces it: the picker shows that file, and the status
+	// line and the picker use one name.
+	p.Do("pick the file", chromedp.SetUploadFiles("#model-file", []string{src}))
+	p.WaitFor("the file's model in use", `/stories260K\.gguf is ready/.test(document.getElementById("status").textContent)`, 60*time.Second)
+	if l := p.pickerLabel(); !strings.HasPrefix(l, "stories260K.gguf (local file") || !strings.Contains(l, "in use") {
+		t.Errorf("picker after loading a local file: %q, want the file marked in use", l)
+	}
+	var labels []string
+	p.Eval(`[...document.querySelectorAll("#model option")].map((o) => o.textContent)`, &labels)
+	if n := strings.Count(strings.Join(labels, "\n"), "in use"); n != 1 {
+		t.Errorf("%d picker entries marked in use: %q", n, labels)
+	}
+	p.CheckClean()
+}
+
+// TestBaseModelStops (item 3): stories260K ends its story with BOS; the continuation stops
+// there, as llama.cpp's completion does, and says so in a sentence, instead of running on
+// to a full context and starting a second story.
+func TestBaseModelStops(t *testing.T) {
+	if webtest.TestModel() == "" {
+		t.Skip("no shared stories260K.gguf")
+	}
+	p := openApp(t, webtest.BrowserOptions{})
+	p.setSetting("temperature", "0")
+	p.setSetting("max_tokens", "500")
+	p.loadServed()
+	p.send("Once upon a time")
+	p.waitReplies(1, 180*time.Second)
+	text, meta := p.lastReply()
+	st := p.lastStats()
+	t.Logf("%d tokens, stop reason %s; meta %q", st.GeneratedTokens, st.StopReason, meta)
+	if st.StopReason != "eog" {
+		t.Errorf("stop reason %q after %d tokens, want eog (the story's end)", st.StopReason, st.GeneratedTokens)
+	}
+	if st.GeneratedTokens >= 500 || strings.Count(text, "Once upon a time") > 0 {
+		t.Errorf("the continuation ran on (%d tokens): %q", st.GeneratedTokens, text)
+	}
+	if !strings.HasSuffix(meta, ". The model ended the text.") {
+		t.Errorf("stats line %q: want the stop reason as a sentence", meta)
+	}
+	p.Screenshot("app-base-model-stopped")
+	p.CheckClean()
+}
+
+// TestReturningVisitor (item 7): the model of the last visit loads by itself when this
+// browser holds all of it, the page saying so; after the load the empty conversation says
+// what to do next and the download bar is gone; with the setting off, the page says to
+// press Load.
+func TestReturningVisitor(t *testing.T) {
+	p := openApp(t, webtest.BrowserOptions{})
+	if n := p.str(`document.getElementById("empty").textContent`); !strings.Contains(n, "Pick a model and press Load") {
+		t.Errorf("first visit: empty state %q", n)
+	}
+	p.loadServed()
+	if !p.truthy(`document.getElementById("progress-row").hidden`) {
+		t.Error("the download bar stays after the load")
+	}
+	if n := p.str(`document.getElementById("empty").textContent`); strings.Contains(n, "press Load") || !strings.Contains(n, "is ready") {
+		t.Errorf("after the load the empty state says %q", n)
+	}
+
+	// Come back: it loads by itself.
+	p.Do("reload", chromedp.Reload())
+	p.WaitFor("the status says it loads the last model", `/the model you used last time/.test(document.getElementById("status").textContent) || /ready/.test(document.getElementById("status").textContent)`, 30*time.Second)
+	p.WaitFor("the last model loaded by itself", `!document.getElementById("send").disabled && /ready/.test(document.getElementById("status").textContent)`, 60*time.Second)
+	if n := p.str(`document.getElementById("empty").textContent`); !strings.Contains(n, "is ready") {
+		t.Errorf("returning visit: empty state %q", n)
+	}
+	if !p.truthy(`document.getElementById("progress-row").hidden`) {
+		t.Error("the download bar shows after loading from the cache")
+	}
+	p.Screenshot("app-returning-ready")
+
+	// The setting off: nothing loads, the page says how to load it.
+	p.click("#open-settings")
+	p.click("#set-auto_load")
+	p.click("#settings-done")
+	p.Do("reload", chromedp.Reload())
+	p.WaitFor("the hint to press Load", `/press Load to use it/.test(document.getElementById("status").textContent)`, 30*time.Second)
+	time.Sleep(time.Second)
+	if p.truthy(`!document.getElementById("send").disabled`) {
+		t.Error("with the setting off the model loaded by itself")
+	}
+	p.CheckClean()
+}
