@@ -71,6 +71,7 @@ func runGenerate(args []string) error {
 	stopEOG := fs.Bool("stop-eog", false, "stop at an end-of-generation token")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	kvFlag := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default) or f32 (as the goldens were made)")
+	numFlag := numericsFlag(fs)
 	so := samplingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,6 +80,10 @@ func runGenerate(args []string) error {
 		return err
 	}
 	kv, err := model.ParseKVType(*kvFlag)
+	if err != nil {
+		return err
+	}
+	num, err := parseNumerics(*numFlag)
 	if err != nil {
 		return err
 	}
@@ -108,10 +113,15 @@ func runGenerate(args []string) error {
 	if len(prompt) == 0 {
 		return fmt.Errorf("empty prompt: pass --tokens or --prompt")
 	}
-	s, err := m.NewStateKV(min(m.Config.NCtxTrain, len(prompt)+*n+1), kv)
+	nCtx := len(prompt) + *n + 1
+	if num.KVF32() {
+		nCtx = max(nCtx, 256) // as the goldens: llama.cpp pads attention to 256 cells
+	}
+	s, err := m.NewStateKV(min(m.Config.NCtxTrain, nCtx), kv)
 	if err != nil {
 		return err
 	}
+	s.Numerics = num
 	logits, err := s.Forward(prompt, false)
 	if err != nil {
 		return err
