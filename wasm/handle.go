@@ -65,13 +65,9 @@ func (w *worker) handle(msg js.Value) {
 	case "info":
 		post(map[string]any{"type": "info", "id": id, "info": w.infoNow()})
 	case "load":
-		if v := msg.Get("shards"); v.IsUndefined() || v.IsNull() {
-			if err := w.beginStream(id, msg); err != nil {
-				fail(id, err)
-				return
-			}
-		} else {
-			w.stopStream("the load was replaced by a newer one")
+		if err := w.beginStream(id, msg); err != nil {
+			fail(id, err)
+			return
 		}
 		w.cancelRuns()
 		w.enqueue(id, kind, msg)
