@@ -23,11 +23,12 @@ type CompleteOptions struct {
 	Sample    sample.Options
 	MaxTokens int  // 0: until an end-of-generation token (with StopAtEOG) or a full context
 	StopAtEOG bool // an end-of-generation token ends the completion
-	// Constraint limits the output (a grammar: see Options.Grammar and ConstraintFor).
-	Constraint Constraint
+	// Grammar or JSONSchema constrain the output as in Options.
+	Grammar    string
+	JSONSchema []byte
 }
 
-// CompleteWith is Complete with a constraint.
+// CompleteWith is Complete with a grammar or JSON schema.
 func (s *Session) CompleteWith(ctx context.Context, prompt []int32, o CompleteOptions, onEvent func(Event)) ([]int32, *Stats, error) {
 	if len(prompt) == 0 {
 		return nil, nil, errors.New("empty prompt")
@@ -41,11 +42,15 @@ func (s *Session) CompleteWith(ctx context.Context, prompt []int32, o CompleteOp
 	if onEvent == nil {
 		onEvent = func(Event) {}
 	}
+	constraint, err := s.Constrain(o.Grammar, o.JSONSchema)
+	if err != nil {
+		return nil, nil, err
+	}
 	var text strings.Builder
 	out, st, err := s.decode(ctx, reply{
 		prompt: prompt, sample: o.Sample, maxTokens: o.MaxTokens, stopAtEOG: o.StopAtEOG,
 		ends:        s.endsText,
-		eogInOutput: true, constraint: o.Constraint,
+		eogInOutput: true, constraint: constraint,
 		text: func(piece string, final bool) bool {
 			if piece != "" {
 				text.WriteString(piece)

@@ -24,6 +24,10 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 	if onEvent == nil {
 		onEvent = func(Event) {}
 	}
+	constraint, err := s.Constrain(o.Grammar, o.JSONSchema)
+	if err != nil {
+		return nil, err
+	}
 	reserve := min(max(o.MaxTokens, 64), s.state.NCtx/4)
 	prompt, tokens, trimmed, err := s.fitPrompt(msgs, o, s.state.NCtx-reserve)
 	if err != nil {
@@ -51,6 +55,7 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 	}
 	_, st, err := s.decode(ctx, reply{
 		prompt: tokens, sample: o.Sample, maxTokens: o.MaxTokens, stopAtEOG: true, ends: s.Tokenizer.IsEOG, text: emit,
+		constraint: constraint,
 	}, onEvent)
 	if st == nil {
 		return nil, err

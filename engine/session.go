@@ -11,6 +11,7 @@ import (
 
 	"hearth/engine/chat"
 	"hearth/engine/gguf"
+	"hearth/engine/grammar"
 	"hearth/engine/model"
 	"hearth/engine/sample"
 	"hearth/engine/tokenizer"
@@ -41,6 +42,9 @@ type Session struct {
 	state        *model.State
 	bos, eos     string
 	stops        []string
+
+	vocab    *grammar.Vocab                 // the vocabulary for grammars, built on first use
+	grammars map[string]*grammar.Constraint // compiled grammars by source (Constrain)
 
 	// Yield, when set, is called while Generate and Complete compute: four times a layer
 	// (model.State.Interrupt), up to thousands of times a second, so it must be cheap
@@ -121,6 +125,12 @@ type Options struct {
 	Context map[string]any
 	// Now pins strftime_now in templates (zero: the current time).
 	Now time.Time
+	// Grammar (GBNF text, llama.cpp's syntax) or JSONSchema (a JSON schema; "{}" for any
+	// JSON value) constrain the reply: every token keeps it a prefix of a match, the
+	// end of turn comes only once it is complete, and the reply ends when nothing more
+	// can follow (StopGrammar). At most one of the two.
+	Grammar    string
+	JSONSchema []byte
 }
 
 // EventKind says what an Event carries.
