@@ -8,13 +8,15 @@ import (
 	"strconv"
 	"strings"
 
+	"hearth/engine/grammar"
+	"hearth/engine/jsonschema"
 	"hearth/engine/model"
 	"hearth/engine/sample"
 	"hearth/engine/tokenizer"
 )
 
 func init() {
-	register("generate", "complete a prompt: -m FILE (--tokens 1,2,3 | --prompt TEXT) [-n 32] [--temp 0] [--json]", runGenerate)
+	register("generate", "complete a prompt: -m FILE (--tokens 1,2,3 | --prompt TEXT) [-n 32] [--temp 0] [--json] [--grammar FILE | --json-schema FILE]", runGenerate)
 }
 
 func parseTokens(s string) ([]int32, error) {
@@ -72,6 +74,8 @@ func runGenerate(args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	kvFlag := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default) or f32 (as the goldens were made)")
 	numFlag := numericsFlag(fs)
+	grammarFile := fs.String("grammar", "", "constrain the output to a GBNF grammar (llama.cpp's syntax) in FILE")
+	schemaFile := fs.String("json-schema", "", "constrain the output to JSON valid against the JSON schema in FILE")
 	so := samplingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -122,6 +126,10 @@ func runGenerate(args []string) error {
 		return err
 	}
 	s.Numerics = num
+	constraint, err := constraintFlags(*grammarFile, *schemaFile, tok)
+	if err != nil {
+		return err
+	}
 	logits, err := s.Forward(prompt, false)
 	if err != nil {
 		return err
@@ -134,7 +142,12 @@ func runGenerate(args []string) error {
 	var sb strings.Builder
 	stream := tok.NewStream(false)
 	for i := 0; i < *n; i++ {
-		t := smp.Sample(logits)
+		var t int32
+		if constraint != nil {
+			t = smp.SampleConstrained(logits, constraint)
+		} else {
+			t = smp.Sample(logits)
+		}
 		smp.Accept(t)
 		out = append(out, t)
 		piece := stream.Push(t)
@@ -144,6 +157,14 @@ func runGenerate(args []string) error {
 		}
 		if (*stopEOG && tok.IsEOG(t)) || i == *n-1 {
 			break
+		}
+		if constraint != nil { // the grammar ends the output: at its end token or when complete
+			if err := constraint.Accept(t); err != nil {
+				return err
+			}
+			if tok.IsEOG(t) || constraint.Done() {
+				break
+			}
 		}
 		if logits, err = s.Forward([]int32{t}, false); err != nil {
 			return err
@@ -156,4 +177,32 @@ func runGenerate(args []string) error {
 	}
 	fmt.Println(rest)
 	return nil
+}
+
+// constraintFlags compiles --grammar or --json-schema (nil when neither is given).
+func constraintFlags(grammarFile, schemaFile string, tok *tokenizer.Tokenizer) (*grammar.Matcher, error) {
+	var g *grammar.Grammar
+	switch {
+	case grammarFile != "" && schemaFile != "":
+		return nil, fmt.Errorf("pass --grammar or --json-schema, not both")
+	case grammarFile != "":
+		src, err := os.ReadFile(grammarFile)
+		if err != nil {
+			return nil, err
+		}
+		if g, err = grammar.Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("%s: %w", grammarFile, err)
+		}
+	case schemaFile != "":
+		src, err := os.ReadFile(schemaFile)
+		if err != nil {
+			return nil, err
+		}
+		if g, err = jsonschema.Compile(src); err != nil {
+			return nil, fmt.Errorf("%s: %w", schemaFile, err)
+		}
+	default:
+		return nil, nil
+	}
+	return grammar.Bind(g, grammar.FromTokenizer(tok)).NewMatcher(), nil
 }
