@@ -274,9 +274,10 @@ type Browser struct {
 
 // BrowserOptions tune NewBrowser.
 type BrowserOptions struct {
-	Width, Height int           // window size; 1100x800 when zero
-	Timeout       time.Duration // for the whole test; 4 minutes when zero
-	UserDataDir   string        // a profile to share between browsers (a cache that survives); a fresh one when ""
+	Width, Height int            // window size; 1100x800 when zero
+	Timeout       time.Duration  // for the whole test; 4 minutes when zero
+	UserDataDir   string         // a profile to share between browsers (a cache that survives); a fresh one when ""
+	Flags         map[string]any // more Chromium command-line flags ("disable-features": "X")
 }
 
 // NewBrowser starts headless Chromium and listens for console errors, exceptions and
@@ -299,6 +300,9 @@ func NewBrowser(t testing.TB, o BrowserOptions) *Browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(o.UserDataDir), chromedp.WindowSize(o.Width, o.Height))
+	for k, v := range o.Flags {
+		opts = append(opts, chromedp.Flag(k, v))
+	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	bctx, cancel2 := chromedp.NewContext(actx)

@@ -202,6 +202,10 @@ class RateMeter {
 }
 
 function showProgress(p, job) {
+  if (p.storageRefused && !job.inMemory) {
+    job.inMemory = true;
+    setStatus(`${job.name}: ${MEMORY_NOTICE}`, "warn");
+  }
   ui.progressRow.hidden = false;
   const total = p.total > 0 ? p.total : job.size > 0 ? job.size : 0;
   const loaded = Math.min(p.loaded ?? 0, total || Infinity);
@@ -222,6 +226,10 @@ function showProgress(p, job) {
     setStatus(`Starting ${job.name} in the engine…` + keeping());
   }
 }
+
+// MEMORY_NOTICE is the one line shown when the browser refuses this page storage (Cache
+// Storage throws: a private window, blocked site data): the model still runs.
+const MEMORY_NOTICE = "this browser does not let this page store the model, so it runs from memory for this visit and downloads again next time.";
 
 // keeping says which model stays in use while another loads.
 function keeping() {
@@ -322,9 +330,10 @@ function attached() {
   const engine = engineNow();
   // One name for the model everywhere: its picker entry's.
   const how = [engine.threads > 1 ? `${engine.threads} threads` : "1 thread", engine.simd ? "SIMD" : "no SIMD"].join(", ");
+  const memory = current().job.inMemory ? ` Note: ${MEMORY_NOTICE}` : "";
   setStatus(currentMode() === "completion"
-    ? `${modelName()} is ready (${how}). It is a base model with no chat template: completion mode, the reply continues your text.`
-    : `${modelName()} is ready (${how}).`);
+    ? `${modelName()} is ready (${how}). It is a base model with no chat template: completion mode, the reply continues your text.${memory}`
+    : `${modelName()} is ready (${how}).${memory}`, memory ? "warn" : "");
   refreshControls();
   ui.message.focus();
 }
@@ -812,7 +821,9 @@ async function start() {
   try {
     state.store = await ConversationStore.open();
   } catch (err) {
-    setStatus(`Conversations cannot be saved in this browser (${err.message || err}).`, "warn");
+    // IndexedDB refused (a private window, blocked site data): the chat still works.
+    console.info("hearth: conversations are not stored:", err);
+    setStatus("This browser does not let this page store conversations: they last while the page is open.", "warn");
   }
   if (state.store) {
     const last = localStorage.getItem(LAST_CHAT);

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"hearth/internal/webtest"
@@ -217,6 +218,47 @@ func TestReturningVisitor(t *testing.T) {
 	time.Sleep(time.Second)
 	if p.truthy(`!document.getElementById("send").disabled`) {
 		t.Error("with the setting off the model loaded by itself")
+	}
+	p.CheckClean()
+}
+
+// TestStorageRefused (item 4): a browser that refuses the page Cache Storage and IndexedDB
+// (a private window, blocked site data: both throw SecurityError) still loads the model,
+// from memory for this visit, and chats; the page says so in one line each, and no raw
+// browser message reaches it.
+func TestStorageRefused(t *testing.T) {
+	if webtest.TestModel() == "" {
+		t.Skip("no shared stories260K.gguf")
+	}
+	once := webtest.GoldenText(t, "Once upon a time")
+	dir, _ := webtest.Site(t)
+	srv := webtest.StartServer(t, dir)
+	p := &page{Browser: webtest.NewBrowser(t, webtest.BrowserOptions{}), t: t, srv: srv, dir: dir}
+	refuse := `(() => {
+		const refused = () => new DOMException("An attempt was made to break through the security policy of the user agent.", "SecurityError");
+		if (self.caches) CacheStorage.prototype.open = async function () { throw refused(); };
+		IDBFactory.prototype.open = function () { throw refused(); };
+	})()`
+	if _, err := chromedp.Call(p.Ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: refuse}); err != nil {
+		t.Fatal(err)
+	}
+	p.Do("open the page", chromedp.Navigate(srv.URL))
+	p.waitReady()
+	if s := p.str(statusJS); !strings.Contains(s, "does not let this page store conversations") {
+		t.Errorf("status with IndexedDB refused: %q", s)
+	}
+	p.setSetting("max_tokens", "32")
+	p.setSetting("temperature", "0")
+	p.loadServed()
+	s := p.str(statusJS)
+	if !strings.Contains(s, "runs from memory for this visit") || strings.Contains(s, "security policy") {
+		t.Errorf("status with Cache Storage refused: %q", s)
+	}
+	p.Screenshot("app-storage-refused")
+	p.send("Once upon a time")
+	p.waitReplies(1, 60*time.Second)
+	if text, _ := p.lastReply(); text != once {
+		t.Errorf("reply from memory: %q, want %q", text, once)
 	}
 	p.CheckClean()
 }

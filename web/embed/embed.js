@@ -109,14 +109,19 @@ async function pickModel() {
   return { ...m, manifestURL: new URL(m.manifest, indexURL).href };
 }
 
+// MEMORY_NOTICE is the one line shown when the browser refuses this page storage.
+const MEMORY_NOTICE = "this browser keeps no storage for this chat here, so the model runs from memory and downloads again next visit";
+
 async function load() {
   setStatus("Preparing the model…", { loaded: 0, total: 1 });
   const entry = await pickModel();
   const label = entry.name || entry.id;
   engine = new HearthEngine(abs(assets.worker));
   let last = 0;
+  let inMemory = false; // the browser refused storage: the model is held for this visit only
   await engine.load(entry.manifestURL, {
-    onProgress: ({ loaded, total }) => {
+    onProgress: ({ loaded, total, storageRefused }) => {
+      inMemory = inMemory || !!storageRefused;
       total = total || entry.file_size || 0;
       setStatus(`Downloading ${label}: ${formatBytes(loaded)} of ${formatBytes(total)} ${formatPercent(loaded, total)}`, { loaded, total });
       const now = performance.now();
@@ -129,10 +134,11 @@ async function load() {
   model = entry;
   const threads = engine.threads || 1;
   setStatus(`${label} · runs on this device · ${threads === 1 ? "1 thread" : `${threads} threads`}` +
-    (entry.has_chat_template ? "" : " · a base model: it continues your text"));
+    (entry.has_chat_template ? "" : " · a base model: it continues your text") +
+    (inMemory ? " · " + MEMORY_NOTICE : ""));
   ui.status.classList.add("loaded");
   applySettings();
-  channel.post("ready", { model: entry.id, name: label, baseModel: !entry.has_chat_template, threads });
+  channel.post("ready", { model: entry.id, name: label, baseModel: !entry.has_chat_template, threads, stored: !inMemory });
 }
 
 // ---- the conversation ----

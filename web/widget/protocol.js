@@ -7,7 +7,7 @@
 // host -> embed: send {id, text, options}, reset, config {system, placeholder, greeting,
 //                theme, accent}, focus
 // embed -> host: hello (listening), progress {loaded, total}, ready {model, name, baseModel,
-//                threads}, message {id, text, stopReason} (the reply to send #id), error
+//                threads, stored (false: storage refused, the model runs from memory)}, message {id, text, stopReason} (the reply to send #id), error
 //                {id (a send's, or null), message}, close (the user pressed Escape)
 
 export const PROTOCOL = "hearth-chat/1";
@@ -103,8 +103,8 @@ export function fromFrame(m) {
       if (!isNum(m.loaded) || !isNum(m.total) || m.loaded < 0 || m.total < 0) return null;
       return { type: m.type, loaded: m.loaded, total: m.total };
     case "ready":
-      if (!isStr(m.model, 200) || !isStr(m.name, 200) || typeof m.baseModel !== "boolean" || !isNum(m.threads)) return null;
-      return { type: m.type, model: m.model, name: m.name, baseModel: m.baseModel, threads: m.threads };
+      if (!isStr(m.model, 200) || !isStr(m.name, 200) || typeof m.baseModel !== "boolean" || !isNum(m.threads) || typeof m.stored !== "boolean") return null;
+      return { type: m.type, model: m.model, name: m.name, baseModel: m.baseModel, threads: m.threads, stored: m.stored };
     case "message":
       if (!isID(m.id) || !isStr(m.text) || !isStr(m.stopReason, 40)) return null;
       return { type: m.type, id: m.id, text: m.text, stopReason: m.stopReason };

@@ -175,7 +175,7 @@ class HearthChat extends HTMLElement {
     return this.#ready;
   }
 
-  // info is what hearth-ready told ({model, name, baseModel, threads}), or null before.
+  // info is what hearth-ready told ({model, name, baseModel, threads, stored}), or null before.
   get info() {
     return this.#info && { ...this.#info };
   }
@@ -365,7 +365,7 @@ class HearthChat extends HTMLElement {
         break;
       case "ready":
         this.#ready = true;
-        this.#info = { model: m.model, name: m.name, baseModel: m.baseModel, threads: m.threads };
+        this.#info = { model: m.model, name: m.name, baseModel: m.baseModel, threads: m.threads, stored: m.stored };
         this.#title.textContent = m.name || "Chat";
         this.#emit("hearth-ready", { ...this.#info });
         break;

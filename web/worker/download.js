@@ -263,8 +263,12 @@ async function deletePiece(cache, p, keys = null) {
 // after that).
 export async function downloadModel(source, { onProgress = null, signal = undefined, parallel = 3, pieceSize = rawPieceSize, onStart = null, onData = null, onVerified = null } = {}) {
   if (signal && signal.aborted) throw abortError(signal);
-  if (typeof caches === "undefined") throw new Error("this browser offers no Cache Storage here (a secure context is needed: https or localhost)");
-  const cache = await caches.open(MODEL_CACHE);
+  const { cache, refused } = await openModelCache();
+  if (refused && onProgress) {
+    // Storage refused: the model is read into memory for this visit only; every report says so.
+    const report = onProgress;
+    onProgress = (p) => report({ ...p, storageRefused: refused });
+  }
   const src = resolve(source);
   const { manifest, manifestURL } = await currentManifest(cache, src, signal, pieceSize);
   const name = manifest.name || manifest.id || src;
@@ -275,7 +279,7 @@ export async function downloadModel(source, { onProgress = null, signal = undefi
   let keys = await cache.keys();
   const state = await cachedState(cache, pieces, keys);
   const cachedBytes = state.reduce((n, s) => n + s.bytes, 0);
-  await checkQuota(total - cachedBytes, name);
+  if (!refused) await checkQuota(total - cachedBytes, name);
   await cache.put(manifestURL, new Response(JSON.stringify(manifest), {
     headers: { "Content-Type": "application/json", [MANIFEST_HEADER]: "1" },
   }));
@@ -572,6 +576,10 @@ async function pump(io, body, p, st, write) {
 // handle on the cached copy (so the browser need not keep the part in memory) to store the
 // piece whole later.
 async function writePart(cache, p, st, at, part) {
+  if (cache === keepsNothing) {
+    st.written = at + part.size;
+    return;
+  }
   const key = partKey(p.key, at);
   await cache.put(key, new Response(part, {
     headers: { "Content-Type": "application/octet-stream", [LENGTH_HEADER]: String(part.size), [VALIDATOR_HEADER]: st.validator },
@@ -724,10 +732,33 @@ class Progress {
 
 const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
+// openModelCache opens the model cache. Where the browser refuses this page storage (a
+// third-party iframe whose storage is blocked, a private window, no secure context: Cache
+// Storage missing, or open or keys throwing), it returns keepsNothing and why: the model
+// is then read into memory for this visit only, and nothing is stored.
+async function openModelCache() {
+  try {
+    if (typeof caches === "undefined") throw new Error("this browser offers no Cache Storage here");
+    const cache = await caches.open(MODEL_CACHE);
+    await cache.keys();
+    return { cache, refused: "" };
+  } catch (err) {
+    return { cache: keepsNothing, refused: (err && err.message) || String(err) };
+  }
+}
+
+// keepsNothing is a model cache that stores nothing.
+const keepsNothing = {
+  match: async () => undefined,
+  put: async () => {},
+  delete: async () => false,
+  keys: async () => [],
+};
+
 // listCachedModels lists the models in the cache, complete or partly downloaded.
 export async function listCachedModels() {
-  if (typeof caches === "undefined") return [];
-  const cache = await caches.open(MODEL_CACHE);
+  const { cache, refused } = await openModelCache();
+  if (refused) return []; // storage refused: nothing is kept
   const keys = await cache.keys();
   const out = [];
   for (const r of keys) {
