@@ -574,13 +574,18 @@ async function reply() {
     else error = err?.message || String(err);
   }
   if (stats) stats = { ...stats, ...budget };
-  view.finish(stats, error);
+  // A message the context cannot hold: say how big the context is and what to do; a
+  // Regenerate would fail the same way.
+  const tooLong = /too long for the model's context/.test(error);
+  if (tooLong) error = tooLongMessage(engine, budget, mode);
+  view.finish(stats, error, !tooLong);
   if (!error || view.text() !== "") {
     const msg = { role: "assistant", content: view.text() };
     if (view.reasoning()) msg.reasoning = view.reasoning();
     const st = pickStats(stats);
     if (st) msg.stats = st;
     if (error) msg.error = error;
+    if (tooLong) msg.retry = false;
     conv.messages.push(msg);
   }
   state.gen = null;
@@ -588,6 +593,17 @@ async function reply() {
   refreshControls();
   if (conv === state.conv) await save(conv);
   if (document.activeElement === document.body || document.activeElement === ui.stop) ui.message.focus();
+}
+
+// tooLongMessage explains, with the numbers, a message the model's context cannot hold.
+function tooLongMessage(engine, budget, mode) {
+  const ctx = engine.model?.context_size || budget.context_size || 0;
+  const what = ctx > 0 ? `${modelName()}'s context of ${ctx} tokens` : `${modelName()}'s context`;
+  if (mode === "completion") {
+    return `The text is too long for ${what}: the prompt alone must be shorter than that. Edit it to shorten it.`;
+  }
+  const reserve = Math.min(Math.max(budget.max_tokens, 64), Math.floor(ctx / 4));
+  return `The message is too long for ${what}: with ${reserve} tokens kept for the reply, it must fit in ${ctx - reserve} tokens (about ${Math.round((ctx - reserve) * 3.5)} characters of English). Edit it to shorten it.`;
 }
 
 function chatMessages(conv) {

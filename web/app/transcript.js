@@ -92,7 +92,7 @@ export class Transcript {
         const v = this.addReply({ last: i === msgs.length - 1 });
         v.setReasoning(m.reasoning || "", false);
         v.setText(m.content, true);
-        v.finish(m.stats, m.error);
+        v.finish(m.stats, m.error, m.retry !== false);
       }
     });
     this.scrollToEnd(true);
@@ -252,8 +252,9 @@ export class Transcript {
         if (on && this.live) this.live.replaceChildren();
       },
       // finish draws the final text, the stats line, the trimmed-context notice and the
-      // reply's buttons; error is a message for a reply that failed.
-      finish: (stats, error) => {
+      // reply's buttons; error is a message for a reply that failed; retry false leaves out
+      // Regenerate (it cannot work: the message does not fit the context).
+      finish: (stats, error, retry = true) => {
         if (frame) cancelAnimationFrame(frame);
         draw();
         announce(true);
@@ -275,8 +276,8 @@ export class Transcript {
           b.textContent = ok ? "Copied" : "Copy failed";
           setTimeout(() => { b.textContent = "Copy"; }, 1500);
         }));
-        if (last) {
-          const r = button("Regenerate", "Write this reply again", () => this.actions.regenerate());
+        if (last && retry) {
+          const r = button("Regenerate", "Regenerate this reply", () => this.actions.regenerate());
           r.classList.add("regenerate");
           tools.append(r);
         }

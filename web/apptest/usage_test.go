@@ -262,3 +262,72 @@ func TestStorageRefused(t *testing.T) {
 	}
 	p.CheckClean()
 }
+
+// budgetWorker is a scripted chat model with a 512-token context: it answers with the
+// max tokens it was asked for (and stops there), and refuses a message holding "LONG" as
+// the engine refuses one its context cannot hold.
+const budgetWorker = `
+postMessage({ type: "ready", simd: false, threads: 1 });
+onmessage = (e) => {
+  const m = e.data;
+  switch (m.type) {
+  case "load":
+    postMessage({ type: "loaded", id: m.id, info: { name: "Budget", architecture: "llama", quant: "none", context_size: 512, has_chat_template: true } });
+    break;
+  case "generate": {
+    if (m.messages[m.messages.length - 1].content.includes("LONG")) {
+      postMessage({ type: "error", id: m.id, message: "the message is too long for the model's context" });
+      break;
+    }
+    const n = m.options.maxTokens;
+    postMessage({ id: m.id, type: "text", text: "asked for " + n + " tokens" });
+    postMessage({ type: "done", id: m.id, stats: { prompt_tokens: 20, cached_tokens: 0, generated_tokens: n,
+      prefill_tps: 400, decode_tps: 50, trimmed_messages: 0, stop_reason: "length" } });
+    break;
+  }
+  case "cancel": break;
+  case "unload": postMessage({ type: "unloaded", id: m.id }); break;
+  case "info": postMessage({ type: "info", id: m.id, info: {} }); break;
+  default: postMessage({ type: "error", id: m.id, message: "scripted worker: " + m.type });
+  }
+};`
+
+// TestReplyBudget (items 8 and 9): with Max tokens 512 on a 512-token chat model a reply
+// gets at most half the context, and the stats line says so with the numbers; a message
+// (Max tokens 100: 100 tokens kept for the reply, 412 left for the prompt)
+// the context cannot hold is explained with the numbers, and offers no Regenerate (which
+// would fail the same way), only Edit.
+func TestReplyBudget(t *testing.T) {
+	p := openApp(t, webtest.BrowserOptions{})
+	p.useScriptedEngine(budgetWorker)
+	p.send("Tell me a story")
+	p.waitReplies(1, 20*time.Second)
+	text, meta := p.lastReply()
+	if text != "asked for 256 tokens" {
+		t.Errorf("the engine was asked for %q, want 256 tokens (half the 512-token context)", text)
+	}
+	if !strings.Contains(meta, "Stopped at the length limit of 256 tokens (Max tokens is 512; replies get at most 256 so the conversation keeps room in the model's 512-token context).") {
+		t.Errorf("stats line %q: want the cap explained with numbers", meta)
+	}
+	p.setSetting("max_tokens", "100")
+	p.send("Another")
+	p.waitReplies(2, 20*time.Second)
+	if text, _ := p.lastReply(); text != "asked for 100 tokens" {
+		t.Errorf("with Max tokens 100 the engine was asked for %q", text)
+	}
+
+	p.send("A LONG message")
+	p.WaitFor("the refusal", `document.querySelector("#transcript .message.assistant:last-child .meta.error")`, 20*time.Second)
+	_, meta = p.lastReply()
+	if !strings.Contains(meta, "context of 512 tokens") || !strings.Contains(meta, "it must fit in 412 tokens") || !strings.Contains(meta, "Edit it") {
+		t.Errorf("too-long error %q: want the context and the room left, in numbers", meta)
+	}
+	if p.truthy(`document.querySelector("#transcript .message.assistant:last-child .regenerate")`) {
+		t.Error("the too-long error offers Regenerate, which cannot work")
+	}
+	if !p.truthy(`[...document.querySelectorAll("#transcript .message.user")].pop().querySelector(".tools button")`) {
+		t.Error("no Edit on the message that was too long")
+	}
+	p.Screenshot("app-too-long")
+	p.CheckClean()
+}
