@@ -8,6 +8,7 @@ import (
 	"syscall/js"
 
 	"hearth/engine"
+	"hearth/wasm/protocol"
 )
 
 // defaultCompleteTokens is how many tokens complete generates when maxTokens is absent.
@@ -16,12 +17,17 @@ const defaultCompleteTokens = 128
 // generate answers a conversation through the chat template, streaming token, text and
 // reasoning events, and ends with done and the stats (also when cancelled).
 func generate(ctx context.Context, s *engine.Session, id any, msg js.Value) {
-	msgs, err := messages(msg)
+	var req protocol.Generate
+	if err := decode(msg, &req); err != nil {
+		fail(id, err)
+		return
+	}
+	msgs, err := req.Conversation()
 	if err != nil {
 		fail(id, err)
 		return
 	}
-	o, err := generateOptions(msg)
+	o, err := req.Options.Engine()
 	if err != nil {
 		fail(id, err)
 		return
@@ -43,24 +49,20 @@ func generate(ctx context.Context, s *engine.Session, id any, msg js.Value) {
 
 // complete continues raw token ids or text, without a chat template.
 func complete(ctx context.Context, s *engine.Session, id any, msg js.Value) {
-	var prompt []int32
-	var err error
-	if t := msg.Get("tokens"); !t.IsUndefined() && !t.IsNull() {
-		prompt, err = tokenIDs(msg)
-	} else {
-		var text string
-		if text, err = str(msg, "prompt"); err == nil {
-			if text == "" {
-				err = errors.New("complete needs tokens (ids) or a prompt (text)")
-			}
-			prompt = s.Tokenizer.Encode(text, true, false)
-		}
+	var req protocol.Complete
+	if err := decode(msg, &req); err != nil {
+		fail(id, err)
+		return
 	}
+	prompt, err := req.TokenIDs()
 	if err != nil {
 		fail(id, err)
 		return
 	}
-	o, err := generateOptions(msg)
+	if prompt == nil {
+		prompt = s.Tokenizer.Encode(req.Prompt, true, false)
+	}
+	o, err := req.Options.Engine()
 	if err != nil {
 		fail(id, err)
 		return
@@ -69,7 +71,7 @@ func complete(ctx context.Context, s *engine.Session, id any, msg js.Value) {
 	if n <= 0 {
 		n = defaultCompleteTokens
 	}
-	out, st, err := s.Complete(ctx, prompt, n, o.Sample, msg.Get("stopAtEOG").Truthy(), func(e engine.Event) {
+	out, st, err := s.Complete(ctx, prompt, n, o.Sample, req.StopAtEOG, func(e engine.Event) {
 		switch e.Kind {
 		case engine.EventText:
 			post(map[string]any{"type": "text", "id": id, "text": e.Text})

@@ -18,16 +18,6 @@ const wasmMemoryLimit = 3 << 30
 // load opens a model streamed to the worker: a size, then loadData messages (loadStream).
 func (w *worker) load(id any, msg js.Value) { w.loadStream(id, msg) }
 
-// loadOptions reads a load request's contextSize; the memory limit is the engine's.
-func loadOptions(msg js.Value) (contextSize int, limit int64, err error) {
-	if c, ok, err := integer(msg, "contextSize", 0, 1<<24); err != nil {
-		return 0, 0, err
-	} else if ok {
-		contextSize = int(c)
-	}
-	return contextSize, wasmMemoryLimit, nil
-}
-
 // open starts a session over the model file held in data (size bytes, the tensors used in
 // place) and answers the load.
 func (w *worker) open(id any, data gguf.Bytes, size int64, contextSize int, limit int64) {

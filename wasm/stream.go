@@ -10,6 +10,7 @@ import (
 	"syscall/js"
 
 	"hearth/engine/gguf"
+	"hearth/wasm/protocol"
 )
 
 // A streamed load: the page announces the file's size ({type: "load", size}), then sends
@@ -61,12 +62,13 @@ func (st *stream) stop(reason string) {
 
 // beginStream registers a streamed load request; the load goroutine picks it up.
 func (w *worker) beginStream(id any, msg js.Value) error {
-	size, ok, err := integer(msg, "size", 1, 1<<53)
-	if err != nil {
+	var req protocol.Load
+	if err := decode(msg, &req); err != nil {
 		return err
 	}
-	if !ok {
-		return errors.New("a load needs shards or a size")
+	size, _, err := req.Sizes()
+	if err != nil {
+		return err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -187,11 +189,17 @@ func (w *worker) loadStream(id any, msg js.Value) {
 		st.stop("done")
 		w.mu.Unlock()
 	}()
-	contextSize, limit, err := loadOptions(msg)
+	var req protocol.Load
+	if err := decode(msg, &req); err != nil {
+		fail(id, err)
+		return
+	}
+	_, contextSize, err := req.Sizes()
 	if err != nil {
 		fail(id, err)
 		return
 	}
+	limit := int64(wasmMemoryLimit)
 	if st.size > limit {
 		fail(id, fmt.Errorf("the model file is %.2f GiB but the engine's memory holds at most %.2f GiB; choose a smaller model or quantization", gib(st.size), gib(limit)))
 		return

@@ -1,0 +1,206 @@
+// Package protocol is the engine worker's request protocol as plain Go structs (the page's
+// messages, README.md in wasm/), decoded from their JSON form with errors meant for a person.
+// It builds and tests natively; wasm/ hands it each request as JSON (JSON.stringify of the
+// message), except the bytes of loadData, which stay JS buffers.
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"hearth/engine"
+	"hearth/engine/sample"
+)
+
+// Header is what every request has.
+type Header struct {
+	ID   *float64 `json:"id"`
+	Type string   `json:"type"`
+}
+
+// Message is one chat message.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Options are a generate or complete request's sampling options; an absent field keeps its
+// default (sample.DefaultOptions, llama.cpp's chat defaults).
+type Options struct {
+	MaxTokens        *int64   `json:"maxTokens"`
+	Temperature      *float64 `json:"temperature"`
+	TopK             *int64   `json:"topK"`
+	TopP             *float64 `json:"topP"`
+	MinP             *float64 `json:"minP"`
+	RepeatPenalty    *float64 `json:"repeatPenalty"`
+	PenaltyWindow    *int64   `json:"penaltyWindow"`
+	PresencePenalty  *float64 `json:"presencePenalty"`
+	FrequencyPenalty *float64 `json:"frequencyPenalty"`
+	Seed             *float64 `json:"seed"`
+	Stop             []string `json:"stop"`
+}
+
+// Generate answers a conversation through the model's chat template.
+type Generate struct {
+	Header
+	Messages []Message `json:"messages"`
+	Options  *Options  `json:"options"`
+}
+
+// Complete continues token ids or a text, without a chat template.
+type Complete struct {
+	Header
+	Tokens    []float64 `json:"tokens"` // ids; checked whole and in range by Prompt
+	Prompt    string    `json:"prompt"`
+	Options   *Options  `json:"options"`
+	StopAtEOG bool      `json:"stopAtEOG"`
+}
+
+// Load starts a streamed load of a size-byte model file.
+type Load struct {
+	Header
+	Size        *float64 `json:"size"`
+	ContextSize *float64 `json:"contextSize"`
+}
+
+// Decode reads the JSON of one request into v (a *Generate, *Complete, *Load, …).
+// Absent and null fields are zero; a field of the wrong type is an error naming it.
+func Decode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%s must be %s, not a JSON %s", te.Field, kindOf(te.Type.String()), te.Value)
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("a request must be a JSON object: %v", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// kindOf names a Go field type for a person.
+func kindOf(goType string) string {
+	t := strings.TrimLeft(goType, "*")
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.HasPrefix(t, "int"):
+		return "a whole number"
+	}
+	return "an object"
+}
+
+// whole checks that f is a whole number in [lo, hi].
+func whole(key string, f, lo, hi float64) (int64, error) {
+	if f != math.Trunc(f) || f < lo || f > hi {
+		return 0, fmt.Errorf("%s must be a whole number in [%.0f, %.0f], not %v", key, lo, hi, f)
+	}
+	return int64(f), nil
+}
+
+// Engine turns the options into the engine's, validated (sample.Options.Validate).
+func (o *Options) Engine() (engine.Options, error) {
+	out := engine.Options{Sample: sample.DefaultOptions()}
+	if o == nil {
+		return out, nil
+	}
+	for _, f := range []struct {
+		v   *float64
+		dst *float32
+	}{
+		{o.Temperature, &out.Sample.Temperature}, {o.TopP, &out.Sample.TopP}, {o.MinP, &out.Sample.MinP},
+		{o.RepeatPenalty, &out.Sample.RepeatPenalty}, {o.PresencePenalty, &out.Sample.PresencePenalty},
+		{o.FrequencyPenalty, &out.Sample.FrequencyPenalty},
+	} {
+		if f.v != nil {
+			*f.dst = float32(*f.v)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   *int64
+		dst *int
+	}{{"options.topK", o.TopK, &out.Sample.TopK}, {"options.penaltyWindow", o.PenaltyWindow, &out.Sample.PenaltyWindow}, {"options.maxTokens", o.MaxTokens, &out.MaxTokens}} {
+		if f.v == nil {
+			continue
+		}
+		if *f.v < 0 || *f.v > math.MaxInt32 {
+			return out, fmt.Errorf("%s must be a whole number in [0, %d], not %d", f.key, math.MaxInt32, *f.v)
+		}
+		*f.dst = int(*f.v)
+	}
+	if o.Seed != nil {
+		seed, err := whole("options.seed", *o.Seed, 0, 1<<53)
+		if err != nil {
+			return out, err
+		}
+		out.Sample.Seed = uint64(seed)
+	}
+	out.Stop = o.Stop
+	return out, out.Sample.Validate()
+}
+
+// Conversation checks the messages: at least one, each with a role.
+func (g *Generate) Conversation() ([]engine.Message, error) {
+	if len(g.Messages) == 0 {
+		return nil, errors.New("messages is empty")
+	}
+	out := make([]engine.Message, len(g.Messages))
+	for i, m := range g.Messages {
+		if m.Role == "" {
+			return nil, fmt.Errorf("messages[%d].role must be a non-empty string", i)
+		}
+		out[i] = engine.Message{Role: m.Role, Content: m.Content}
+	}
+	return out, nil
+}
+
+// TokenIDs checks the token ids of a complete request (nil when it gives a prompt text).
+func (c *Complete) TokenIDs() ([]int32, error) {
+	if c.Tokens == nil {
+		if c.Prompt == "" {
+			return nil, errors.New("complete needs tokens (ids) or a prompt (text)")
+		}
+		return nil, nil
+	}
+	out := make([]int32, len(c.Tokens))
+	for i, f := range c.Tokens {
+		if f != math.Trunc(f) || f < 0 || f > math.MaxInt32 {
+			return nil, fmt.Errorf("tokens[%d] must be a token id (a whole number >= 0)", i)
+		}
+		out[i] = int32(f)
+	}
+	return out, nil
+}
+
+// Sizes checks a load's file size (required, 1 byte .. 2^53) and context size (0: the
+// engine's default; at most 2^24).
+func (l *Load) Sizes() (size int64, contextSize int, err error) {
+	if l.Size == nil {
+		return 0, 0, errors.New("load needs the file's size in bytes")
+	}
+	if size, err = whole("size", *l.Size, 1, 1<<53); err != nil {
+		return 0, 0, err
+	}
+	if l.ContextSize != nil {
+		c, err := whole("contextSize", *l.ContextSize, 0, 1<<24)
+		if err != nil {
+			return 0, 0, err
+		}
+		contextSize = int(c)
+	}
+	return size, contextSize, nil
+}
