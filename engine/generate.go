@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"hearth/engine/chat"
+	"hearth/engine/toolcall"
 )
 
 // Generate renders msgs with the chat template, evaluates the part of the prompt that is
@@ -24,16 +25,30 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 	if onEvent == nil {
 		onEvent = func(Event) {}
 	}
-	constraint, err := s.Constrain(o.Grammar, o.JSONSchema)
+	msgs, tools, err := s.planTools(msgs, &o)
 	if err != nil {
 		return nil, err
+	}
+	gbnf := o.Grammar
+	if tools != nil && tools.grammar != "" {
+		gbnf = tools.grammar
+	}
+	constraint, err := s.Constrain(gbnf, o.JSONSchema)
+	if err != nil {
+		return nil, err
+	}
+	var calls *toolcall.Stream
+	if tools != nil {
+		calls = toolcall.NewStream(tools.format)
 	}
 	reserve := min(max(o.MaxTokens, 64), s.state.NCtx/4)
 	prompt, tokens, trimmed, err := s.fitPrompt(msgs, o, s.state.NCtx-reserve)
 	if err != nil {
 		return nil, err
 	}
-	think := chat.NewThinkSplitter(chat.OpensThink(prompt))
+	// a grammar decides the whole reply: none of it is reasoning, even after a prompt that
+	// opens a <think> block (the model cannot close it under the grammar)
+	think := chat.NewThinkSplitter(chat.OpensThink(prompt) && constraint == nil)
 	stops := newStopMatcher(append(append([]string(nil), o.Stop...), s.stops...))
 	var text, reasoning strings.Builder
 	emit := func(raw string, final bool) bool {
@@ -46,6 +61,9 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 		if r != "" {
 			reasoning.WriteString(r)
 			onEvent(Event{Kind: EventReasoning, Text: r})
+		}
+		if calls != nil {
+			c = calls.Push(c)
 		}
 		if c != "" {
 			text.WriteString(c)
@@ -61,6 +79,17 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 		return nil, err
 	}
 	st.TrimmedMessages = trimmed
+	if calls != nil {
+		rest, cs := calls.Finish()
+		if rest != "" {
+			text.WriteString(rest)
+			onEvent(Event{Kind: EventText, Text: rest})
+		}
+		for i := range cs {
+			onEvent(Event{Kind: EventToolCall, ToolCall: &cs[i]})
+		}
+		st.ToolCalls = cs
+	}
 	st.Text, st.Reasoning = text.String(), reasoning.String()
 	return st, err
 }

@@ -15,6 +15,7 @@ import (
 	"hearth/engine/model"
 	"hearth/engine/sample"
 	"hearth/engine/tokenizer"
+	"hearth/engine/toolcall"
 )
 
 // Message is one turn of a conversation.
@@ -131,6 +132,11 @@ type Options struct {
 	// can follow (StopGrammar). At most one of the two.
 	Grammar    string
 	JSONSchema []byte
+	// Tools the model may call and how (zero ToolChoice: "auto"). The template renders
+	// them; the reply's calls come back as EventToolCall events and Stats.ToolCalls, in
+	// OpenAI's shape; "required" or a named function constrain the reply to a call.
+	Tools      []toolcall.Tool
+	ToolChoice toolcall.Choice
 }
 
 // EventKind says what an Event carries.
@@ -140,13 +146,15 @@ const (
 	EventToken     EventKind = "token"     // Token: a sampled token id (Text: its piece)
 	EventText      EventKind = "text"      // Text: more of the answer
 	EventReasoning EventKind = "reasoning" // Text: more of the <think> reasoning
+	EventToolCall  EventKind = "tool_call" // ToolCall: a call the reply makes (after its text)
 )
 
 // Event is one streamed piece of a reply.
 type Event struct {
-	Kind  EventKind
-	Token int32
-	Text  string
+	Kind     EventKind
+	Token    int32
+	Text     string
+	ToolCall *chat.ToolCall
 }
 
 // Stop reasons.
@@ -172,6 +180,8 @@ type Stats struct {
 	StopReason      string  `json:"stop_reason"`
 	Text            string  `json:"text"`      // the answer (reasoning excluded)
 	Reasoning       string  `json:"reasoning"` // the <think> part, if any
+	// ToolCalls are the calls the reply makes (Text is then what it says besides them).
+	ToolCalls []chat.ToolCall `json:"tool_calls,omitempty"`
 }
 
 // ErrPromptTooLong is returned when even the last message alone does not fit the context.
