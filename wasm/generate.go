@@ -38,6 +38,8 @@ func generate(ctx context.Context, s *engine.Session, id any, msg js.Value) {
 			post(map[string]any{"type": string(e.Kind), "id": id, "text": e.Text})
 		case engine.EventToken:
 			post(map[string]any{"type": "token", "id": id, "token": e.Token})
+		case engine.EventToolCall:
+			post(map[string]any{"type": "tool_call", "id": id, "call": e.ToolCall})
 		}
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -71,7 +73,12 @@ func complete(ctx context.Context, s *engine.Session, id any, msg js.Value) {
 	if n <= 0 {
 		n = defaultCompleteTokens
 	}
-	out, st, err := s.Complete(ctx, prompt, n, o.Sample, req.StopAtEOG, func(e engine.Event) {
+	if len(o.Tools) > 0 {
+		fail(id, errors.New("tools need a chat model (generate), not complete"))
+		return
+	}
+	co := engine.CompleteOptions{Sample: o.Sample, MaxTokens: n, StopAtEOG: req.StopAtEOG, Grammar: o.Grammar, JSONSchema: o.JSONSchema}
+	out, st, err := s.CompleteWith(ctx, prompt, co, func(e engine.Event) {
 		switch e.Kind {
 		case engine.EventText:
 			post(map[string]any{"type": "text", "id": id, "text": e.Text})

@@ -13,7 +13,9 @@ import (
 	"strings"
 
 	"hearth/engine"
+	"hearth/engine/chat"
 	"hearth/engine/sample"
+	"hearth/engine/toolcall"
 )
 
 // Header is what every request has.
@@ -22,10 +24,15 @@ type Header struct {
 	Type string   `json:"type"`
 }
 
-// Message is one chat message.
+// Message is one chat message (OpenAI's shape: an assistant's tool_calls, a tool
+// result's tool_call_id and name).
 type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role             string          `json:"role"`
+	Content          string          `json:"content"`
+	ReasoningContent string          `json:"reasoning_content"`
+	ToolCalls        json.RawMessage `json:"tool_calls"`
+	ToolCallID       string          `json:"tool_call_id"`
+	Name             string          `json:"name"`
 }
 
 // Options are a generate or complete request's sampling options; an absent field keeps its
@@ -42,6 +49,12 @@ type Options struct {
 	FrequencyPenalty *float64 `json:"frequencyPenalty"`
 	Seed             *float64 `json:"seed"`
 	Stop             []string `json:"stop"`
+	// Structured output and tools (engine.Options): a GBNF grammar, a JSON schema (an
+	// object, or its JSON text), OpenAI's tools array and tool_choice.
+	Grammar    string          `json:"grammar"`
+	JSONSchema json.RawMessage `json:"jsonSchema"`
+	Tools      json.RawMessage `json:"tools"`
+	ToolChoice json.RawMessage `json:"toolChoice"`
 }
 
 // Generate answers a conversation through the model's chat template.
@@ -150,7 +163,32 @@ func (o *Options) Engine() (engine.Options, error) {
 		out.Sample.Seed = uint64(seed)
 	}
 	out.Stop = o.Stop
+	if err := o.structured(&out); err != nil {
+		return out, err
+	}
 	return out, out.Sample.Validate()
+}
+
+// structured reads the grammar, JSON schema, tools and tool_choice options.
+func (o *Options) structured(out *engine.Options) error {
+	out.Grammar = o.Grammar
+	if schema := bytes.TrimSpace(o.JSONSchema); len(schema) > 0 && string(schema) != "null" {
+		var text string
+		if json.Unmarshal(schema, &text) == nil { // the schema's JSON text
+			schema = []byte(text)
+		}
+		out.JSONSchema = schema
+	}
+	var err error
+	if tools := bytes.TrimSpace(o.Tools); len(tools) > 0 && string(tools) != "null" {
+		if out.Tools, err = toolcall.ParseTools(tools); err != nil {
+			return fmt.Errorf("options.%v", err)
+		}
+	}
+	if out.ToolChoice, err = toolcall.ParseChoice(o.ToolChoice, out.Tools); err != nil {
+		return fmt.Errorf("options.%v", err)
+	}
+	return nil
 }
 
 // Conversation checks the messages: at least one, each with a role.
@@ -163,7 +201,37 @@ func (g *Generate) Conversation() ([]engine.Message, error) {
 		if m.Role == "" {
 			return nil, fmt.Errorf("messages[%d].role must be a non-empty string", i)
 		}
-		out[i] = engine.Message{Role: m.Role, Content: m.Content}
+		out[i] = engine.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.ReasoningContent, ToolCallID: m.ToolCallID, Name: m.Name}
+		if calls := bytes.TrimSpace(m.ToolCalls); len(calls) > 0 && string(calls) != "null" {
+			var err error
+			if out[i].ToolCalls, err = toolCalls(calls); err != nil {
+				return nil, fmt.Errorf("messages[%d].tool_calls: %v", i, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// toolCalls reads an assistant message's tool_calls (arguments as JSON text, or as an
+// object).
+func toolCalls(raw []byte) ([]chat.ToolCall, error) {
+	var in []struct {
+		ID       string `json:"id"`
+		Type     string `json:"type"`
+		Function struct {
+			Name      string          `json:"name"`
+			Arguments json.RawMessage `json:"arguments"`
+		} `json:"function"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, err
+	}
+	out := make([]chat.ToolCall, len(in))
+	for i, c := range in {
+		if c.Function.Name == "" {
+			return nil, fmt.Errorf("[%d].function.name is missing", i)
+		}
+		out[i] = chat.ToolCall{ID: c.ID, Type: c.Type, Function: toolcall.ToolFunctionOf(c.Function.Name, c.Function.Arguments)}
 	}
 	return out, nil
 }
