@@ -10,6 +10,14 @@
 //   await engine.completions.create({ prompt: "Once upon a time", max_tokens: 32 });  // base models
 //   await engine.unload();
 //
+// Structured output: response_format {type: "json_schema", json_schema: {name, schema,
+// strict}} or {type: "json_object"} makes the reply JSON that parses (and validates against
+// the schema); grammar (GBNF text, llama.cpp's syntax) constrains it to any grammar. Both
+// work in chat.completions and completions. Tools: tools and tool_choice ("auto", "none",
+// "required" or {type: "function", function: {name}}) as in OpenAI's API; the reply's
+// calls come as message.tool_calls (finish_reason "tool_calls") or streamed as
+// delta.tool_calls, and role "tool" messages (tool_call_id, content) carry the results back.
+//
 // Results and chunks have OpenAI's shapes (chat.completion, chat.completion.chunk,
 // text_completion); reasoning models' <think> text comes as message.reasoning_content /
 // delta.reasoning_content. Each result also carries `hearth`: the engine's stats (prompt,
@@ -129,7 +137,34 @@ function options(req) {
   if (req.stop !== undefined && req.stop !== null) o.stop = Array.isArray(req.stop) ? req.stop : [req.stop];
   // OpenAI samples with a fresh seed when none is given; the engine's default is a fixed 0.
   o.seed = req.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const schema = responseSchema(req.response_format);
+  if (schema !== undefined && req.grammar != null) throw new TypeError("pass response_format or grammar, not both");
+  if (schema !== undefined) o.jsonSchema = schema;
+  if (req.grammar != null) {
+    if (typeof req.grammar !== "string") throw new TypeError("grammar must be GBNF text (a string)");
+    o.grammar = req.grammar;
+  }
   return o;
+}
+
+// responseSchema maps OpenAI's response_format onto a JSON schema (undefined: free text).
+function responseSchema(rf) {
+  if (rf == null) return undefined;
+  if (typeof rf !== "object") throw new TypeError("response_format must be an object {type: ...}");
+  switch (rf.type) {
+    case "text":
+      return undefined;
+    case "json_object":
+      return { type: "object" };
+    case "json_schema": {
+      const schema = rf.json_schema?.schema;
+      if (schema === undefined || schema === null || (typeof schema !== "object" && typeof schema !== "boolean")) {
+        throw new TypeError("response_format json_schema needs json_schema.schema (a JSON schema object)");
+      }
+      return schema;
+    }
+  }
+  throw new TypeError(`response_format type ${JSON.stringify(rf.type)}: use "text", "json_object" or "json_schema"`);
 }
 
 function chatJob(req) {
@@ -138,9 +173,20 @@ function chatJob(req) {
   }
   const messages = req.messages.map((m, i) => {
     if (!m || typeof m.role !== "string") throw new TypeError(`messages[${i}] needs a role`);
-    return { role: m.role, content: contentText(m.content, i) };
+    const out = { role: m.role, content: contentText(m.content, i) };
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) out.tool_calls = m.tool_calls;
+    if (typeof m.tool_call_id === "string") out.tool_call_id = m.tool_call_id;
+    if (typeof m.name === "string") out.name = m.name;
+    if (typeof m.reasoning_content === "string") out.reasoning_content = m.reasoning_content;
+    return out;
   });
-  return { messages, options: options(req) };
+  const o = options(req);
+  if (req.tools != null) {
+    if (!Array.isArray(req.tools)) throw new TypeError("tools must be an array of {type: \"function\", function: {name, description, parameters}}");
+    if (req.tools.length > 0) o.tools = req.tools;
+  }
+  if (req.tool_choice != null) o.toolChoice = req.tool_choice;
+  return { messages, options: o };
 }
 
 // contentText accepts a string or OpenAI's array of content parts (text parts only).
@@ -166,7 +212,8 @@ function textJob(req) {
   return { prompt, options: options(req), stopAtEOG: req.ignore_eos !== true };
 }
 
-function finishReason(stopReason) {
+function finishReason(stopReason, toolCalls) {
+  if (toolCalls?.length > 0) return "tool_calls";
   switch (stopReason) {
     case "length":
     case "context":
@@ -202,6 +249,7 @@ class Run {
     this.created = Math.floor(Date.now() / 1000);
     this.text = "";
     this.reasoning = "";
+    this.toolCalls = []; // OpenAI's {id, type, function: {name, arguments}}
     this.pending = []; // chunks not yet taken by the iterator
     this.wake = null;
     this.stats = null;
@@ -249,6 +297,14 @@ class Run {
 
   #event(ev) {
     if (this.aborted || this.done) return;
+    if (ev.type === "tool_call" && ev.call) {
+      const call = { id: ev.call.id, type: ev.call.type || "function", function: { name: ev.call.function.name, arguments: ev.call.function.arguments } };
+      const index = this.toolCalls.length;
+      this.toolCalls.push(call);
+      this.pending.push(this.#chunk("tool_call", { index, ...call }));
+      this.#wake();
+      return;
+    }
     if (ev.type !== "text" && ev.type !== "reasoning") return;
     if (!ev.text) return;
     if (ev.type === "text") this.text += ev.text;
@@ -278,7 +334,7 @@ class Run {
   #chunk(type, text) {
     const base = { id: this.id, created: this.created, model: this.model };
     if (this.kind === "chat") {
-      const delta = type === "text" ? { content: text } : { reasoning_content: text };
+      const delta = type === "text" ? { content: text } : type === "tool_call" ? { tool_calls: [text] } : { reasoning_content: text };
       if (!this.sentRole) {
         delta.role = "assistant";
         this.sentRole = true;
@@ -290,7 +346,7 @@ class Run {
 
   #final() {
     const base = { id: this.id, created: this.created, model: this.model, usage: usage(this.stats), hearth: this.stats };
-    const reason = finishReason(this.stats?.stop_reason);
+    const reason = finishReason(this.stats?.stop_reason, this.toolCalls);
     if (this.kind === "chat") {
       return { ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: reason }] };
     }
@@ -302,10 +358,14 @@ class Run {
     if (this.error) throw this.error;
     if (this.aborted) throw abortError(this.stats);
     const base = { id: this.id, created: this.created, model: this.model, usage: usage(this.stats), hearth: this.stats };
-    const reason = finishReason(this.stats?.stop_reason);
+    const reason = finishReason(this.stats?.stop_reason, this.toolCalls);
     if (this.kind === "chat") {
       const message = { role: "assistant", content: this.text };
       if (this.reasoning) message.reasoning_content = this.reasoning;
+      if (this.toolCalls.length > 0) {
+        message.tool_calls = this.toolCalls;
+        if (this.text === "") message.content = null; // as OpenAI: a call-only reply has no content
+      }
       return { ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason: reason }] };
     }
     return { ...base, object: "text_completion", choices: [{ index: 0, text: this.text, finish_reason: reason, logprobs: null }] };

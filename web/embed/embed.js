@@ -239,7 +239,10 @@ async function turn({ text, options, id }) {
   try {
     await loading;
     if (!model) throw loadError || new Error("the model is not loaded");
-    const opts = { maxTokens: USER_MAX_TOKENS, ...options };
+    const { responseFormat, ...sampling } = options || {};
+    const opts = { maxTokens: USER_MAX_TOKENS, ...sampling };
+    if (responseFormat?.type === "json_object") opts.jsonSchema = { type: "object" };
+    if (responseFormat?.type === "json_schema") opts.jsonSchema = responseFormat.json_schema.schema;
     const onEvent = (ev) => {
       if (ev.type === "text" && ev.text) r.add(ev.text);
       else if (ev.type === "reasoning" && ev.text) r.think(ev.text);

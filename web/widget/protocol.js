@@ -46,6 +46,10 @@ export function checkOptions(o) {
   if (o === undefined || o === null) return out;
   if (!isPlain(o)) throw new TypeError("options must be an object");
   for (const [k, v] of Object.entries(o)) {
+    if (k === "responseFormat" || k === "response_format") {
+      out.responseFormat = checkResponseFormat(v);
+      continue;
+    }
     const range = Object.hasOwn(OPTIONS, k) ? OPTIONS[k] : null;
     if (!range) throw new TypeError(`unknown option ${k}`);
     const [lo, hi, int] = range;
@@ -55,6 +59,23 @@ export function checkOptions(o) {
     out[k] = v;
   }
   return out;
+}
+
+// checkResponseFormat checks OpenAI's response_format: {type: "text"}, {type:
+// "json_object"} or {type: "json_schema", json_schema: {name, schema, strict}}.
+function checkResponseFormat(v) {
+  const bad = () => new TypeError('responseFormat must be {type: "text" | "json_object"} or {type: "json_schema", json_schema: {schema}}');
+  if (!isPlain(v)) throw bad();
+  if (v.type === "text" || v.type === "json_object") return { type: v.type };
+  if (v.type !== "json_schema" || !isPlain(v.json_schema) || !isPlain(v.json_schema.schema)) throw bad();
+  let text;
+  try {
+    text = JSON.stringify(v.json_schema.schema);
+  } catch {
+    throw bad();
+  }
+  if (text.length > MAX_TEXT) throw new RangeError(`responseFormat's schema is longer than ${MAX_TEXT} characters`);
+  return { type: "json_schema", json_schema: { schema: JSON.parse(text) } };
 }
 
 function checkConfig(m) {

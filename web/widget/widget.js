@@ -205,7 +205,9 @@ class HearthChat extends HTMLElement {
 
   // send puts text in the chat as the user's message and resolves with the reply (also
   // fired as hearth-message). options: maxTokens, temperature, topK, topP, minP,
-  // repeatPenalty, seed. Messages wait for the model to load, and for each other.
+  // repeatPenalty, seed, responseFormat (OpenAI's response_format: {type: "json_object"} or
+  // {type: "json_schema", json_schema: {schema}}: the reply is JSON that parses and
+  // validates). Messages wait for the model to load, and for each other.
   send(text, options) {
     if (typeof text !== "string" || text.trim() === "") return Promise.reject(new TypeError("hearth-chat send(): text must be a non-empty string"));
     if (text.length > MAX_TEXT) return Promise.reject(new RangeError(`hearth-chat send(): text longer than ${MAX_TEXT} characters`));
