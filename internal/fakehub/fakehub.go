@@ -109,8 +109,9 @@ type Hub struct {
 	closing chan struct{}
 	once    sync.Once
 
-	mu    sync.Mutex
-	files map[string]*file // key: owner/repo/file
+	mu       sync.Mutex
+	files    map[string]*file // key: owner/repo/file
+	noLinked bool
 
 	logMu sync.Mutex // apart from mu: a status is logged while mu may be held
 	log   []Request
@@ -174,6 +175,14 @@ func (h *Hub) AddFile(repo, name, path string) error {
 
 // Replace is Add for a file that exists: the hub now serves a new version.
 func (h *Hub) Replace(repo, name string, content []byte) { h.Add(repo, name, content) }
+
+// HideLinkedHeaders makes resolve answers leave out X-Linked-Etag and X-Linked-Size (a
+// mirror that does not send them); the tree API still tells the sha256.
+func (h *Hub) HideLinkedHeaders(hide bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.noLinked = hide
+}
 
 // SetFaults queues faults for the file's next body answers (replacing any queued ones).
 func (h *Hub) SetFaults(repo, name string, faults ...Fault) {
@@ -340,16 +349,18 @@ func (h *Hub) serveResolve(w http.ResponseWriter, p string) {
 		h.mu.Unlock()
 		return
 	}
-	sha, size := f.sha256, len(f.content)
+	sha, size, noLinked := f.sha256, len(f.content), h.noLinked
 	h.mu.Unlock()
 
 	loc := h.URL + "/cdn-lfs/" + escapePath(repo) + "/" + escapePath(name) + "?oid=" + sha +
 		"&response-content-disposition=" + url.QueryEscape(`inline; filename="`+path.Base(name)+`"`)
 	hd := w.Header()
 	hd.Set("X-Repo-Commit", Commit)
-	hd.Set("X-Linked-Etag", `"`+sha+`"`)
-	hd.Set("X-Linked-Size", strconv.Itoa(size))
-	hd.Set("ETag", `"`+sha+`"`)
+	if !noLinked {
+		hd.Set("X-Linked-Etag", `"`+sha+`"`)
+		hd.Set("X-Linked-Size", strconv.Itoa(size))
+		hd.Set("ETag", `"`+sha+`"`)
+	}
 	hd.Set("Location", loc)
 	hd.Set("Content-Type", "text/plain; charset=utf-8")
 	body := "Found. Redirecting to " + loc

@@ -11,8 +11,9 @@ import (
 // only the same file (If-Range with the same validator) from the same URL.
 type partState struct {
 	URL       string `json:"url"`
-	Validator string `json:"validator"` // strong ETag or Last-Modified; "" when neither was sent
-	Total     int64  `json:"total"`     // full size in bytes, -1 when unknown
+	Validator string `json:"validator"`        // strong ETag or Last-Modified; "" when neither was sent
+	Total     int64  `json:"total"`            // full size in bytes, -1 when unknown
+	SHA256    string `json:"sha256,omitempty"` // the hash the file must have, when known
 }
 
 func loadPartState(path string) (partState, error) {

@@ -1,7 +1,10 @@
 // Package hub downloads model files from a Hugging Face–style model hub
-// (`<hub>/<owner>/<repo>/resolve/main/<file>`) into a local file: resumable with Range and
-// If-Range, following redirects, retrying dropped connections with a bounded backoff, and
-// reporting progress (bytes, speed, ETA) on a terminal or as occasional plain lines.
+// (`<hub>/<owner>/<repo>/resolve/<revision>/<file>`) into a local file and verifies them:
+// Lookup learns a file's sha256 and size from the hub (X-Linked-Etag / X-Linked-Size on the
+// resolve URL, or lfs.oid / lfs.size from the tree API); Download fetches it resumably
+// (Range + If-Range, following redirects), hashing it as it arrives, restarting when the
+// hub's file changes, dropping an idle connection and resuming, retrying a bounded number of
+// times, and reporting what happens; Fetch does both and deletes a file that does not match.
 package hub
 
 import (
@@ -15,8 +18,16 @@ const DefaultHub = "https://huggingface.co"
 
 // Ref names one file in a hub repository: "owner/repo/path/to/file.gguf".
 type Ref struct {
-	Repo string // "owner/repo"
-	File string // "file.gguf" or "sub/dir/file.gguf"
+	Repo     string // "owner/repo"
+	File     string // "file.gguf" or "sub/dir/file.gguf"
+	Revision string // branch, tag or commit; "" means main
+}
+
+func (r Ref) revision() string {
+	if r.Revision == "" {
+		return "main"
+	}
+	return r.Revision
 }
 
 // ParseRef splits "owner/repo/file.gguf" into its repository and file path.
@@ -38,9 +49,23 @@ func (r Ref) Base() string {
 	return r.File[strings.LastIndex(r.File, "/")+1:]
 }
 
-// URL is the download address of r on the hub at base: <base>/<repo>/resolve/main/<file>,
+// URL is the download address of r on the hub at base: <base>/<repo>/resolve/<rev>/<file>,
 // each path segment escaped.
 func (r Ref) URL(base string) (string, error) {
+	return hubURL(base, r.Repo+"/resolve/"+r.revision()+"/"+r.File)
+}
+
+// TreeURL is the hub's listing of the folder that holds r's file:
+// <base>/api/models/<repo>/tree/<rev>[/<dir>].
+func (r Ref) TreeURL(base string) (string, error) {
+	p := "api/models/" + r.Repo + "/tree/" + r.revision()
+	if i := strings.LastIndex(r.File, "/"); i > 0 {
+		p += "/" + r.File[:i]
+	}
+	return hubURL(base, p)
+}
+
+func hubURL(base, p string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return "", fmt.Errorf("hub URL %q: %v", base, err)
@@ -48,7 +73,7 @@ func (r Ref) URL(base string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return "", fmt.Errorf("hub URL %q: want http(s)://host[/path]", base)
 	}
-	segs := strings.Split(r.Repo+"/resolve/main/"+r.File, "/")
+	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
