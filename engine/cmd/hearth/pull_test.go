@@ -4,70 +4,179 @@ package main
 
 import (
 	"bytes"
-	"net/http"
-	"net/http/httptest"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"hearth/engine/synth"
+	"hearth/internal/catalog"
+	"hearth/internal/fakehub"
+	"hearth/internal/hub"
 	"hearth/internal/modelstore"
-	"hearth/internal/shared"
 )
 
-func TestPullCommand(t *testing.T) {
-	src := shared.Path(t, "models", "stories260K.gguf")
-	content, err := os.ReadFile(src)
+// synthGGUF is a small random-weight model the engine runs (synth's tiny shape).
+func synthGGUF(t *testing.T) []byte {
+	t.Helper()
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var served []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		served = append(served, r.URL.Path)
-		mu.Unlock()
-		switch r.URL.Path {
-		case "/karpathy/tinyllamas/resolve/main/stories260K.gguf":
-			http.Redirect(w, r, "/cdn/blob", http.StatusFound)
-		case "/cdn/blob":
-			w.Header().Set("ETag", `"blob"`)
-			http.ServeContent(w, r, "stories260K.gguf", time.Time{}, bytes.NewReader(content))
-		default:
-			http.NotFound(w, r)
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// checkNothingAdded fails when static lists a model or dl keeps a download.
+func checkNothingAdded(t *testing.T, static, dl string) {
+	t.Helper()
+	if idx, err := modelstore.ReadIndex(static); err == nil && len(idx.Models) > 0 {
+		t.Errorf("models added: %+v", idx.Models)
+	}
+	filepath.Walk(dl, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			t.Errorf("download left behind: %s", p)
 		}
-	}))
-	defer srv.Close()
+		return nil
+	})
+}
+
+func TestPullCommand(t *testing.T) {
+	content := synthGGUF(t)
+	h := fakehub.Start(t)
+	h.Add("org/tiny-GGUF", "tiny-Q8_0.gguf", content)
+	// The first answer is cut: the pull resumes and still verifies.
+	h.SetFaults("org/tiny-GGUF", "tiny-Q8_0.gguf", fakehub.Fault{Times: 1, Drop: true, After: int64(len(content) / 3)})
 
 	static, dl := t.TempDir(), t.TempDir()
-	t.Setenv("HEARTH_HUB", srv.URL)
-	if err := runPull([]string{"karpathy/tinyllamas/stories260K.gguf", "--static", static, "--dir", dl, "--shard-size", "512KiB"}); err != nil {
+	t.Setenv("HEARTH_HUB", h.URL)
+	if err := runPull([]string{"org/tiny-GGUF/tiny-Q8_0.gguf", "--static", static, "--dir", dl, "--shard-size", "64KiB"}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := modelstore.ReadManifest(static, "stories260K")
+	m, err := modelstore.ReadManifest(static, "tiny-Q8_0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.FileSize != int64(len(content)) || len(m.Shards) != 3 || m.Architecture != "llama" {
+	if m.FileSize != int64(len(content)) || m.SHA256 != sha256Hex(content) || m.Architecture != "llama" || len(m.Shards) < 2 {
 		t.Errorf("manifest %+v", m.Summary)
 	}
-	if _, err := os.Stat(filepath.Join(dl, "karpathy", "tinyllamas", "stories260K.gguf")); err == nil {
+	if reqs := h.BodyRequests(); len(reqs) != 2 || reqs[1].Range == "" {
+		t.Errorf("body requests %+v, want a cut one and a resume", reqs)
+	}
+	if _, err := os.Stat(filepath.Join(dl, "org", "tiny-GGUF", "tiny-Q8_0.gguf")); err == nil {
 		t.Error("downloaded GGUF kept without --keep")
 	}
 
-	// --hub overrides the environment; a missing file is a clear 404.
-	err = runPull([]string{"--hub", srv.URL + "/", "karpathy/tinyllamas/nope.gguf", "--static", static, "--dir", dl, "--id", "nope"})
+	// --hub overrides the environment; a missing file is a clear 404; a bad reference says
+	// what is wanted.
+	static2 := t.TempDir()
+	err = runPull([]string{"--hub", h.URL + "/", "org/tiny-GGUF/nope.gguf", "--static", static2, "--dir", dl, "--id", "nope"})
 	if err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "nope.gguf") {
 		t.Errorf("err = %v, want a 404 naming the file", err)
 	}
-	if err := runPull([]string{"just-a-file.gguf", "--static", static}); err == nil || !strings.Contains(err.Error(), "OWNER/REPO/FILE.gguf") {
+	checkNothingAdded(t, static2, dl)
+	if err := runPull([]string{"just-a-file.gguf", "--static", static2}); err == nil || !strings.Contains(err.Error(), "OWNER/REPO/FILE.gguf") {
 		t.Errorf("bad reference: err = %v", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(served) != 3 {
-		t.Errorf("hub saw %v, want the redirect, the file and the 404", served)
+	if err := runPull([]string{"org/tiny-GGUF/tiny-Q8_0.gguf", "--sha256", "xyz", "--static", static2}); err == nil || !strings.Contains(err.Error(), "64 hex") {
+		t.Errorf("bad --sha256: err = %v", err)
 	}
+}
+
+func TestPullRefusesWrongBytes(t *testing.T) {
+	content := synthGGUF(t)
+	h := fakehub.Start(t)
+	h.Add("org/tiny-GGUF", "tiny-Q8_0.gguf", content)
+	h.SetFaults("org/tiny-GGUF", "tiny-Q8_0.gguf", fakehub.Fault{WrongBytes: true})
+	static, dl := t.TempDir(), t.TempDir()
+	err := runPull([]string{"org/tiny-GGUF/tiny-Q8_0.gguf", "--hub", h.URL, "--static", static, "--dir", dl})
+	var mismatch *hub.MismatchError
+	if !errors.As(err, &mismatch) || !strings.Contains(err.Error(), "deleted") {
+		t.Fatalf("err = %v, want a sha256 mismatch that deleted the download", err)
+	}
+	checkNothingAdded(t, static, dl)
+
+	// --sha256 pins the file: a hub serving another one is refused before downloading.
+	h.SetFaults("org/tiny-GGUF", "tiny-Q8_0.gguf")
+	err = runPull([]string{"org/tiny-GGUF/tiny-Q8_0.gguf", "--hub", h.URL, "--static", static, "--dir", dl, "--sha256", strings.Repeat("0", 64)})
+	if err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Errorf("err = %v", err)
+	}
+	checkNothingAdded(t, static, dl)
+}
+
+// A catalog id resolves to its repository and file; here the Qwen3 entry is mapped to a
+// synthetic file (its real sha256 and size replaced by the synthetic file's).
+func TestPullCatalogID(t *testing.T) {
+	content := synthGGUF(t)
+	entry, ok := catalog.Lookup("qwen3-0.6b-q8_0")
+	if !ok {
+		t.Fatal("catalog lacks qwen3-0.6b-q8_0")
+	}
+	h := fakehub.Start(t)
+	h.Add(entry.Repo, entry.File, content)
+	mapped := entry
+	mapped.SHA256, mapped.Size = sha256Hex(content), int64(len(content))
+	catalogLookup = func(id string) (catalog.Model, bool) {
+		if id == entry.ID {
+			return mapped, true
+		}
+		return catalog.Lookup(id)
+	}
+	t.Cleanup(func() { catalogLookup = catalog.Lookup })
+
+	static, dl := t.TempDir(), t.TempDir()
+	if err := runPull([]string{entry.ID, "--hub", h.URL, "--static", static, "--dir", dl}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := modelstore.ReadManifest(static, entry.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SHA256 != mapped.SHA256 {
+		t.Errorf("added sha256 %s, want %s", m.SHA256, mapped.SHA256)
+	}
+	want := "/" + entry.Repo + "/resolve/main/" + entry.File
+	var sawResolve bool
+	for _, r := range h.Requests() {
+		sawResolve = sawResolve || r.Path == want
+	}
+	if !sawResolve {
+		t.Errorf("the hub never saw %s: %+v", want, h.Requests())
+	}
+
+	if err := runPull([]string{"no-such-model", "--hub", h.URL, "--static", t.TempDir()}); err == nil || !strings.Contains(err.Error(), "qwen3-0.6b-q8_0") {
+		t.Errorf("unknown id: err = %v, want the catalog's ids listed", err)
+	}
+}
+
+// The catalog's own entry lists the real model's sha256: a hub serving anything else
+// (here the synthetic file) is refused, and nothing is added or kept.
+func TestPullCatalogIDWrongHash(t *testing.T) {
+	entry, ok := catalog.Lookup("smollm2-135m-instruct-q8_0")
+	if !ok || entry.SHA256 == "" {
+		t.Fatalf("catalog entry %+v: want one with a sha256", entry)
+	}
+	h := fakehub.Start(t)
+	h.Add(entry.Repo, entry.File, synthGGUF(t))
+	static, dl := t.TempDir(), t.TempDir()
+	err := runPull([]string{entry.ID, "--hub", h.URL, "--static", static, "--dir", dl})
+	if err == nil || !strings.Contains(err.Error(), "catalog lists sha256 "+entry.SHA256) {
+		t.Fatalf("err = %v, want the catalog's sha256 named", err)
+	}
+	if n := len(h.BodyRequests()); n != 0 {
+		t.Errorf("%d body requests: nothing should download", n)
+	}
+	checkNothingAdded(t, static, dl)
 }
