@@ -444,6 +444,7 @@ function startRename() {
     input.replaceWith(ui.chatTitle);
     if (keep && title && title !== conv.title) {
       conv.title = title;
+      conv.renamed = true; // a title of the person's: the first message no longer sets it
       ui.chatTitle.textContent = title;
       await save(conv);
     }
@@ -527,7 +528,7 @@ async function send() {
   ui.message.value = "";
   const conv = state.conv;
   if (conv.messages.length === 0) {
-    conv.title = titleFrom(text);
+    if (!conv.renamed) conv.title = titleFrom(text);
     conv.mode = currentMode();
     ui.chatTitle.textContent = conv.title;
   }
@@ -648,7 +649,7 @@ async function editLast(text) {
   if (i < 0) return;
   conv.messages.splice(i);
   conv.messages.push({ role: "user", content: text });
-  if (i === 0) {
+  if (i === 0 && !conv.renamed) {
     conv.title = titleFrom(text);
     ui.chatTitle.textContent = conv.title;
   }

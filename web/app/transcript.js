@@ -71,6 +71,10 @@ export class Transcript {
     this.live = live;
     this.actions = actions;
     this.mode = "chat";
+    // follow: keep the end of the reply being written in view, until the person scrolls
+    this.follow = true;
+    const away = () => { this.follow = this.#atEnd(); };
+    for (const ev of ["wheel", "touchmove", "keydown"]) scroller.addEventListener(ev, () => requestAnimationFrame(away), { passive: true });
   }
 
   clear() {
@@ -175,6 +179,7 @@ export class Transcript {
     tools.hidden = true;
     item.append(thinking, body, notice, meta, tools);
     if (last) this.#dropOldTools(".message.assistant .tools .regenerate");
+    this.follow = true;
     this.list.append(item);
     this.scrollToEnd(true);
 
@@ -184,13 +189,13 @@ export class Transcript {
     let spoken = 0; // how much of text the live region has announced
     const draw = () => {
       frame = 0;
-      const stick = this.#atEnd();
+      const stick = this.follow || this.#atEnd();
       if (completion) body.textContent = text;
       else body.replaceChildren(renderMarkdown(text, { copy: copyText }));
       if (reasoning) {
         thought.replaceChildren(renderMarkdown(reasoning, { copy: copyText }));
       }
-      if (stick) this.scrollToEnd();
+      if (stick) this.scrollToEnd(true);
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(draw);
@@ -255,6 +260,7 @@ export class Transcript {
       // reply's buttons; error is a message for a reply that failed; retry false leaves out
       // Regenerate (it cannot work: the message does not fit the context).
       finish: (stats, error, retry = true) => {
+        const stick = this.follow || this.#atEnd(); // before the stats line and the buttons add height
         if (frame) cancelAnimationFrame(frame);
         draw();
         announce(true);
@@ -282,7 +288,7 @@ export class Transcript {
           tools.append(r);
         }
         tools.hidden = tools.childElementCount === 0;
-        this.scrollToEnd();
+        this.scrollToEnd(stick);
       },
     };
     return view;

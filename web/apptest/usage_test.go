@@ -331,3 +331,38 @@ func TestReplyBudget(t *testing.T) {
 	p.Screenshot("app-too-long")
 	p.CheckClean()
 }
+
+// TestTitleAndScroll (items 5 and 6): a conversation renamed before its first message
+// keeps its title when the message is sent; and the end of a finished reply (its
+// stats line and buttons) is in view, not below it.
+func TestTitleAndScroll(t *testing.T) {
+	p := openApp(t, webtest.BrowserOptions{Width: 900, Height: 560})
+	p.setSetting("max_tokens", "64")
+	p.setSetting("temperature", "0")
+	p.loadServed()
+	p.click("#rename-chat")
+	p.WaitFor("the title field", `document.activeElement && document.activeElement.classList.contains("rename")`, 5*time.Second)
+	p.Do("type a title", chromedp.KeyEvent("Bedtime stories"), chromedp.KeyEvent("\r"))
+	gap := func() float64 {
+		return p.num(`(() => { const s = document.getElementById("scroller"); return s.scrollHeight - s.scrollTop - s.clientHeight })()`)
+	}
+	for i, text := range []string{"Once upon a time", "The quick brown fox", "Tom and Lily"} {
+		p.send(text)
+		p.waitReplies(i+1, 60*time.Second)
+		time.Sleep(300 * time.Millisecond) // a frame after the stats line and buttons
+		if g := gap(); g > 2 {
+			t.Errorf("reply %d: its end is %v px below the view", i+1, g)
+		}
+	}
+	if !p.truthy(`document.getElementById("scroller").scrollHeight > document.getElementById("scroller").clientHeight + 100`) {
+		t.Fatal("the conversation does not overflow the view: the scroll check checked nothing")
+	}
+	p.Screenshot("app-reply-end-in-view")
+	if got := p.str(`document.getElementById("chat-title").textContent`); got != "Bedtime stories" {
+		t.Errorf("title after the first send %q, want the one given", got)
+	}
+	if got := p.stored()[0].Title; got != "Bedtime stories" {
+		t.Errorf("stored title %q", got)
+	}
+	p.CheckClean()
+}
