@@ -89,6 +89,24 @@ func TestModel() string {
 	return ""
 }
 
+// WriteFallbackModel writes the model the tests serve when the shared data is absent: the
+// tiny synthetic shape with a 1,664-token vocabulary in F32, stories260K's size (1.2 MB):
+// in 256 KiB shards it has five, the last over half a shard, as stories260K (the resume
+// tests hold shards halfway and need a 64 KiB part of each cached by then).
+func WriteFallbackModel(path string) error {
+	shape := synth.Shapes["tiny"]
+	shape.NVocab = 1664
+	w, err := synth.Build(synth.Options{Shape: shape, Type: "F32", Seed: 1})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
 func buildSite() (string, *modelstore.Manifest, error) {
 	tmp, err := os.MkdirTemp("", "hearth-webtest-")
 	if err != nil {
@@ -102,16 +120,8 @@ func buildSite() (string, *modelstore.Manifest, error) {
 	}
 	src := TestModel()
 	if src == "" {
-		w, err := synth.Build(synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 1})
-		if err != nil {
-			return "", nil, err
-		}
-		var buf bytes.Buffer
-		if _, err := w.WriteTo(&buf); err != nil {
-			return "", nil, err
-		}
-		src = filepath.Join(tmp, "tiny.gguf")
-		if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
+		src = filepath.Join(tmp, "fallback.gguf")
+		if err := WriteFallbackModel(src); err != nil {
 			return "", nil, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hearth/internal/webtest"
 	"io"
 	"net"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 	"strings"
 	"testing"
 
-	"hearth/engine/synth"
 	"hearth/internal/modelstore"
 	"hearth/internal/shared"
 )
@@ -54,17 +54,9 @@ func addTestModel(t *testing.T, static string) *modelstore.Manifest {
 		}
 	}
 	if src == "" {
-		t.Log("no shared stories260K.gguf: serving a tiny synthetic model")
-		w, err := synth.Build(synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if _, err := w.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		src = filepath.Join(t.TempDir(), "tiny.gguf")
-		if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
+		t.Log("no shared stories260K.gguf: serving a synthetic model of its size (webtest.WriteFallbackModel)")
+		src = filepath.Join(t.TempDir(), "fallback.gguf")
+		if err := webtest.WriteFallbackModel(src); err != nil {
 			t.Fatal(err)
 		}
 	}
