@@ -240,7 +240,8 @@ async function turn({ text, options, id }) {
     await loading;
     if (!model) throw loadError || new Error("the model is not loaded");
     const { responseFormat, ...sampling } = options || {};
-    const opts = { maxTokens: USER_MAX_TOKENS, ...sampling };
+    // a fresh seed for every reply unless the page gives one (the engine's default is a fixed 0)
+    const opts = { maxTokens: USER_MAX_TOKENS, seed: Math.floor(Math.random() * 2 ** 32), ...sampling };
     if (responseFormat?.type === "json_object") opts.jsonSchema = { type: "object" };
     if (responseFormat?.type === "json_schema") opts.jsonSchema = responseFormat.json_schema.schema;
     const onEvent = (ev) => {

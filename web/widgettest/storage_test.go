@@ -56,6 +56,13 @@ func TestWidgetOtherSite(t *testing.T) {
 			if reply != golden {
 				t.Errorf("send(%q) = %q, want the golden %q", prompt, reply, golden)
 			}
+			// Item 13: without a seed, the same text gets a new continuation each time.
+			var twice []string
+			b.Eval(`(async () => { const el = document.querySelector("hearth-chat");
+				return [await el.send("Once upon a time", { maxTokens: 24 }), await el.send("Once upon a time", { maxTokens: 24 })] })()`, &twice)
+			if len(twice) != 2 || twice[0] == twice[1] {
+				t.Errorf("two unseeded replies to the same text: %q, want different ones", twice)
+			}
 			time.Sleep(300 * time.Millisecond)
 			b.Screenshot("widget-other-site-" + c.name)
 			// Partitioned, the iframe has storage of its own (keyed by the embedding site);
