@@ -137,6 +137,10 @@ func TestDownloadControls(t *testing.T) {
 
 	p.click("#pause")
 	p.WaitFor("paused", `document.getElementById("pause").textContent === "Resume" && /Paused/.test(document.getElementById("status").textContent)`, 10*time.Second)
+	// Paused, nothing moves: no speed, no time left (issue 17 item 15).
+	if text := p.str(`document.getElementById("progress-text").textContent`); strings.Contains(text, "/s") || strings.Contains(text, "left") || !strings.Contains(text, "paused") {
+		t.Errorf("progress text while paused %q: want no speed or time left, and 'paused'", text)
+	}
 	at := p.num(`document.getElementById("progress").value`)
 	time.Sleep(time.Second)
 	if now := p.num(`document.getElementById("progress").value`); now != at {
