@@ -309,12 +309,15 @@ async function loadModel(job, how = "") {
       if (isQuotaError(error)) {
         setStatus(`Could not load ${job.name}: this browser's storage is full for this page (${error.message}). What was downloaded is kept; delete cached models (Storage) or free disk space, then Load again.` + keepingNow(), "error");
       } else {
-        setStatus(`Could not load ${job.name}: ${error?.message || error}` + keepingNow(), "error");
+        setStatus(`Could not load ${job.name}: ${sentence(String(error?.message || error))}` + keepingNow(), "error");
       }
       break;
   }
   await refreshModels();
 }
+
+// sentence ends a message with a full stop when it has none.
+const sentence = (s) => (/[.!?]$/.test(s) ? s : s + ".");
 
 // keepingNow says which model is still in use after a load did not replace it.
 function keepingNow() {
