@@ -89,6 +89,8 @@ run_tests() {
 	GOOS=js GOARCH=wasm go test -count=1 -exec go_js_wasm_exec $(wasm_packages)
 	log "SIMD kernels cross-checked against the Go kernels under Node"
 	GOOS=js GOARCH=wasm go test -count=1 -exec "$PWD/wasm/simd/node_exec.sh" ./wasm/simd/
+	log "fuzz: the GBNF grammar parser, 5 s"
+	go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 5s ./engine/grammar/
 }
 
 case "${1:-}" in
