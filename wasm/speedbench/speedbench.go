@@ -166,14 +166,13 @@ func Run(fileType string, d time.Duration, yield func()) (Result, error) {
 	}
 	decodeLayer(layers[0])
 	yield()
-	n, start := 0, time.Now()
-	for time.Since(start) < half {
-		decodeLayer(layers[n%len(layers)])
-		n++
+	next := 0
+	res.DecodeRate, res.DecodeSeconds = measure(half, func() int {
+		decodeLayer(layers[next%len(layers)])
+		next++
 		yield()
-	}
-	res.DecodeSeconds = time.Since(start).Seconds()
-	res.DecodeRate = float64(n*elems) / res.DecodeSeconds
+		return elems
+	})
 
 	// prefill: prefillTokens tokens at a time, each input converted once (as mulSame does)
 	acts := func(t quant.Type, cols int, buf *ops.Acts) *ops.Acts {
@@ -204,15 +203,33 @@ func Run(fileType string, d time.Duration, yield func()) (Result, error) {
 	}
 	prefillLayer(layers[0])
 	yield()
-	n, start = 0, time.Now()
-	for time.Since(start) < half {
-		prefillLayer(layers[n%len(layers)])
-		n++
+	res.PrefillRate, res.PrefillSeconds = measure(half, func() int {
+		prefillLayer(layers[next%len(layers)])
+		next++
 		yield()
-	}
-	res.PrefillSeconds = time.Since(start).Seconds()
-	res.PrefillRate = float64(n*elems*prefillTokens) / res.PrefillSeconds
+		return elems * prefillTokens
+	})
 	return res, nil
+}
+
+// segments is how many parts a measurement is cut into; its rate is their median, so a
+// moment when another program takes the CPU does not decide it.
+const segments = 5
+
+// measure calls step (which returns the elements it multiplied) for about d and returns
+// the median rate of its segments, in elements per second, and the seconds it took.
+func measure(d time.Duration, step func() int) (rate, seconds float64) {
+	start := time.Now()
+	rates := make([]float64, 0, segments)
+	for i := 0; i < segments; i++ {
+		n, t0 := 0, time.Now()
+		for n == 0 || time.Since(t0) < d/segments {
+			n += step()
+		}
+		rates = append(rates, float64(n)/time.Since(t0).Seconds())
+	}
+	sort.Float64s(rates)
+	return rates[segments/2], time.Since(start).Seconds()
 }
 
 func randomFloats(rng *rand.Rand, n int) []float32 {

@@ -45,7 +45,9 @@ const newID = (prefix) => `${prefix}-${Date.now().toString(36)}${(nextID++).toSt
 //   onProgress({loaded, total, bytesPerSecond, etaSeconds, cachedBytes})
 //   threads: 0 or absent = automatic; signal: aborts the download (a later load resumes it);
 //   contextSize: tokens (0 = min(model, 4096)); workerURL: another engine worker script.
-async function load(source, { onProgress = null, threads = 0, signal, contextSize = 0, workerURL, simd = true } = {}) {
+//   sha256: the file's SHA-256 (a Hugging Face resolve URL is verified against the hub's
+//   without it: worker/hub.js).
+async function load(source, { onProgress = null, threads = 0, signal, contextSize = 0, workerURL, simd = true, sha256 = "" } = {}) {
   if (source instanceof URL) source = source.href;
   const isFile = typeof Blob !== "undefined" && source instanceof Blob;
   if (!isFile && (typeof source !== "string" || source === "")) {
@@ -53,7 +55,7 @@ async function load(source, { onProgress = null, threads = 0, signal, contextSiz
   }
   const he = new HearthEngine(workerURL || defaultWorkerURL(), { threads, simd });
   try {
-    const opts = { onProgress, signal, contextSize };
+    const opts = { onProgress, signal, contextSize, sha256 };
     const info = isFile
       ? await he.loadFile(source, opts)
       : await he.load(new URL(source, globalThis.location?.href).href, opts);

@@ -25,6 +25,10 @@ type Options struct {
 	WasmDir string    // a folder with engine.wasm and wasm_exec.js built earlier; "" runs wasm/build.sh
 	Log     io.Writer // progress and warnings; nil discards them
 
+	// Hub is the base URL the catalog's models download from: a mirror of the Hugging Face
+	// hub (same URLs), or "" for https://huggingface.co.
+	Hub string
+
 	// BrotliQuality is the .br files' quality, 1 to 11; 0 means 11, the best, which costs
 	// ~4 s a MB here (the engine: ~15 s, once: reruns reuse unchanged .br files); 9 is ~40×
 	// faster and ~10% larger.
@@ -140,6 +144,9 @@ func Build(opt Options) (*Result, error) {
 		return nil, err
 	}
 	if err := b.addIndex(a); err != nil {
+		return nil, err
+	}
+	if err := b.addCatalog(opt.Hub); err != nil { // catalog.json (catalog.go)
 		return nil, err
 	}
 	if _, err := b.addServiceWorker(); err != nil {

@@ -69,7 +69,7 @@ func readOut(t *testing.T, name string) []byte {
 
 // unhashedOutputs keep their names: the entry points a browser asks for by name.
 var unhashedOutputs = map[string]bool{"index.html": true, "sw.js": true, "manifest.webmanifest": true,
-	"widget.js": true, "embed.html": true, "hearth.js": true}
+	"widget.js": true, "embed.html": true, "hearth.js": true, "catalog.json": true}
 
 func TestHashedNames(t *testing.T) {
 	res := built(t)

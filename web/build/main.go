@@ -26,6 +26,7 @@ func main() {
 	flag.StringVar(&opt.Root, "root", ".", "repository root")
 	flag.StringVar(&opt.WasmDir, "wasm", "", "folder with a built engine.wasm and wasm_exec.js (default: run wasm/build.sh)")
 	flag.IntVar(&opt.BrotliQuality, "brotli-quality", 11, "quality of the .br files, 1 to 11")
+	flag.StringVar(&opt.Hub, "hub", os.Getenv("HEARTH_HUB"), "base URL the catalog's models download from: a Hugging Face mirror (default https://huggingface.co; also HEARTH_HUB)")
 	quiet := flag.Bool("q", false, "print nothing but errors")
 	flag.Parse()
 	if flag.NArg() > 0 {

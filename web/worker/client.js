@@ -14,13 +14,14 @@
 // once and the page holds only a few MiB of it at any time.
 
 import { downloadModel, checkFits, byteReader, fill } from "./download.js";
+import { wholeFileCheck } from "./hub.js";
 
 // The download and cache functions, for pages that import only this module.
 export {
   downloadModel, probeModelURL, listCachedModels, deleteCachedModel, storageInfo, requestPersistence, checkFits,
 } from "./download.js";
 
-const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "estimate", "error"]);
+const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "estimate", "logits", "error"]);
 
 export class HearthEngine {
   // splitBytes: the smallest product (bytes of weights) split across threads (0: the
@@ -81,7 +82,12 @@ export class HearthEngine {
   // etaSeconds, cachedBytes}; signal stops the download (an AbortError; what came stays
   // cached); parallel; pieceSize. Resolves with the model's info (verified: false for a raw
   // file, which has no sha256 to check).
-  async load(source, { contextSize = 0, signal = undefined, ...download } = {}) {
+  // A Hugging Face resolve URL (or any URL given sha256) is verified whole (hub.js): its
+  // pieces come one at a time, in order, through a SHA-256 of the file, and a file that
+  // does not match is deleted before the engine opens it.
+  async load(source, { contextSize = 0, signal = undefined, sha256 = "", ...download } = {}) {
+    const check = await wholeFileCheck(source, sha256, { signal, pieceSize: download.pieceSize });
+    if (check) download.parallel = 1;
     const stop = new AbortController(); // the user's signal, or the engine refusing the load
     const onAbort = () => stop.abort(signal.reason);
     if (signal) {
@@ -99,9 +105,13 @@ export class HearthEngine {
           verified = v;
           load = await this.#startLoad(size, contextSize, stop);
         },
-        onData: (bytes, offset) => load.send(bytes, offset),
+        onData: (bytes, offset) => {
+          if (check) check.update(bytes, offset); // before the bytes are transferred
+          return load.send(bytes, offset);
+        },
         // the engine opens the model while the last shards are stored whole in the cache
         onVerified: () => {
+          if (check && !check.ok(load.size)) return;
           ended = load.end();
           ended.catch(() => {});
         },
@@ -114,6 +124,13 @@ export class HearthEngine {
       throw err;
     } finally {
       if (signal) signal.removeEventListener("abort", onAbort);
+    }
+    if (check) {
+      if (!check.ok(load.size)) {
+        load.abort();
+        throw await check.fail();
+      }
+      verified = true;
     }
     const info = await (ended || load.end());
     info.verified = verified;
@@ -175,7 +192,7 @@ export class HearthEngine {
     await this.ready;
     const id = this.nextId++;
     let sent = []; // {resolve, reject} of each send, in order: the worker copies in order
-    const load = { failure: null };
+    const load = { failure: null, size };
     const answer = new Promise((resolve, reject) => {
       this.calls.set(id, {
         resolve,
@@ -240,6 +257,11 @@ export class HearthEngine {
   async unload() { await this.#request({ type: "unload" }); }
 
   async info() { return (await this.#request({ type: "info" })).info; }
+
+  // logits returns the logits of the last of tokens (ids) as a Float32Array, computed
+  // afresh by the engine's shipped numerics (the conversation's cache is untouched): for
+  // checking the engine's numbers from outside, as `hearth logits` does natively.
+  async logits(tokens) { return Float32Array.from((await this.#request({ type: "logits", tokens })).logits); }
 
   // estimate measures, for about seconds, how fast this device multiplies by the weights of
   // a GGUF file type (Q8_0, Q4_K_M, …) at this engine's thread count (wasm/speedbench):

@@ -84,6 +84,22 @@ export class Sha256 {
     return this;
   }
 
+  // clone returns an independent copy of the hash so far (a download keeps one at each
+  // piece's start, to hash a piece again from there if its bytes come again).
+  clone() {
+    const c = new Sha256();
+    c.#h.set(this.#h);
+    c.#tail.set(this.#tail);
+    c.#tailLen = this.#tailLen;
+    c.#length = this.#length;
+    return c;
+  }
+
+  // bytes is how many bytes were hashed.
+  get bytes() {
+    return this.#length;
+  }
+
   // hex finishes the hash and returns it as lower-case hex.
   hex() {
     const bits = this.#length * 8;

@@ -1,0 +1,120 @@
+package catalogtest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hearth/engine/synth"
+	"hearth/internal/modelstore"
+	"hearth/internal/webtest"
+)
+
+var estimateAll = flag.Bool("estimate.all", false, "TestSpeedEstimate: all six points (SmolLM2-135M-shaped Q8_0, Q4_K_M and Q4_0 at 1 and 2 threads; ~2 minutes) instead of Q8_0 at 1 thread")
+
+// addSynth writes a SmolLM2-135M-shaped random-weight file of type ft and adds it to the
+// bundle as synth-smollm2-<ft>.
+func addSynth(t *testing.T, dir, ft string) string {
+	t.Helper()
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: ft, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), ft+".gguf")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	id := "synth-smollm2-" + ft
+	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: id}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestSpeedEstimate compares the picker's speed estimate for a model (the card under the
+// picker: a ~1 s measurement of the file type's products in the engine worker, kept per
+// thread count) with the decode speed the engine then reaches on that model, for
+// SmolLM2-135M-shaped files; they must agree within ±30%. By default one point (Q8_0, 1
+// thread); -estimate.all runs the six.
+func TestSpeedEstimate(t *testing.T) {
+	dir, _ := webtest.Site(t)
+	types, threads := []string{"Q8_0"}, []int{1}
+	if *estimateAll {
+		types, threads = []string{"Q8_0", "Q4_K_M", "Q4_0"}, []int{1, 2}
+	}
+	ids := map[string]string{}
+	for _, ft := range types {
+		ids[ft] = addSynth(t, dir, ft)
+	}
+	srv := webtest.StartServer(t, dir)
+	b := webtest.NewBrowser(t, webtest.BrowserOptions{Timeout: 10 * time.Minute})
+	b.Do("open the page", chromedp.Navigate(srv.URL))
+	for _, n := range threads {
+		// the thread count is a setting; the estimate is measured (and kept) for it
+		b.Eval(fmt.Sprintf(`localStorage.setItem("hearth.settings.v1", JSON.stringify({threads: %d, auto_load: false})), true`, n), nil)
+		b.Do("reload", chromedp.Reload())
+		for _, ft := range types {
+			manifest := srv.URL + "models/" + ids[ft] + "/manifest.json"
+			b.WaitFor("the picker lists "+ft, fmt.Sprintf(`[...document.querySelectorAll("#model option")].some((o) => o.value === %q)`, manifest), time.Minute)
+			b.Eval(fmt.Sprintf(`(() => { const s = document.getElementById("model"); s.value = %q; s.dispatchEvent(new Event("change")); return true; })()`, manifest), nil)
+			b.WaitFor("the speed estimate of "+ft, fmt.Sprintf(`(() => { const c = document.getElementById("model-card"); return c && c.dataset.source === %q && c.dataset.decodeTps; })()`, manifest), 2*time.Minute)
+			var card struct {
+				DecodeTPS string `json:"decodeTps"`
+				PrefillS  string `json:"prefillS"`
+				Threads   string `json:"threads"`
+				Fit       string `json:"fit"`
+				Text      string `json:"text"`
+			}
+			b.Eval(`(() => { const c = document.getElementById("model-card"); return { ...c.dataset, text: c.textContent }; })()`, &card)
+			var run struct {
+				DecodeTPS  float64 `json:"decode_tps"`
+				Generated  int     `json:"generated"`
+				PrefillTPS float64 `json:"prefill_tps"`
+				Prompt     int     `json:"prompt"`
+				Threads    int     `json:"threads"`
+			}
+			// the measured speeds at the same thread count: 64 tokens decoded after a short
+			// prompt, and a ~500-token prompt read
+			b.Eval(fmt.Sprintf(`(async () => {
+				const e = await Hearth.load(%q, { threads: %d });
+				try {
+					await e.completions.create({ prompt: "Hello", max_tokens: 4, temperature: 0 }); // warm up
+					const d = await e.completions.create({ prompt: "Once upon a time", max_tokens: 64, temperature: 0, seed: 1 });
+					const p = await e.completions.create({ prompt: "the cat sat on the mat. ".repeat(38), max_tokens: 1, temperature: 0 });
+					return { decode_tps: d.hearth.decode_tps, generated: d.hearth.generated_tokens, prefill_tps: p.hearth.prefill_tps, prompt: p.hearth.prompt_tokens, threads: e.threads };
+				} finally { await e.unload(); }
+			})()`, manifest, n), &run)
+			var est, pre float64
+			fmt.Sscan(card.DecodeTPS, &est)
+			fmt.Sscan(card.PrefillS, &pre)
+			measuredPre := 500 / run.PrefillTPS
+			t.Logf("%-6s %d thread(s): estimate %.1f tok/s, measured %.1f tok/s (%.2fx); 500-token read: estimate %.2f s, measured %.2f s (%d-token prompt at %.0f tok/s); card: %q",
+				ft, n, est, run.DecodeTPS, est/run.DecodeTPS, pre, measuredPre, run.Prompt, run.PrefillTPS, card.Text)
+			if card.Threads != fmt.Sprint(n) || run.Threads != n {
+				t.Errorf("%s: the estimate ran at %s threads and the model at %d, want %d", ft, card.Threads, run.Threads, n)
+			}
+			if run.Generated < 32 || !(est > 0) {
+				t.Fatalf("%s: %d tokens generated, estimate %v", ft, run.Generated, est)
+			}
+			if r := est / run.DecodeTPS; r < 0.7 || r > 1.3 {
+				t.Errorf("%s at %d thread(s): estimate %.1f tok/s is %.2fx the measured %.1f tok/s, want within ±30%%", ft, n, est, r, run.DecodeTPS)
+			}
+			if card.Fit != "yes" {
+				t.Errorf("%s: the card says fit %q for a %s model", ft, card.Fit, "~100 MB")
+			}
+		}
+	}
+	b.CheckClean()
+}
