@@ -10,6 +10,7 @@ import {
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.js";
 import { copyText } from "./markdown.js";
 import { fetchModelIndex, fillPicker, pickerEntries, preflight } from "./models.js";
+import { ModelSlot } from "./loading.js";
 import { registerServiceWorker } from "./offline.js";
 import { bindForm, Settings } from "./settings.js";
 import { Transcript } from "./transcript.js";
@@ -58,6 +59,7 @@ const ui = {
   deleteChat: $("delete-chat"),
   empty: $("empty"),
   emptyMode: $("empty-mode"),
+  emptyNext: $("empty-next"),
   form: $("composer"),
   message: $("message"),
   send: $("send"),
@@ -78,13 +80,7 @@ const fillSettings = bindForm(ui.settingsForm, settings, $("settings-error"), $(
 const state = {
   served: [], // the host's models (index.json)
   entries: [], // the picker's entries
-  engine: null, // the loaded Hearth engine
-  modelName: "",
-  modelSource: "",
-  mode: "chat", // "completion" for a base model (no chat template)
-  loading: null, // {controller, job, paused}
-  paused: null, // the job of a paused download
-  gen: null, // {controller, view}
+  gen: null, // the reply being written: {controller, view, done}
   store: null, // ConversationStore (null when IndexedDB is unavailable)
   conv: newConversation(),
   list: [], // stored conversations, newest first
@@ -104,28 +100,56 @@ function setStatus(text, kind = "") {
   ui.status.classList.toggle("warn", kind === "warn");
 }
 
+// The current model (slot.current) and its mode: "completion" for a base model (no chat
+// template), else "chat".
+const current = () => slot.current;
+const engineNow = () => slot.engine;
+const modelName = () => slot.current?.name ?? "";
+const modeOf = (engine) => (engine?.model && engine.model.has_chat_template === false ? "completion" : "chat");
+const currentMode = () => modeOf(slot.engine);
+
 function refreshControls() {
-  const busy = state.loading !== null || state.gen !== null;
-  ui.picker.disabled = busy || state.entries.length === 0;
-  ui.load.disabled = busy || state.entries.length === 0;
-  ui.openFile.disabled = busy;
-  ui.urlLoad.disabled = busy;
-  ui.message.disabled = state.engine === null;
-  ui.send.disabled = state.engine === null || busy;
+  const phase = slot.phase;
+  const loadBusy = phase === "loading" || phase === "switching";
+  const engine = engineNow();
+  ui.picker.disabled = loadBusy || state.entries.length === 0;
+  ui.load.disabled = loadBusy || state.entries.length === 0 || state.gen !== null;
+  ui.openFile.disabled = loadBusy;
+  ui.urlLoad.disabled = loadBusy;
+  ui.message.disabled = engine === null;
+  ui.send.disabled = engine === null || state.gen !== null;
   ui.stop.disabled = state.gen === null;
   const hasMessages = state.conv.messages.length > 0;
   ui.exportMD.disabled = !hasMessages;
   ui.exportJSON.disabled = !hasMessages;
   ui.deleteChat.disabled = !hasMessages;
   ui.empty.hidden = hasMessages;
-  const completion = state.engine !== null && state.mode === "completion";
+  const completion = engine !== null && currentMode() === "completion";
   ui.modeBadge.hidden = !completion;
-  ui.message.placeholder = state.engine === null
-    ? "Load a model, then type a message"
-    : completion ? "Type the start of a text: the model continues it" : `Message ${state.modelName}`;
+  ui.message.placeholder = engine === null
+    ? (loadBusy ? "The model is loading…" : "Load a model, then type a message")
+    : completion ? "Type the start of a text: the model continues it" : `Message ${modelName()}`;
+  ui.emptyNext.textContent = emptyNext(phase, completion);
   ui.emptyMode.textContent = completion
-    ? `${state.modelName} is a base model (no chat template): it does not answer questions, it continues the text you type.`
+    ? `${modelName()} is a base model (no chat template): it does not answer questions, it continues the text you type.`
     : "";
+}
+
+// emptyNext is what the empty conversation tells a person to do next.
+function emptyNext(phase, completion) {
+  const name = modelName();
+  switch (phase) {
+    case "loading":
+      return `${slot.load.job.name} is loading. When it is ready, type below.`;
+    case "switching":
+      return `${name} is ready: type below. ${slot.load.job.name} is loading and takes over when it is ready.`;
+    case "ready":
+    case "paused":
+      if (name) return completion ? `${name} is ready: type the start of a text below.` : `${name} is ready: type a message below.`;
+      return "The download is paused: Resume finishes it.";
+    default:
+      return "Pick a model and press Load: it is downloaded once, kept in this browser, and runs on your CPU.";
+  }
 }
 
 // ---- models ----
@@ -137,9 +161,29 @@ async function refreshModels() {
   } catch {
     // No Cache Storage (a private window may refuse it): the served models only.
   }
-  state.entries = withCatalog(pickerEntries(state.served, cached), cached); // plus the catalog's models (catalog.js)
-  const keep = ui.picker.value || localStorage.getItem(LAST_MODEL);
-  fillPicker(ui.picker, state.entries, keep);
+  const entries = pickerEntries(state.served, cached);
+  state.entries = withCatalog(entries, cached); // plus the catalog's models (catalog.js)
+  markCurrent();
+}
+
+// fileEntry is the picker entry of a model read from a local file.
+function fileEntry(job) {
+  return { source: job.source, name: job.name, size: job.size, file: job.file, cached: 0, complete: false,
+    label: `${job.name} (local file ${job.file.name}, ${formatBytes(job.size)})` };
+}
+
+// markCurrent fills the picker: the model in use is marked and selected (the one loading,
+// while a load runs).
+function markCurrent() {
+  // A model read from a local file has no cache entry: it is listed while it is in use.
+  state.entries = state.entries.filter((e) => !e.file || e.source === slot.current?.job.source || e.source === slot.load?.job.source);
+  for (const e of [slot.current?.job, slot.load?.job]) {
+    if (e && e.file && !state.entries.some((x) => x.source === e.source)) state.entries.push(fileEntry(e));
+  }
+  const inUse = slot.current?.job.source;
+  const entries = state.entries.map((e) => (e.source === inUse ? { ...e, label: `${e.label} · in use` } : e));
+  const keep = slot.load?.job.source || inUse || ui.picker.value || localStorage.getItem(LAST_MODEL);
+  fillPicker(ui.picker, entries, keep);
   refreshControls();
 }
 
@@ -159,6 +203,10 @@ class RateMeter {
 }
 
 function showProgress(p, job) {
+  if (p.storageRefused && !job.inMemory) {
+    job.inMemory = true;
+    setStatus(`${job.name}: ${MEMORY_NOTICE}`, "warn");
+  }
   ui.progressRow.hidden = false;
   const total = p.total > 0 ? p.total : job.size > 0 ? job.size : 0;
   const loaded = Math.min(p.loaded ?? 0, total || Infinity);
@@ -169,14 +217,24 @@ function showProgress(p, job) {
   if (bps === undefined) ({ bytesPerSecond: bps, etaSeconds: eta } = job.meter.update(loaded, total));
   const parts = [total > 0 ? `${formatBytes(loaded)} of ${formatBytes(total)} (${formatPercent(loaded, total)})` : formatBytes(loaded)];
   if (p.cachedBytes > 0) parts.push(`${formatBytes(p.cachedBytes)} already here`);
-  if (loaded < total) {
+  if (loaded < total && !p.paused) {
     if (bps > 0) parts.push(formatRate(bps));
     if (Number.isFinite(eta) && eta > 0) parts.push(`${formatDuration(eta)} left`);
   }
+  if (p.paused) parts.push("paused");
   ui.progressText.textContent = parts.join(" · ");
-  if (total > 0 && loaded >= total && state.loading?.job === job) {
-    setStatus(`Starting ${job.name} in the engine…`);
+  if (total > 0 && loaded >= total && slot.load?.job === job) {
+    setStatus(`Starting ${job.name} in the engine…` + keeping());
   }
+}
+
+// MEMORY_NOTICE is the one line shown when the browser refuses this page storage (Cache
+// Storage throws: a private window, blocked site data): the model still runs.
+const MEMORY_NOTICE = "this browser does not let this page store the model, so it runs from memory for this visit and downloads again next time.";
+
+// keeping says which model stays in use while another loads.
+function keeping() {
+  return slot.current ? ` ${modelName()} stays in use until then.` : "";
 }
 
 function progressButtons({ pause = false, paused = false, cancel = false } = {}) {
@@ -186,10 +244,20 @@ function progressButtons({ pause = false, paused = false, cancel = false } = {})
   ui.cancelDownload.hidden = !cancel;
 }
 
-// loadModel downloads (or reads from the cache, or from a local file) and starts a model.
-// job: {source, name, size, cached, file}.
-async function loadModel(job) {
-  if (state.loading || state.gen) return;
+// slot holds the current model and the load that may replace it (loading.js).
+const slot = new ModelSlot({
+  loadEngine: (job, { signal, onProgress }) => Hearth.load(job.file || job.source, {
+    onProgress, signal, threads: settings.values.threads,
+  }),
+  whenIdle: () => genDone(),
+  onChange: () => markCurrent(),
+});
+
+// loadModel downloads (or reads from the cache, or from a local file) and starts a model
+// beside the current one, which it replaces once ready; job: {source, name, size, file}.
+// how: "" or a sentence that says why this load started (a returning visitor's model).
+async function loadModel(job, how = "") {
+  if (slot.load) return;
   job.meter = new RateMeter();
   ui.progressRow.hidden = true; // the last load's bar
   let warning = "";
@@ -203,7 +271,7 @@ async function loadModel(job) {
     job.complete = !!(c && c.complete);
     const check = preflight(job, info, navigator.deviceMemory);
     if (check.refuse) {
-      setStatus(check.refuse, "error");
+      setStatus(check.refuse + keepingNow(), "error");
       return;
     }
     warning = check.warn;
@@ -212,109 +280,94 @@ async function loadModel(job) {
       await Hearth.storage.persist().catch(() => false);
     }
   }
-  const controller = new AbortController();
-  state.loading = { controller, job, paused: false };
-  state.paused = null;
-  await unloadEngine();
-  refreshControls();
+  if (slot.load) return;
+  const verb = job.file ? "Reading" : job.complete ? "Loading" : "Downloading";
+  const start = slot.start(job, (p) => showProgress(p, job));
   progressButtons({ pause: !job.file, cancel: true });
   showProgress({ loaded: job.cached || 0, total: job.size }, job);
-  setStatus(warning ? `Warning: ${warning} Downloading ${job.name}…` : job.file ? `Reading ${job.name}…` : `Downloading ${job.name}…`, warning ? "warn" : "");
-  try {
-    const engine = await Hearth.load(job.file || job.source, {
-      onProgress: (p) => showProgress(p, job),
-      threads: settings.values.threads,
-      signal: controller.signal,
-    });
-    state.loading = null;
-    showProgress({ loaded: job.size || 1, total: job.size || 1, bytesPerSecond: 0 }, job);
-    progressButtons();
-    if (!job.file) localStorage.setItem(LAST_MODEL, job.source);
-    attach(engine, job);
-  } catch (err) {
-    const { paused, cancelled } = state.loading || {};
-    state.loading = null;
-    if (err && err.name === "AbortError" && cancelled) {
+  const what = how || `${verb} ${job.name}…`;
+  setStatus(warning ? `Warning: ${warning} ${what}` : what + keeping(), warning ? "warn" : "");
+  const { outcome, error } = await start;
+  switch (outcome) {
+    case "ready":
+      ui.progressRow.hidden = true;
+      progressButtons();
+      if (!job.file) localStorage.setItem(LAST_MODEL, job.source);
+      attached();
+      break;
+    case "paused":
+      progressButtons({ pause: true, paused: true, cancel: true });
+      showProgress({ loaded: ui.progress.value, total: job.size, paused: true }, job);
+      setStatus(`Paused: ${job.name}. Resume continues where it stopped.` + keepingNow());
+      break;
+    case "cancelled":
       // Cancel: the download has stopped; its partial shards are forgotten.
       await forget(job);
-    } else if (err && err.name === "AbortError" && paused) {
-      state.paused = job;
-      progressButtons({ pause: true, paused: true, cancel: true });
-      setStatus(`Paused: ${job.name}. Resume continues where it stopped.`);
-    } else if (err && err.name === "AbortError") {
+      break;
+    case "failed":
       ui.progressRow.hidden = true;
-      setStatus(`Stopped loading ${job.name}.`);
-    } else if (isQuotaError(err)) {
       progressButtons();
-      setStatus(`Could not load ${job.name}: this browser's storage is full for this page (${err.message}). What was downloaded is kept; delete cached models (Storage) or free disk space, then Load again.`, "error");
-    } else {
-      progressButtons();
-      setStatus(`Could not load ${job.name}: ${err?.message || err}`, "error");
-    }
-  } finally {
-    refreshControls();
-    if (!job.file) refreshModels();
+      if (isQuotaError(error)) {
+        setStatus(`Could not load ${job.name}: this browser's storage is full for this page (${error.message}). What was downloaded is kept; delete cached models (Storage) or free disk space, then Load again.` + keepingNow(), "error");
+      } else {
+        setStatus(`Could not load ${job.name}: ${sentence(String(error?.message || error))}` + keepingNow(), "error");
+      }
+      break;
   }
+  await refreshModels();
+}
+
+// sentence ends a message with a full stop when it has none.
+const sentence = (s) => (/[.!?]$/.test(s) ? s : s + ".");
+
+// keepingNow says which model is still in use after a load did not replace it.
+function keepingNow() {
+  return slot.current ? ` Still using ${modelName()}.` : "";
 }
 
 function isQuotaError(err) {
   return !!err && (err.name === "QuotaExceededError" || /quota/i.test(err.message || ""));
 }
 
-function attach(engine, job) {
-  state.engine = engine;
-  state.modelName = engine.model?.name || job.name;
-  state.modelSource = job.source || job.name;
-  state.mode = engine.model && engine.model.has_chat_template === false ? "completion" : "chat";
+// attached tells what the new current model is and focuses the composer.
+function attached() {
+  const engine = engineNow();
+  // One name for the model everywhere: its picker entry's.
   const how = [engine.threads > 1 ? `${engine.threads} threads` : "1 thread", engine.simd ? "SIMD" : "no SIMD"].join(", ");
-  setStatus(state.mode === "completion"
-    ? `${state.modelName} is ready (${how}). It is a base model with no chat template: completion mode, the reply continues your text.`
-    : `${state.modelName} is ready (${how}).`);
+  const memory = current().job.inMemory ? ` Note: ${MEMORY_NOTICE}` : "";
+  setStatus(currentMode() === "completion"
+    ? `${modelName()} is ready (${how}). It is a base model with no chat template: completion mode, the reply continues your text.${memory}`
+    : `${modelName()} is ready (${how}).${memory}`, memory ? "warn" : "");
   refreshControls();
   ui.message.focus();
 }
 
-async function unloadEngine() {
-  const e = state.engine;
-  state.engine = null;
-  if (e) await e.unload().catch(() => {});
-}
-
 function pauseOrResume() {
-  if (state.loading && !state.loading.paused) {
-    state.loading.paused = true;
-    state.loading.controller.abort();
-  } else if (state.paused) {
-    loadModel(state.paused);
-  }
+  if (slot.load) slot.pause();
+  else if (slot.paused) loadModel(slot.paused);
 }
 
 // cancelDownload stops a download (or drops a paused one) and forgets what it fetched.
 async function cancelDownload() {
-  if (state.loading) {
-    state.loading.paused = false;
-    state.loading.cancelled = true;
-    state.loading.controller.abort(); // loadModel's catch forgets the job
-  } else if (state.paused) {
-    const job = state.paused;
-    state.paused = null;
-    await forget(job);
-  }
+  const running = !!slot.load;
+  const job = slot.cancel(); // a running load: loadModel forgets the job when it ends
+  if (job && !running) await forget(job);
 }
 
 async function forget(job) {
   ui.progressRow.hidden = true;
+  progressButtons();
   if (!job.file && !job.complete) {
     await Hearth.storage.delete(job.source).catch(() => false);
     await refreshModels();
   }
-  setStatus(`Cancelled: ${job.name}.`);
+  setStatus(`Cancelled: ${job.name}.` + keepingNow());
   refreshControls();
 }
 
 function selectedJob() {
   const e = state.entries.find((x) => x.source === ui.picker.value);
-  return e && { source: e.source, name: e.name, size: e.size };
+  return e && { source: e.source, name: e.name, size: e.size, file: e.file };
 }
 
 // ---- conversations ----
@@ -395,6 +448,7 @@ function startRename() {
     input.replaceWith(ui.chatTitle);
     if (keep && title && title !== conv.title) {
       conv.title = title;
+      conv.renamed = true; // a title of the person's: the first message no longer sets it
       ui.chatTitle.textContent = title;
       await save(conv);
     }
@@ -449,7 +503,21 @@ function exportChat(kind) {
 
 // ---- chatting ----
 
-const keptStats = ["prompt_tokens", "cached_tokens", "generated_tokens", "prefill_tps", "decode_tps", "trimmed_messages", "stop_reason"];
+const keptStats = ["prompt_tokens", "cached_tokens", "generated_tokens", "prefill_tps", "decode_tps", "trimmed_messages", "stop_reason",
+  "max_tokens", "capped_from", "context_size"];
+
+// replyBudget is a reply's max tokens: the setting, but in a chat at most half the model's
+// context, so a long reply leaves room for the conversation before it (a base model's
+// continuation has no conversation to keep). {max_tokens, capped_from (the setting, when
+// capped), context_size}.
+function replyBudget(maxTokens, contextSize, mode) {
+  const out = { max_tokens: maxTokens, context_size: contextSize || 0 };
+  if (mode === "chat" && contextSize > 0 && maxTokens > Math.floor(contextSize / 2)) {
+    out.max_tokens = Math.floor(contextSize / 2);
+    out.capped_from = maxTokens;
+  }
+  return out;
+}
 
 function pickStats(st) {
   if (!st) return null;
@@ -460,12 +528,12 @@ function pickStats(st) {
 
 async function send() {
   const text = ui.message.value;
-  if (!state.engine || state.gen || state.loading || text.trim() === "") return;
+  if (!engineNow() || state.gen || text.trim() === "") return;
   ui.message.value = "";
   const conv = state.conv;
   if (conv.messages.length === 0) {
-    conv.title = titleFrom(text);
-    conv.mode = state.mode;
+    if (!conv.renamed) conv.title = titleFrom(text);
+    conv.mode = currentMode();
     ui.chatTitle.textContent = conv.title;
   }
   conv.messages.push({ role: "user", content: text });
@@ -479,21 +547,24 @@ async function send() {
 // reply streams the model's answer to the conversation so far into a new reply view.
 async function reply() {
   const conv = state.conv;
-  const engine = state.engine;
+  const engine = engineNow();
+  const mode = currentMode();
   const last = conv.messages[conv.messages.length - 1];
   if (!engine || !last || last.role !== "user") return;
-  conv.model = { name: state.modelName, source: state.modelSource };
-  conv.system = state.mode === "chat" ? settings.values.system : "";
+  conv.model = { name: modelName(), source: current().job.source || current().job.name };
+  conv.system = mode === "chat" ? settings.values.system : "";
   const view = transcript.addReply({ last: true });
   view.setPending(true);
   const controller = new AbortController();
-  state.gen = { controller, view };
+  let ended;
+  state.gen = { controller, view, done: new Promise((r) => { ended = r; }) };
   refreshControls();
   let stats = null;
   let error = "";
-  const req = { ...settings.request(), stream: true, signal: controller.signal };
+  const budget = replyBudget(settings.values.max_tokens, engine.model?.context_size, mode);
+  const req = { ...settings.request(), max_tokens: budget.max_tokens, stream: true, signal: controller.signal };
   try {
-    const stream = state.mode === "completion"
+    const stream = mode === "completion"
       ? await engine.completions.create({ ...req, prompt: last.content })
       : await engine.chat.completions.create({ ...req, messages: chatMessages(conv) });
     for await (const chunk of stream) {
@@ -507,19 +578,37 @@ async function reply() {
     if (err && err.name === "AbortError") stats = err.hearth || { stop_reason: "cancelled" };
     else error = err?.message || String(err);
   }
-  view.finish(stats, error);
+  if (stats) stats = { ...stats, ...budget };
+  // A message the context cannot hold: say how big the context is and what to do; a
+  // Regenerate would fail the same way.
+  const tooLong = /too long for the model's context/.test(error);
+  if (tooLong) error = tooLongMessage(engine, budget, mode);
+  view.finish(stats, error, !tooLong);
   if (!error || view.text() !== "") {
     const msg = { role: "assistant", content: view.text() };
     if (view.reasoning()) msg.reasoning = view.reasoning();
     const st = pickStats(stats);
     if (st) msg.stats = st;
     if (error) msg.error = error;
+    if (tooLong) msg.retry = false;
     conv.messages.push(msg);
   }
   state.gen = null;
+  ended();
   refreshControls();
   if (conv === state.conv) await save(conv);
   if (document.activeElement === document.body || document.activeElement === ui.stop) ui.message.focus();
+}
+
+// tooLongMessage explains, with the numbers, a message the model's context cannot hold.
+function tooLongMessage(engine, budget, mode) {
+  const ctx = engine.model?.context_size || budget.context_size || 0;
+  const what = ctx > 0 ? `${modelName()}'s context of ${ctx} tokens` : `${modelName()}'s context`;
+  if (mode === "completion") {
+    return `The text is too long for ${what}: the prompt alone must be shorter than that. Edit it to shorten it.`;
+  }
+  const reserve = Math.min(Math.max(budget.max_tokens, 64), Math.floor(ctx / 4));
+  return `The message is too long for ${what}: with ${reserve} tokens kept for the reply, it must fit in ${ctx - reserve} tokens (about ${Math.round((ctx - reserve) * 3.5)} characters of English). Edit it to shorten it.`;
 }
 
 function chatMessages(conv) {
@@ -527,6 +616,11 @@ function chatMessages(conv) {
   if (conv.system) out.push({ role: "system", content: conv.system });
   for (const m of conv.messages) out.push({ role: m.role, content: m.content });
   return out;
+}
+
+// genDone resolves when no reply is being written.
+async function genDone() {
+  while (state.gen) await state.gen.done;
 }
 
 async function stopGeneration() {
@@ -538,8 +632,8 @@ async function stopGeneration() {
 }
 
 async function regenerate() {
-  if (!state.engine || state.gen || state.loading) {
-    if (!state.engine) setStatus("Load a model to regenerate the reply.", "warn");
+  if (!engineNow() || state.gen) {
+    if (!engineNow()) setStatus("Load a model to regenerate the reply.", "warn");
     return;
   }
   const conv = state.conv;
@@ -549,8 +643,8 @@ async function regenerate() {
 }
 
 async function editLast(text) {
-  if (!state.engine || state.gen || state.loading) {
-    if (!state.engine) setStatus("Load a model to resend the message.", "warn");
+  if (!engineNow() || state.gen) {
+    if (!engineNow()) setStatus("Load a model to resend the message.", "warn");
     return;
   }
   const conv = state.conv;
@@ -559,7 +653,7 @@ async function editLast(text) {
   if (i < 0) return;
   conv.messages.splice(i);
   conv.messages.push({ role: "user", content: text });
-  if (i === 0) {
+  if (i === 0 && !conv.renamed) {
     conv.title = titleFrom(text);
     ui.chatTitle.textContent = conv.title;
   }
@@ -606,14 +700,15 @@ async function showStorage() {
     del.className = "secondary small";
     del.textContent = "Delete";
     del.setAttribute("aria-label", `Delete ${m.name}`);
-    const loadingThis = state.loading && state.loading.job.source === m.source;
+    const loadingThis = slot.load && slot.load.job.source === m.source;
     del.disabled = !!loadingThis;
     del.addEventListener("click", async () => {
       del.disabled = true;
       await Hearth.storage.delete(m.manifestURL).catch((err) => setStatus(`Could not delete ${m.name}: ${err.message}`, "error"));
-      if (state.paused && state.paused.source === m.source) {
-        state.paused = null;
+      if (slot.paused && slot.paused.source === m.source) {
+        slot.cancel();
         ui.progressRow.hidden = true;
+        progressButtons();
       }
       await refreshModels();
       await showStorage();
@@ -633,7 +728,7 @@ ui.openFile.addEventListener("click", () => ui.file.click());
 ui.file.addEventListener("change", () => {
   const f = ui.file.files && ui.file.files[0];
   ui.file.value = "";
-  if (f) loadModel({ file: f, source: "", name: f.name, size: f.size, cached: 0 });
+  if (f) loadModel({ file: f, source: `file:${f.name}:${f.size}:${f.lastModified}`, name: f.name, size: f.size, cached: 0 });
 });
 let probed = null;
 ui.urlForm.addEventListener("submit", async (e) => {
@@ -730,13 +825,13 @@ ui.storageClose.addEventListener("click", () => ui.storage.close());
 // itself with Hearth.load (another worker, a context size of its choosing).
 window.HearthPage = {
   async use(engine) {
-    if (state.loading || state.gen) throw new Error("the page is busy");
-    await unloadEngine();
+    if (slot.load || state.gen) throw new Error("the page is busy");
     ui.progressRow.hidden = true;
-    attach(engine, { name: engine.id, source: String(engine.source) });
+    await slot.adopt(engine, { name: engine.id, source: String(engine.source) });
+    attached();
   },
   get engine() {
-    return state.engine;
+    return engineNow();
   },
 };
 
@@ -747,7 +842,9 @@ async function start() {
   try {
     state.store = await ConversationStore.open();
   } catch (err) {
-    setStatus(`Conversations cannot be saved in this browser (${err.message || err}).`, "warn");
+    // IndexedDB refused (a private window, blocked site data): the chat still works.
+    console.info("hearth: conversations are not stored:", err);
+    setStatus("This browser does not let this page store conversations: they last while the page is open.", "warn");
   }
   if (state.store) {
     const last = localStorage.getItem(LAST_CHAT);
@@ -764,9 +861,34 @@ async function start() {
   await loadCatalog(abs("catalog.json"));
   new ModelCard(ui.picker, { entries: () => state.entries, threads: () => settings.values.threads });
   await refreshModels();
-  if (state.entries.length === 0 && !ui.status.textContent) {
-    setStatus("No models on this host yet: open a .gguf file or load one from a URL.");
+  if (state.entries.length === 0) {
+    if (!ui.status.textContent) setStatus("No models on this host yet: open a .gguf file or load one from a URL.");
+    return;
   }
+  await resumeLastModel();
+}
+
+// resumeLastModel loads the model of the last visit by itself when this browser holds all
+// of it (Settings: "Load the last model when the page opens"), and otherwise says what to do.
+async function resumeLastModel() {
+  if (slot.load || slot.current) return;
+  const last = localStorage.getItem(LAST_MODEL);
+  const entry = last && state.entries.find((e) => e.source === last);
+  const next = "Pick a model and press Load.";
+  if (!entry) {
+    if (!ui.status.textContent) setStatus(next);
+    return;
+  }
+  if (!entry.complete) {
+    setStatus(`You used ${entry.name} last time; it is not fully downloaded in this browser. Press Load to download it.`);
+    return;
+  }
+  if (!settings.values.auto_load) {
+    setStatus(`${entry.name} is downloaded: press Load to use it (loading it by itself is off in Settings).`);
+    return;
+  }
+  ui.picker.value = entry.source;
+  await loadModel(selectedJob(), `Loading ${entry.name}, the model you used last time, from this browser's storage… (Settings can turn this off.)`);
 }
 
 start();
