@@ -31,7 +31,7 @@ func main() {
 
 // parseConfig reads the flags, with defaults from $HEARTH_ADDR and $HEARTH_STATIC.
 func parseConfig(args []string, getenv func(string) string, errOut io.Writer) (config, error) {
-	cfg := config{Addr: "127.0.0.1:8080", Static: "static", Log: os.Stderr, ShutdownTimeout: defaultShutdownTimeout}
+	cfg := config{Addr: "127.0.0.1:8080", Static: "static", Log: os.Stderr, ShutdownTimeout: defaultShutdownTimeout, WriteStall: defaultWriteStall}
 	if v := getenv("HEARTH_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -43,6 +43,7 @@ func parseConfig(args []string, getenv func(string) string, errOut io.Writer) (c
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env HEARTH_ADDR)")
 	fs.StringVar(&cfg.Static, "static", cfg.Static, "static bundle folder to serve (env HEARTH_STATIC)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
+	fs.DurationVar(&cfg.WriteStall, "write-stall-timeout", cfg.WriteStall, "close a connection whose download makes no progress for this long (a slow but moving one goes on)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

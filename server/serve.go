@@ -22,6 +22,11 @@ type config struct {
 	Static          string
 	Log             io.Writer // access log and server errors
 	ShutdownTimeout time.Duration
+	// WriteStall closes a connection whose response makes no write progress for this long
+	// (0 means 60s); see writeStallGuard.
+	WriteStall time.Duration
+	// listen opens the listener (nil: net.Listen); tests set socket options through it.
+	listen func(network, addr string) (net.Listener, error)
 }
 
 // run serves until ctx ends or the process gets SIGINT/SIGTERM, then shuts down gracefully:
@@ -37,12 +42,18 @@ func run(ctx context.Context, cfg config, ready func(net.Addr)) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	if cfg.WriteStall <= 0 {
+		cfg.WriteStall = defaultWriteStall
+	}
+	if cfg.listen == nil {
+		cfg.listen = net.Listen
+	}
+	ln, err := cfg.listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           writeStallGuard(h, cfg.WriteStall),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

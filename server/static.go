@@ -30,6 +30,12 @@ func serveFile(s *staticFS) echo.HandlerFunc {
 		h.Set("Content-Type", contentType(t.name))
 		if t.encoding != "" {
 			h.Set("Content-Encoding", t.encoding)
+			if c.Request().Method == http.MethodHead {
+				// ServeContent leaves Content-Length out when Content-Encoding is set, and
+				// a HEAD then has none; a variant is sent whole, so its size is the length.
+				// (A GET gets one from net/http, or is chunked.)
+				h.Set("Content-Length", fmt.Sprint(info.Size()))
+			}
 		}
 		h.Set("ETag", etag(t.name, info, t.encoding))
 		http.ServeContent(c.Response(), c.Request(), "", info.ModTime(), f)
