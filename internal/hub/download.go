@@ -113,7 +113,9 @@ func Download(ctx context.Context, url, dest string, opt Options) error {
 	for {
 		progressed, err := d.attempt(ctx)
 		if err == nil {
-			d.meter.finish()
+			if !d.finished {
+				d.meter.finish()
+			}
 			return d.commit()
 		}
 		if ctx.Err() != nil {
@@ -146,9 +148,10 @@ type downloader struct {
 	opt             Options
 	meter           *meter
 
-	high   int64     // the most bytes the part file has held in this call
-	sum    hash.Hash // sha256 of the part file's first summed bytes (with Options.SHA256)
-	summed int64
+	high     int64     // the most bytes the part file has held in this call
+	sum      hash.Hash // sha256 of the part file's first summed bytes (with Options.SHA256)
+	summed   int64
+	finished bool // the final progress line is drawn
 }
 
 // attempt makes one request and appends what it receives to the part file. progressed
@@ -163,7 +166,7 @@ func (d *downloader) attempt(ctx context.Context) (progressed bool, err error) {
 		d.meter.reset(off, off)
 		return false, d.verifyPart()
 	}
-	if off > 0 && d.high == 0 {
+	if off > 0 {
 		d.meter.note("%s: resuming at %s of %s", d.meter.name, formatBytes(off), formatTotal(st.Total))
 	}
 
@@ -362,6 +365,8 @@ func (d *downloader) verify(size int64) error {
 	if d.opt.SHA256 == "" {
 		return nil
 	}
+	d.meter.finish()
+	d.finished = true
 	got := hex.EncodeToString(d.sum.Sum(nil))
 	if got != d.opt.SHA256 {
 		d.clear()
