@@ -322,3 +322,18 @@ func TestFetchHubErrors(t *testing.T) {
 	}
 	checkGone(t, dest)
 }
+
+// A pinned file (a catalog entry) that the hub replaces during the download: the new file
+// is not the pinned one, so nothing is kept.
+func TestFetchPinnedFileChangedDuringDownload(t *testing.T) {
+	old, updated := randomBytes(300_000, 33), randomBytes(300_000, 34)
+	h, dest := fetchSetup(t, old)
+	h.SetFaults(testRepo, "m.gguf",
+		fakehub.Fault{Times: 1, Drop: true, After: 100_000, ChangeTo: updated},
+		fakehub.Fault{Times: 1, IgnoreIfRange: true})
+	_, err := fetch(t, h, dest, Pin{SHA256: hexSHA(old), Size: int64(len(old))}, fastOptions())
+	if err == nil || !strings.Contains(err.Error(), "catalog lists sha256 "+hexSHA(old)) {
+		t.Fatalf("err = %v, want the new file refused against the pin", err)
+	}
+	checkGone(t, dest)
+}

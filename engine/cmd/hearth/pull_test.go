@@ -180,3 +180,30 @@ func TestPullCatalogIDWrongHash(t *testing.T) {
 	}
 	checkNothingAdded(t, static, dl)
 }
+
+// The hub misbehaves: a stall mid-body is resumed after --idle-timeout; a Content-Length
+// that lies high fails after --retries, adding nothing.
+func TestPullStallAndLyingLength(t *testing.T) {
+	content := synthGGUF(t)
+	h := fakehub.Start(t)
+	h.Add("org/tiny-GGUF", "tiny-Q8_0.gguf", content)
+	h.SetFaults("org/tiny-GGUF", "tiny-Q8_0.gguf", fakehub.Fault{Times: 1, Stall: true, After: 50_000})
+	static, dl := t.TempDir(), t.TempDir()
+	if err := runPull([]string{"org/tiny-GGUF/tiny-Q8_0.gguf", "--hub", h.URL, "--static", static, "--dir", dl, "--idle-timeout", "300ms"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := modelstore.ReadManifest(static, "tiny-Q8_0"); err != nil || m.SHA256 != sha256Hex(content) {
+		t.Fatalf("after a stall: %v", err)
+	}
+	if reqs := h.BodyRequests(); len(reqs) != 2 || reqs[1].Range != "bytes=50000-" {
+		t.Errorf("body requests %+v, want the stalled one and a resume at 50000", reqs)
+	}
+
+	h.SetFaults("org/tiny-GGUF", "tiny-Q8_0.gguf", fakehub.Fault{ExtraLength: 4096})
+	static2 := t.TempDir()
+	err := runPull([]string{"org/tiny-GGUF/tiny-Q8_0.gguf", "--hub", h.URL, "--static", static2, "--dir", dl, "--retries", "1"})
+	if err == nil || !strings.Contains(err.Error(), "Content-Length") || !strings.Contains(err.Error(), "giving up after 2 attempts") {
+		t.Fatalf("lying length: err = %v", err)
+	}
+	checkNothingAdded(t, static2, dl)
+}
