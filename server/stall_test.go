@@ -49,10 +49,10 @@ func dialSmall(t *testing.T, addr string) net.Conn {
 }
 
 // TestStalledReadersAreClosedWhileSlowDownloadCompletes: 100 clients ask for a shard and
-// never read; a 101st reads it slowly (16 KiB every 25 ms: over twice the stall timeout in
-// all). The stalled ones are cut, the slow one gets every byte.
+// never read; a 101st reads it slowly (16 KiB every 40 ms: over twice the stall timeout in
+// all, each pause far below it). The stalled ones are cut, the slow one gets every byte.
 func TestStalledReadersAreClosedWhileSlowDownloadCompletes(t *testing.T) {
-	const stall = time.Second
+	const stall = 1500 * time.Millisecond
 	shard := make([]byte, 1536<<10)
 	rand.New(rand.NewSource(1)).Read(shard)
 	dir := writeTree(t, map[string]string{"index.html": "<!doctype html>", "app.js": "x", "app.js.gz": gz(t, "x")})
@@ -129,7 +129,7 @@ func TestStalledReadersAreClosedWhileSlowDownloadCompletes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("slow download cut after %d bytes (%s): %v", got.Len(), time.Since(start), err)
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(40 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
 	if !bytes.Equal(got.Bytes(), shard) {

@@ -215,8 +215,9 @@ func TestFetchResumesAfterStall(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFile(t, dest, content)
+	// (A loaded machine may add resumes of its own; the second request is the stall's.)
 	reqs := h.BodyRequests()
-	if len(reqs) != 2 || reqs[1].Range != "bytes=200000-" {
+	if len(reqs) < 2 || reqs[1].Range != "bytes=200000-" {
 		t.Errorf("body requests %+v: want the stalled one and a resume at 200000", reqs)
 	}
 	if !strings.Contains(progress.String(), "no data from the hub for 300ms") {

@@ -195,7 +195,7 @@ func TestPullStallAndLyingLength(t *testing.T) {
 	if m, err := modelstore.ReadManifest(static, "tiny-Q8_0"); err != nil || m.SHA256 != sha256Hex(content) {
 		t.Fatalf("after a stall: %v", err)
 	}
-	if reqs := h.BodyRequests(); len(reqs) != 2 || reqs[1].Range != "bytes=50000-" {
+	if reqs := h.BodyRequests(); len(reqs) < 2 || reqs[1].Range != "bytes=50000-" {
 		t.Errorf("body requests %+v, want the stalled one and a resume at 50000", reqs)
 	}
 
