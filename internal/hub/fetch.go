@@ -72,14 +72,25 @@ func Fetch(ctx context.Context, base string, ref Ref, dest string, pin Pin, opt 
 	}
 }
 
-// lookupRetrying is Lookup with Download's retry rule for transient failures.
+// lookupRetrying is Lookup with Download's retry rule for transient failures, each
+// attempt bounded by the idle timeout.
 func lookupRetrying(ctx context.Context, base string, ref Ref, opt Options, m *meter) (Expected, error) {
 	delay := opt.Backoff
 	if delay <= 0 {
 		delay = time.Second
 	}
+	idle := opt.IdleTimeout
+	if idle <= 0 {
+		idle = 30 * time.Second
+	}
 	for fails := 1; ; fails++ {
-		exp, err := Lookup(ctx, opt.Client, base, ref)
+		// The idle timeout bounds the whole lookup: its answers have no body to wait for.
+		lctx, cancel := context.WithTimeout(ctx, idle)
+		exp, err := Lookup(lctx, opt.Client, base, ref)
+		if err != nil && lctx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("no answer from the hub in %s when asking for the file's sha256", idle)
+		}
+		cancel()
 		var perm *permanentError
 		if err == nil || errors.As(err, &perm) || ctx.Err() != nil || fails > opt.Retries {
 			return exp, err

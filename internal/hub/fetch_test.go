@@ -338,3 +338,20 @@ func TestFetchPinnedFileChangedDuringDownload(t *testing.T) {
 	}
 	checkGone(t, dest)
 }
+
+// A hub that never answers the HEAD: the lookup gives up after the idle timeout and the
+// retries, instead of hanging.
+func TestFetchLookupStallIsBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	opt := fastOptions()
+	opt.IdleTimeout, opt.Retries = 200*time.Millisecond, 1
+	dest := filepath.Join(t.TempDir(), "m.gguf")
+	_, err := Fetch(context.Background(), srv.URL, Ref{Repo: "o/r", File: "m.gguf"}, dest, Pin{}, opt)
+	if err == nil || !strings.Contains(err.Error(), "no answer from the hub in 200ms") {
+		t.Fatalf("err = %v", err)
+	}
+	checkGone(t, dest)
+}
