@@ -79,10 +79,10 @@ func (w *worker) handle(msg js.Value) {
 		w.streamData(id, msg)
 	case "loadEnd":
 		w.streamEnd(id, msg)
-	case "generate", "complete", "estimate":
+	case "generate", "complete", "estimate", "logits":
 		w.enqueue(id, kind, msg)
 	default:
-		fail(id, fmt.Errorf("unknown request type %q (want load, loadData, loadEnd, generate, complete, estimate, cancel, unload or info)", kind))
+		fail(id, fmt.Errorf("unknown request type %q (want load, loadData, loadEnd, generate, complete, estimate, logits, cancel, unload or info)", kind))
 	}
 }
 
@@ -144,6 +144,12 @@ func (w *worker) serve(r request) {
 		w.setSession(nil, nil)
 		runtime.GC()
 		post(map[string]any{"type": "unloaded", "id": r.id})
+	case "logits":
+		if s, _ := w.current(); s == nil {
+			fail(r.id, errors.New("no model is loaded"))
+		} else {
+			logits(s, r.id, r.msg)
+		}
 	case "generate", "complete":
 		s, _ := w.current()
 		if s == nil {

@@ -244,8 +244,29 @@ func (c *Complete) TokenIDs() ([]int32, error) {
 		}
 		return nil, nil
 	}
-	out := make([]int32, len(c.Tokens))
-	for i, f := range c.Tokens {
+	return tokenIDs(c.Tokens)
+}
+
+// Logits asks for the logits of the last of Tokens, computed afresh (a KV cache of its
+// own, the session's untouched) by the shipped numerics: for checking the engine's numbers
+// from outside, as `hearth logits` does natively.
+type Logits struct {
+	Header
+	Tokens []float64 `json:"tokens"`
+}
+
+// TokenIDs checks the request's token ids: at least one.
+func (l *Logits) TokenIDs() ([]int32, error) {
+	if len(l.Tokens) == 0 {
+		return nil, errors.New("logits needs tokens (ids)")
+	}
+	return tokenIDs(l.Tokens)
+}
+
+// tokenIDs checks that every id is a whole number in [0, 2^31).
+func tokenIDs(ts []float64) ([]int32, error) {
+	out := make([]int32, len(ts))
+	for i, f := range ts {
 		if f != math.Trunc(f) || f < 0 || f > math.MaxInt32 {
 			return nil, fmt.Errorf("tokens[%d] must be a token id (a whole number >= 0)", i)
 		}

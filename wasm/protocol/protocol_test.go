@@ -99,6 +99,25 @@ func TestDecodeComplete(t *testing.T) {
 	}
 }
 
+func TestDecodeLogits(t *testing.T) {
+	var l Logits
+	if err := Decode([]byte(`{"id":4,"type":"logits","tokens":[1,2,3]}`), &l); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := l.TokenIDs(); err != nil || len(ids) != 3 {
+		t.Fatalf("%v %v", ids, err)
+	}
+	for _, bad := range []string{`{}`, `{"tokens":[]}`, `{"tokens":[0.5]}`} {
+		var l Logits
+		if err := Decode([]byte(bad), &l); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.TokenIDs(); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
 func TestDecodeLoad(t *testing.T) {
 	var l Load
 	if err := Decode([]byte(`{"id":3,"type":"load","size":1185376,"contextSize":512}`), &l); err != nil {
