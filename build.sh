@@ -91,6 +91,10 @@ run_tests() {
 	GOOS=js GOARCH=wasm go test -count=1 -exec "$PWD/wasm/simd/node_exec.sh" ./wasm/simd/
 	log "fuzz: the GBNF grammar parser, 5 s"
 	go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 5s ./engine/grammar/
+	log "fuzz: chat templates under their limits (parse + render), 5 s"
+	go test -run '^$' -fuzz '^FuzzTemplate$' -fuzztime 5s -fuzzminimizetime 2s ./engine/chat/
+	log "fuzz: model metadata validation (GGUF writer -> model.Load), 5 s"
+	go test -run '^$' -fuzz '^FuzzModelConfig$' -fuzztime 5s -fuzzminimizetime 2s ./engine/model/
 }
 
 case "${1:-}" in

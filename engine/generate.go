@@ -42,7 +42,10 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 		calls = toolcall.NewStream(tools.format)
 	}
 	reserve := min(max(o.MaxTokens, 64), s.state.NCtx/4)
-	prompt, tokens, trimmed, err := s.fitPrompt(msgs, o, s.state.NCtx-reserve)
+	prompt, tokens, trimmed, err := s.fitPrompt(ctx, msgs, o, s.state.NCtx-reserve)
+	if err != nil && ctx.Err() != nil { // cancelled while the template rendered
+		return &Stats{StopReason: StopCancelled}, ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +99,7 @@ func (s *Session) Generate(ctx context.Context, msgs []Message, o Options, onEve
 
 // fitPrompt renders and tokenizes msgs; while the prompt is longer than limit it drops the
 // oldest turns after the system prompt (a user message and the replies after it).
-func (s *Session) fitPrompt(msgs []Message, o Options, limit int) (string, []int32, int, error) {
+func (s *Session) fitPrompt(ctx context.Context, msgs []Message, o Options, limit int) (string, []int32, int, error) {
 	var sys []Message
 	rest := msgs
 	if rest[0].Role == "system" {
@@ -105,8 +108,10 @@ func (s *Session) fitPrompt(msgs []Message, o Options, limit int) (string, []int
 	trimmed := 0
 	for {
 		conv := append(append([]Message(nil), sys...), rest...)
-		prompt, err := s.Template.Render(conv, chat.RenderOptions{
-			BOS: s.bos, EOS: s.eos, AddGenerationPrompt: true, Context: o.Context, Now: o.Now,
+		// the template is the model file's code: bounded, and stopped by a cancel (Yield lets
+		// the browser's event loop deliver one)
+		prompt, err := s.Template.RenderContext(ctx, conv, chat.RenderOptions{
+			BOS: s.bos, EOS: s.eos, AddGenerationPrompt: true, Context: o.Context, Now: o.Now, Yield: s.Yield,
 		})
 		if err != nil {
 			return "", nil, 0, err

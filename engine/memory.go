@@ -17,9 +17,11 @@ type Memory struct {
 // Total is the sum of the parts.
 func (m Memory) Total() int64 { return m.Weights + m.KVCache + m.Scratch }
 
-// MemoryNeeded estimates the memory a session over f with a context of nCtx tokens (0: the
-// default of LoadOptions) and the default F16 KV cache needs, from metadata alone, so a
-// model that cannot fit is refused before anything is read or downloaded.
+// MemoryNeeded estimates the memory a session over f with a context of nCtx tokens and the
+// default F16 KV cache needs, from metadata alone, so a model that cannot fit is refused
+// before anything is read or downloaded. The context is the one the session allocates,
+// model.Config.ContextSize(nCtx) (0: the default), and the metadata it is sized from has
+// been checked against the tensors the file holds (model.ReadConfig).
 func MemoryNeeded(f *gguf.File, nCtx int) (Memory, error) {
 	return MemoryNeededKV(f, nCtx, model.KVF16)
 }
@@ -31,9 +33,7 @@ func MemoryNeededKV(f *gguf.File, nCtx int, kv model.KVType) (Memory, error) {
 	if err != nil {
 		return Memory{}, err
 	}
-	if nCtx <= 0 || nCtx > c.NCtxTrain {
-		nCtx = min(c.NCtxTrain, 4096)
-	}
+	nCtx = c.ContextSize(nCtx)
 	var m Memory
 	for _, t := range f.Tensors {
 		m.Weights += t.Size

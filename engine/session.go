@@ -23,7 +23,8 @@ type Message = chat.Message
 
 // LoadOptions configure a Session.
 type LoadOptions struct {
-	// ContextSize is the KV cache size in tokens; 0 means min(model context, 4096).
+	// ContextSize is the KV cache size in tokens: model.Config.ContextSize decides (0:
+	// model.DefaultContext, at most the model's training context).
 	ContextSize int
 	// MemoryLimit refuses a model whose weights, KV cache and scratch would exceed it
 	// (bytes; 0: no limit). The browser sets it from wasm32's 4 GiB and the device.
@@ -89,11 +90,7 @@ func Load(f *gguf.File, o LoadOptions) (*Session, error) {
 			return nil, err
 		}
 	}
-	n := o.ContextSize
-	if n <= 0 {
-		n = min(m.Config.NCtxTrain, 4096)
-	}
-	st, err := m.NewStateKV(n, o.KV)
+	st, err := m.NewStateKV(o.ContextSize, o.KV) // Config.ContextSize, as MemoryNeededKV above
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,8 @@
 // # Jinja engine
 //
 // Templates are rendered with github.com/ardanlabs/jinja v1.8.0 (the newest release that builds
-// with Go 1.26), a pure-Go engine written for LLM chat templates. It was measured against
+// with Go 1.26), a pure-Go engine written for LLM chat templates, forked into ./jinja so that
+// a template runs under limits checked where it is evaluated (see "Limits" below). It was measured against
 // github.com/nikolalohinski/gonja/v2 v2.9.1 on the 43 llama.cpp golden renders of the 13
 // templates in shared/templates (both untouched, HF settings):
 //
@@ -16,8 +17,23 @@
 //   - gonja/v2: 40 of 43. No strftime_now; str.replace demands a count; trim_blocks and
 //     lstrip_blocks need a global config switch; it pulls in logrus, go-humanize, json-iterator.
 //
-// What this package adds around ardanlabs/jinja (its filters, tests and methods are closed, so
-// the gaps are filled by globals and a small source rewrite, see rewrite.go):
+// # Limits
+//
+// A chat template comes with the model file, from anywhere, and runs at load (the caps
+// probe) and at every message, so it is treated as hostile code. Every render runs under
+// jinja.Limits: steps (loop iterations, calls, work), output bytes, string and list sizes,
+// memory built and nesting depth, each checked as the template runs and before anything is
+// allocated; going over one is an error that names it (errors.Is(err, jinja.ErrLimit)).
+// Limits(n) are jinja.DefaultLimits grown with the conversation's size, so a long chat
+// renders while a hostile template on a short one is stopped within ~0.2 s and 64 MB. The
+// load-time probe runs under smaller limits still (probeLimits); a template that goes over
+// them fails Parse, and the engine falls back to ChatML with a note. RenderContext stops a
+// render when its context is cancelled (Ctrl-C in `hearth chat`), and RenderOptions.Yield
+// lets the browser's event loop run during a render, so that its cancel arrives.
+//
+// What this package adds around the Jinja engine (kept close to ardanlabs/jinja, whose
+// filters, tests and methods are closed, so the gaps are filled by globals and a small
+// source rewrite, see rewrite.go):
 //
 //   - strftime_now(fmt) with Python/glibc directives, on a clock the caller pins (RenderOptions.Now);
 //     date_string and datetime are injected from the same clock, as llama.cpp does.
@@ -35,6 +51,6 @@
 //
 // Known differences from Python's jinja2 left in the library (no chat template in the golden set
 // depends on them): None prints as "" rather than "None", floats print with %g ("2" for 2.0),
-// `'%s' % x` formatting, tuple unpacking in set, exponent float literals and "\u" escapes in
-// string literals are not supported.
+// tuple unpacking in set, exponent float literals and "\u" escapes in string literals are not
+// supported, and integers are 64-bit (past that, an error rather than a big integer).
 package chat

@@ -3,7 +3,7 @@ package chat
 import (
 	"strings"
 
-	"github.com/ardanlabs/jinja"
+	"hearth/engine/chat/jinja"
 )
 
 // Message is one turn of a conversation, in OpenAI's chat format.

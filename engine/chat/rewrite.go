@@ -23,9 +23,17 @@ const (
 	globalRsplit = "__hearth_rsplit"
 )
 
+// rewriteWork bounds the bytes the rewrite lexes over a whole template (each construct
+// rewritten re-lexes its tag, ~250 ns a byte): 25 times the most a real template takes
+// (Kimi-K3's, 20 KB), so that a hostile one (a megabyte tag of a hundred thousand
+// filters) costs ~0.1 s. Past it, the rest of the template is left to the library's own
+// filters.
+const rewriteWork = 512 << 10
+
 // rewriteSource applies the rewrite to every expression and statement tag of src, splitting
 // tags exactly as the library's scanner does.
 func rewriteSource(src string) string {
+	work := 0
 	var out strings.Builder
 	inRaw := false
 	i := 0
@@ -63,7 +71,7 @@ func rewriteSource(src string) string {
 			}
 		}
 		if kind != '#' && !inRaw {
-			body = rewriteBody(body)
+			body = rewriteBody(body, &work)
 		}
 		out.WriteString(src[start:bodyStart])
 		out.WriteString(body)
@@ -305,9 +313,13 @@ func topLevelCommas(toks []rtok, open, close int) int {
 	return n
 }
 
-// rewriteBody rewrites one tag body, one construct at a time until none is left.
-func rewriteBody(body string) string {
+// rewriteBody rewrites one tag body, one construct at a time until none is left (or the
+// template's rewrite work is spent).
+func rewriteBody(body string, work *int) string {
 	for range 1000 {
+		if *work += len(body); *work > rewriteWork {
+			return body
+		}
 		next, ok := rewriteOnce(body)
 		if !ok {
 			return body

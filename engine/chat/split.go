@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/ardanlabs/jinja"
+	"hearth/engine/chat/jinja"
 )
 
 // pySpace reports whether r is whitespace for Python's str.split(): Unicode White_Space plus
@@ -89,6 +89,37 @@ func pySplit(s, sep string, hasSep bool, maxsplit int, right bool) ([]string, er
 	return parts, nil
 }
 
+// splitBudget charges a split of s and checks the number of parts before it is done.
+func splitBudget(bud *jinja.Budget, s, sep string, hasSep bool, maxsplit int64) error {
+	if err := bud.Scan(2 * len(s)); err != nil {
+		return err
+	}
+	var n int64
+	switch {
+	case hasSep && sep == "":
+		return nil // an error, reported by pySplit
+	case hasSep:
+		n = int64(strings.Count(s, sep)) + 1
+	default:
+		in := false
+		for _, r := range s {
+			if pySpace(r) {
+				in = false
+			} else if !in {
+				in = true
+				n++
+			}
+		}
+	}
+	if maxsplit >= 0 {
+		n = min(n, maxsplit+1)
+	}
+	if err := bud.List(n); err != nil {
+		return err
+	}
+	return bud.Memory(int64(len(s)))
+}
+
 func reverse(s []string) {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
@@ -102,7 +133,7 @@ func splitCall(right bool) jinja.Value {
 	if right {
 		name = "rsplit"
 	}
-	return jinja.NewCallable(name, func(args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value, error) {
+	return jinja.NewBudgetCallable(name, func(bud *jinja.Budget, args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value, error) {
 		if len(args) == 0 || !args[0].IsString() {
 			return jinja.Undefined(), fmt.Errorf("%s: not a string", name)
 		}
@@ -136,7 +167,10 @@ func splitCall(right bool) jinja.Value {
 		if sep.IsString() {
 			sepStr = sep.AsString()
 		}
-		parts, err := pySplit(args[0].AsString(), sepStr, sep.IsString(), int(maxsplit.AsInt()), right)
+		if err := splitBudget(bud, args[0].AsString(), sepStr, sep.IsString(), maxsplit.AsInt()); err != nil {
+			return jinja.Undefined(), err
+		}
+		parts, err := pySplit(args[0].AsString(), sepStr, sep.IsString(), int(min(maxsplit.AsInt(), 1<<40)), right)
 		if err != nil {
 			return jinja.Undefined(), fmt.Errorf("%s: %w", name, err)
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ardanlabs/jinja"
+	"hearth/engine/chat/jinja"
 )
 
 // strftime formats t like Python's time.strftime on glibc (the C locale), which is what HF's
@@ -144,10 +144,18 @@ func strftimeDirective(d byte, t time.Time, noPad bool) (string, bool) {
 
 // strftimeNow returns the strftime_now(fmt) global over a fixed clock reading.
 func strftimeNow(now time.Time) jinja.Value {
-	return jinja.NewCallable("strftime_now", func(args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value, error) {
+	return jinja.NewBudgetCallable("strftime_now", func(b *jinja.Budget, args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value, error) {
 		if len(args) != 1 || !args[0].IsString() || len(kwargs) != 0 {
 			return jinja.Undefined(), fmt.Errorf("strftime_now: want one format string")
 		}
-		return jinja.NewString(strftime(args[0].AsString(), now)), nil
+		// A directive (two bytes) prints at most 24 ("%c": "Fri Jul 26 12:00:00 2024").
+		format := args[0].AsString()
+		if err := b.String(12 * int64(len(format))); err != nil {
+			return jinja.Undefined(), err
+		}
+		if err := b.Step(8); err != nil {
+			return jinja.Undefined(), err
+		}
+		return jinja.NewString(strftime(format, now)), nil
 	})
 }

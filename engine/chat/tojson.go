@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ardanlabs/jinja"
+	"hearth/engine/chat/jinja"
 )
 
 // jsonOptions are the keyword arguments of HF transformers' tojson filter, which calls
@@ -22,13 +22,15 @@ type jsonOptions struct {
 	ensureASCII bool
 }
 
-// pyJSON encodes v exactly as Python's json.dumps does with the given options.
-func pyJSON(v jinja.Value, o jsonOptions) (string, error) {
-	var b strings.Builder
-	if err := o.encode(&b, v, 0); err != nil {
+// pyJSON encodes v exactly as Python's json.dumps does with the given options, under the
+// render's budget: each value a step, its nesting bounded, the text checked as it grows
+// (a value shared many times over, or an indent of a billion spaces, stops at a limit).
+func pyJSON(bud *jinja.Budget, v jinja.Value, o jsonOptions) (string, error) {
+	b := bud.NewBuilder()
+	if err := o.encode(bud, b, v, 0); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	return b.String(), b.Err()
 }
 
 // tojsonParams are HF transformers' tojson parameters after the value, in positional order.
@@ -36,7 +38,7 @@ var tojsonParams = []string{"ensure_ascii", "indent", "separators", "sort_keys"}
 
 // tojsonCall is the global that `x | tojson(...)` is rewritten to: args[0] is x, then the
 // filter's own arguments, positional (in tojsonParams order) or by keyword.
-func tojsonCall(args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value, error) {
+func tojsonCall(bud *jinja.Budget, args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value, error) {
 	if len(args) == 0 {
 		return jinja.Undefined(), fmt.Errorf("tojson: no value")
 	}
@@ -66,6 +68,9 @@ func tojsonCall(args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value,
 	case indent.IsInt():
 		o.hasIndent = true
 		if n := indent.AsInt(); n > 0 {
+			if err := bud.String(n); err != nil {
+				return jinja.Undefined(), err
+			}
 			o.indent = strings.Repeat(" ", int(n))
 		}
 	case indent.IsString():
@@ -85,21 +90,30 @@ func tojsonCall(args []jinja.Value, kwargs map[string]jinja.Value) (jinja.Value,
 	}
 	o.sortKeys = named["sort_keys"].IsTruthy()
 	o.ensureASCII = named["ensure_ascii"].IsTruthy()
-	s, err := pyJSON(args[0], o)
+	s, err := pyJSON(bud, args[0], o)
 	if err != nil {
 		return jinja.Undefined(), err
 	}
 	return jinja.NewString(s), nil
 }
 
-func (o *jsonOptions) newline(b *strings.Builder, depth int) {
+func (o *jsonOptions) newline(b *jinja.Builder, depth int) {
 	b.WriteByte('\n')
 	for range depth {
 		b.WriteString(o.indent)
 	}
 }
 
-func (o *jsonOptions) encode(b *strings.Builder, v jinja.Value, depth int) error {
+func (o *jsonOptions) encode(bud *jinja.Budget, b *jinja.Builder, v jinja.Value, depth int) error {
+	if err := bud.Step(1); err != nil {
+		return err
+	}
+	if err := bud.Nested(depth); err != nil {
+		return err
+	}
+	if err := b.Err(); err != nil {
+		return err
+	}
 	switch {
 	case v.IsUndefined(), v.IsNone():
 		// jinja2 would refuse Undefined; a chat prompt is better served by null.
@@ -130,7 +144,7 @@ func (o *jsonOptions) encode(b *strings.Builder, v jinja.Value, depth int) error
 			if o.hasIndent {
 				o.newline(b, depth+1)
 			}
-			if err := o.encode(b, it, depth+1); err != nil {
+			if err := o.encode(bud, b, it, depth+1); err != nil {
 				return err
 			}
 		}
@@ -146,6 +160,9 @@ func (o *jsonOptions) encode(b *strings.Builder, v jinja.Value, depth int) error
 			return nil
 		}
 		if o.sortKeys {
+			if err := bud.Step(int64(len(keys))); err != nil {
+				return err
+			}
 			sort.Strings(keys)
 		}
 		b.WriteByte('{')
@@ -159,7 +176,7 @@ func (o *jsonOptions) encode(b *strings.Builder, v jinja.Value, depth int) error
 			o.writeString(b, k)
 			b.WriteString(o.keySep)
 			val, _ := d.Get(k)
-			if err := o.encode(b, val, depth+1); err != nil {
+			if err := o.encode(bud, b, val, depth+1); err != nil {
 				return err
 			}
 		}
@@ -170,13 +187,13 @@ func (o *jsonOptions) encode(b *strings.Builder, v jinja.Value, depth int) error
 	default:
 		return fmt.Errorf("tojson: %s is not JSON serializable", v)
 	}
-	return nil
+	return b.Err()
 }
 
 // writeString quotes s like json.dumps: \" \\ \n \r \t \b \f, other controls as \u00XX, and
 // with ensure_ascii every non-ASCII code point (and DEL) as \uXXXX (surrogate pairs above
 // U+FFFF). Invalid UTF-8 bytes, which a Python str cannot hold, become U+FFFD.
-func (o *jsonOptions) writeString(b *strings.Builder, s string) {
+func (o *jsonOptions) writeString(b *jinja.Builder, s string) {
 	const hex = "0123456789abcdef"
 	u4 := func(r rune) {
 		b.WriteString(`\u`)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ardanlabs/jinja"
+	"hearth/engine/chat/jinja"
 )
 
 // Python 3 repr() of each value (json.dumps prints floats with repr).
@@ -92,7 +92,7 @@ func TestTojsonErrors(t *testing.T) {
 		{[]jinja.Value{d, jinja.NewBool(false)}, map[string]jinja.Value{"ensure_ascii": jinja.NewBool(true)}},
 		{[]jinja.Value{jinja.NewCallable("f", nil)}, nil},
 	} {
-		if _, err := tojsonCall(c.args, c.kwargs); err == nil {
+		if _, err := jinja.NewBudgetCallable("tojson", tojsonCall).AsCallable().Fn(c.args, c.kwargs); err == nil {
 			t.Errorf("tojson(%v, %v): no error", c.args, c.kwargs)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ardanlabs/jinja"
+	"hearth/engine/chat/jinja"
 )
 
 // toValue converts a Go value for the template. Objects keep their order where Go has one:

@@ -74,7 +74,9 @@ func Architectures() []string {
 	return a
 }
 
-// ReadConfig reads the hyperparameters of f and checks they are consistent.
+// ReadConfig reads the hyperparameters of f and checks them: consistent with each other,
+// within bounds (validate.go) and with the blocks the file holds, before anything is
+// sized by them.
 func ReadConfig(f *gguf.File) (*Config, error) {
 	arch := f.Architecture()
 	if arch == "" {
@@ -181,6 +183,9 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 		if err := readGemma3(c, f); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.validate(f); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

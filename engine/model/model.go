@@ -28,6 +28,9 @@ func Load(f *gguf.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFinite(w); err != nil {
+		return nil, err
+	}
 	m := &Model{
 		Config:  c,
 		Weights: w,

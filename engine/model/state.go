@@ -79,16 +79,15 @@ func ParseKVType(s string) (KVType, error) {
 	return 0, fmt.Errorf("KV cache type %q: want f16 or f32", s)
 }
 
-// NewState allocates an F16 KV cache for nCtx tokens (at most the model's training context).
+// NewState allocates an F16 KV cache for Config.ContextSize(nCtx) tokens.
 func (m *Model) NewState(nCtx int) (*State, error) { return m.NewStateKV(nCtx, KVF16) }
 
-// NewStateKV allocates a KV cache of type kv for nCtx tokens (at most the model's training
-// context). A Numerics that needs an F32 cache switches it before the first token.
+// NewStateKV allocates a KV cache of type kv for Config.ContextSize(nCtx) tokens (at most
+// the model's training context; the default for 0). A Numerics that needs an F32 cache
+// switches it before the first token.
 func (m *Model) NewStateKV(nCtx int, kv KVType) (*State, error) {
 	c := m.Config
-	if nCtx <= 0 || nCtx > c.NCtxTrain {
-		nCtx = c.NCtxTrain
-	}
+	nCtx = c.ContextSize(nCtx)
 	if kv != KVF16 && kv != KVF32 {
 		return nil, fmt.Errorf("KV cache type %d: want KVF16 or KVF32", kv)
 	}

@@ -22,7 +22,8 @@ type Options struct {
 	ShardSize int64  // bytes per shard; 0 means DefaultShardSize
 }
 
-// Add installs the GGUF file at src: it checks that Hearth can run it (model.Check), writes
+// Add installs the GGUF file at src: it checks that Hearth can run it (model.Check, then
+// Runnable: the tokenizer, the chat template and a forward step), writes
 // its shards and manifest.json to <static>/models/<id>/ and rewrites models/index.json.
 // Adding the same file again changes nothing; adding another file under an existing id
 // replaces that model and deletes its stale shards. Each step leaves a consistent bundle:
@@ -35,9 +36,7 @@ func Add(src string, opt Options) (*Manifest, error) {
 	if opt.ShardSize == 0 {
 		opt.ShardSize = DefaultShardSize
 	}
-	if opt.ShardSize < 0 {
-		return nil, fmt.Errorf("add-model: shard size %d must be positive", opt.ShardSize)
-	}
+
 	id := opt.ID
 	if id == "" {
 		id = IDFromPath(src)
@@ -58,11 +57,17 @@ func Add(src string, opt Options) (*Manifest, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", src)
 	}
+	if err := CheckShardSize(opt.ShardSize, fi.Size()); err != nil {
+		return nil, fmt.Errorf("add-model: %w", err)
+	}
 	g, err := gguf.Open(f, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
 	if err := model.Check(g); err != nil {
+		return nil, fmt.Errorf("%s: Hearth cannot run this model: %w", src, err)
+	}
+	if err := Runnable(g); err != nil {
 		return nil, fmt.Errorf("%s: Hearth cannot run this model: %w", src, err)
 	}
 

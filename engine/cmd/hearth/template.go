@@ -1,15 +1,20 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"time"
 
 	"hearth/engine/chat"
+	"hearth/engine/chat/jinja"
 )
+
+// maxMessagesFile bounds the --messages file (a conversation and its tools).
+const maxMessagesFile = 64 << 20
 
 func init() {
 	register("template", "render a chat template: --template FILE.jinja --messages FILE.json [--bos S] [--eos S] [--add-generation-prompt] [--context JSON] [--now RFC3339]", runTemplate)
@@ -35,18 +40,12 @@ func runTemplate(args []string) error {
 	if *tmplPath == "" || *msgsPath == "" {
 		return fmt.Errorf("--template and --messages are required")
 	}
-	src, err := os.ReadFile(*tmplPath)
+	src, err := readFileMax(*tmplPath, jinja.MaxSource)
 	if err != nil {
 		return err
 	}
-	var raw []byte
-	if *msgsPath == "-" {
-		var b bytes.Buffer
-		if _, err := b.ReadFrom(os.Stdin); err != nil {
-			return err
-		}
-		raw = b.Bytes()
-	} else if raw, err = os.ReadFile(*msgsPath); err != nil {
+	raw, err := readInputMax(*msgsPath, maxMessagesFile)
+	if err != nil {
 		return err
 	}
 	var msgs []chat.Message
@@ -73,7 +72,10 @@ func runTemplate(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *tmplPath, err)
 	}
-	out, err := tmpl.Render(msgs, opts)
+	// The template runs under its limits (chat.Limits); Ctrl-C stops it too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	out, err := tmpl.RenderContext(ctx, msgs, opts)
 	if err != nil {
 		return err
 	}
