@@ -60,6 +60,17 @@ func Compile(schema []byte) (*grammar.Grammar, error) {
 
 // ToGBNF converts schema (JSON text) to GBNF source with its root rule "root".
 func ToGBNF(schema []byte) (string, error) {
+	c := &converter{rules: map[string]string{}}
+	body, err := c.schema(schema, "root")
+	if err != nil {
+		return "", err
+	}
+	c.rules["root"] = body
+	return c.source(), nil
+}
+
+// schema decodes one schema document and returns its GBNF body.
+func (c *converter) schema(schema []byte, name string) (string, error) {
 	d := json.NewDecoder(bytes.NewReader(schema))
 	d.UseNumber()
 	order := map[string][]string{}
@@ -70,13 +81,33 @@ func ToGBNF(schema []byte) (string, error) {
 	if err != nil {
 		return "", &Error{Msg: "not valid JSON: " + err.Error()}
 	}
-	c := &converter{root: root, rules: map[string]string{}, refs: map[string]string{}, keyOrder: order}
-	body, err := c.visit(root, "", "root")
+	c.root, c.keyOrder, c.refs = root, order, map[string]string{}
+	return c.visit(root, "", name)
+}
+
+// Builder puts several schemas into one grammar (a tool call's arguments, one schema per
+// tool), sharing the primitive rules.
+type Builder struct{ c *converter }
+
+// NewBuilder starts an empty grammar.
+func NewBuilder() *Builder { return &Builder{c: &converter{rules: map[string]string{}}} }
+
+// Add converts schema and returns the name of its rule.
+func (b *Builder) Add(name string, schema []byte) (string, error) {
+	body, err := b.c.schema(schema, ruleName(name))
 	if err != nil {
 		return "", err
 	}
-	c.rules["root"] = body
-	return c.source(), nil
+	return b.c.add(name, body), nil
+}
+
+// Rule adds a rule with a GBNF body and returns its name.
+func (b *Builder) Rule(name, body string) string { return b.c.add(name, body) }
+
+// Source is the grammar with root as the body of its root rule.
+func (b *Builder) Source(root string) string {
+	b.c.rules["root"] = root
+	return b.c.source()
 }
 
 type converter struct {
