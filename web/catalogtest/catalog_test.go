@@ -39,6 +39,7 @@ const (
 	repo     = "hearth-test/Synth-Chat-GGUF"
 	goodGGUF = "synth-chat-Q8_0.gguf"
 	badGGUF  = "synth-chat-bad-Q8_0.gguf"
+	slowGGUF = "synth-chat-slow-Q8_0.gguf"
 )
 
 // writeCatalog makes the bundle's catalog.json (what go run ./web/build --hub writes) list
@@ -51,7 +52,8 @@ func writeCatalog(t *testing.T, dir, hub string, size int) {
 			"description": "A random-weight test model: it writes nonsense, quickly."}
 	}
 	c := map[string]any{"format": 1, "hub": hub, "models": []any{
-		entry("synth-chat", "Synth Chat", goodGGUF), entry("synth-chat-bad", "Synth Chat (bad mirror)", badGGUF)}}
+		entry("synth-chat", "Synth Chat", goodGGUF), entry("synth-chat-bad", "Synth Chat (bad mirror)", badGGUF),
+		entry("synth-chat-slow", "Synth Chat (slow hub)", slowGGUF)}}
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
@@ -130,13 +132,15 @@ func TestCatalogDownload(t *testing.T) {
 		// errors drops the chunks it had not handed out yet)
 		fakehub.Fault{Drop: true, After: 1 << 20, TrickleChunk: 64 << 10, TrickleDelay: 40 * time.Millisecond, Times: 1})
 	hub.SetFaults(repo, badGGUF, fakehub.Fault{Times: 1}, fakehub.Fault{WrongBytes: true})
+	hub.Add(repo, slowGGUF, model) // ~1.3 MB/s: a reload lands in the middle
+	hub.SetFaults(repo, slowGGUF, fakehub.Fault{Times: 1}, fakehub.Fault{TrickleChunk: 64 << 10, TrickleDelay: 50 * time.Millisecond})
 	writeCatalog(t, dir, hub.URL, len(model))
-	good, bad := hub.ResolveURL(repo, goodGGUF), hub.ResolveURL(repo, badGGUF)
+	good, bad, slow := hub.ResolveURL(repo, goodGGUF), hub.ResolveURL(repo, badGGUF), hub.ResolveURL(repo, slowGGUF)
 
 	srv := webtest.StartServer(t, dir)
 	b := webtest.NewBrowser(t, webtest.BrowserOptions{})
 	b.Do("open the app", chromedp.Navigate(srv.URL))
-	b.Eval(`localStorage.setItem("hearth.settings.v1", JSON.stringify({ threads: 1, max_tokens: 12, temperature: 0 })), true`, nil)
+	b.Eval(`localStorage.setItem("hearth.settings.v1", JSON.stringify({ threads: 1, max_tokens: 12, temperature: 0, auto_load: false })), true`, nil)
 	b.Do("reload with the settings", chromedp.Reload())
 
 	// the card: size, fit and speed before anything downloads
@@ -202,6 +206,40 @@ func TestCatalogDownload(t *testing.T) {
 	b.Allow(`SHA-256`) // the load's error, reported by the page
 	b.CheckClean()
 
+	// a reload in the middle of a download: Load again continues it with Range, the hash
+	// fed first with the cached pieces, and the file is verified
+	pick(b, slow)
+	b.Do("press Load", chromedp.Click("#load", chromedp.NodeVisible))
+	for end := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if _, _, n := cachedOf(b, slow); n >= 1e6 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the first MB of %s never reached the cache", slowGGUF)
+		}
+	}
+	b.Do("reload in the middle", chromedp.Reload())
+	b.Allow(`ERR_ABORTED|ERR_FAILED`) // the download the reload cut
+	pick(b, slow)
+	if found, complete, n := cachedOf(b, slow); !found || complete || n < 500_000 || n >= int64(len(model)) {
+		t.Fatalf("after the reload the cache holds %d bytes of %s (found %v, complete %v), want a part", n, slowGGUF, found, complete)
+	} else {
+		t.Logf("after the reload: %d of %d bytes cached", n, len(model))
+	}
+	b.Do("press Load", chromedp.Click("#load", chromedp.NodeVisible))
+	waitStatus(t, b, "Synth Chat (slow hub) is ready", 2*time.Minute)
+	var resumed []string
+	for _, r := range hub.BodyRequests() {
+		if strings.Contains(r.Path, slowGGUF) {
+			resumed = append(resumed, r.Range)
+		}
+	}
+	t.Logf("hub body answers for %s: %s", slowGGUF, strings.Join(resumed, ", "))
+	if last := resumed[len(resumed)-1]; strings.HasPrefix(last, "bytes=0-") {
+		t.Errorf("the download after the reload asked for %s, want the rest only", last)
+	}
+	b.CheckClean()
+
 	// offline: the hub and the server gone, the page from the service worker; the verified
 	// model loads from the cache (its hash checked again) and chats
 	b.WaitFor("the service worker controls the page", `!!navigator.serviceWorker.controller`, 30*time.Second)
@@ -211,13 +249,9 @@ func TestCatalogDownload(t *testing.T) {
 	b.Allow(`net::ERR_INTERNET_DISCONNECTED|net::ERR_CONNECTION_REFUSED|Failed to fetch`)
 	b.Do("reload offline", chromedp.Navigate(srv.URL))
 	pick(b, good)
-	b.WaitFor("Load enabled", `!document.getElementById("load").disabled || !document.getElementById("send").disabled`, 30*time.Second)
-	var ready bool
-	b.Eval(`!document.getElementById("send").disabled`, &ready)
-	if !ready { // the app loads the last model by itself; else Load
-		b.Do("press Load", chromedp.Click("#load", chromedp.NodeVisible))
-	}
-	b.WaitFor("the model loaded offline", `!document.getElementById("send").disabled && /ready/.test(document.getElementById("status").textContent)`, 2*time.Minute)
+	b.WaitFor("Load enabled", `!document.getElementById("load").disabled`, 30*time.Second)
+	b.Do("press Load", chromedp.Click("#load", chromedp.NodeVisible))
+	waitStatus(t, b, "Synth Chat is ready", 2*time.Minute)
 	if reply := chat(b, "Hello again", 2); reply == "" {
 		t.Error("no reply offline")
 	}
