@@ -80,6 +80,8 @@ need_chromium() {
 run_tests() {
 	need_node
 	need_chromium
+	log "npm ci --prefix internal/axe (axe-core, pinned, for the accessibility tests)"
+	npm ci --prefix internal/axe --no-audit --no-fund --loglevel=error
 	log "go vet"
 	go vet ./...
 	GOOS=js GOARCH=wasm go vet $(wasm_packages) ./wasm/ ./wasm/simd/

@@ -52,7 +52,8 @@ onmessage = async (e) => {
   case "load":
     postMessage({ type: "loaded", id: m.id, info: { name: "Scripted", architecture: "llama", quant: "none", context_size: 2048, has_chat_template: true } });
     break;
-  case "generate": {
+  case "generate":
+  case "complete": {
     const run = { cancelled: false };
     current = run;
     let n = 0;
