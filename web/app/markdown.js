@@ -6,9 +6,12 @@
 // Blocks: ATX headings (# … ######), paragraphs (a single newline is a line break, as chat
 // models mean it), fenced code blocks (``` or ~~~, an unclosed fence runs to the end so a
 // streaming reply shows its code as code at once) with a Copy button, bullet and numbered
-// lists (nested by indentation), blockquotes, horizontal rules.
+// lists (nested by indentation) with task items (- [ ] / - [x]: a disabled checkbox),
+// blockquotes, horizontal rules, tables (GitHub's pipe tables, with column alignment).
 // Inline: `code`, **strong**, __strong__, *em*, _em_, ~~strike~~, [links](https://…),
-// <https://…> and bare https:// URLs, backslash escapes.
+// <https://…> and bare https:// URLs, backslash escapes. An image ![alt](https://…) is
+// never loaded (a reply must not make the page fetch what the model names): it shows as
+// a link reading "Image: alt".
 
 // renderMarkdown returns a DocumentFragment for src. copy(text) is what a code block's
 // Copy button calls (navigator.clipboard by default).
@@ -49,10 +52,82 @@ const reHeading = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const reRule = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const reQuote = /^ {0,3}> ?(.*)$/;
 const reItem = /^( {0,12})([-*+]|\d{1,9}[.)])([ \t]+(.*))?$/;
+const reTask = /^\[([ xX])\][ \t]+(?=\S)/;
+const reDelimCell = /^:?-+:?$/;
+const MAX_COLUMNS = 64; // a wider "table" stays text
 
 function startsBlock(line) {
   return reFence.test(line) || reHeading.test(line) || reRule.test(line) || reQuote.test(line) ||
     isItem(line);
+}
+
+// splitRow splits a table row at its unescaped pipes (a leading and a trailing pipe are
+// optional); "\|" in a cell is a literal pipe, in code spans too, as on GitHub.
+function splitRow(line) {
+  let t = line.trim();
+  if (t.startsWith("|")) t = t.slice(1);
+  if (t.endsWith("|") && !t.endsWith("\\|")) t = t.slice(0, -1);
+  const cells = [];
+  let cur = "";
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === "\\" && t[i + 1] === "|") {
+      cur += "|";
+      i++;
+    } else if (t[i] === "|") {
+      cells.push(cur.trim());
+      cur = "";
+    } else {
+      cur += t[i];
+    }
+  }
+  cells.push(cur.trim());
+  return cells;
+}
+
+// tableAt returns the column alignments of the table whose header row is lines[i] (the
+// next line is a delimiter row with as many cells, e.g. | --- | :-: |), or null.
+function tableAt(lines, i) {
+  if (i + 1 >= lines.length || !lines[i].includes("|") || !lines[i + 1].includes("-")) return null;
+  const delim = lines[i + 1].trim();
+  if (!/^[|:\-\s]+$/.test(delim)) return null;
+  const cells = splitRow(delim);
+  if (cells.length > MAX_COLUMNS || !cells.every((c) => reDelimCell.test(c))) return null;
+  if (splitRow(lines[i]).length !== cells.length || (cells.length === 1 && !delim.includes("|"))) return null;
+  return cells.map((c) => (c.startsWith(":") && c.endsWith(":") ? "center" : c.endsWith(":") ? "right" : c.startsWith(":") ? "left" : ""));
+}
+
+// renderTable renders the table at lines[i] (see tableAt) and returns the index after it:
+// its rows run to a blank line, a line without a pipe, or another block.
+function renderTable(lines, i, align, parent, depth) {
+  const table = document.createElement("table");
+  const row = (cells, tag) => {
+    const tr = document.createElement("tr");
+    align.forEach((a, k) => {
+      const cell = document.createElement(tag);
+      if (tag === "th") cell.scope = "col";
+      if (a) cell.className = "align-" + a;
+      renderInline(cells[k] ?? "", cell, depth + 1); // missing cells are empty, extra ones dropped
+      tr.append(cell);
+    });
+    return tr;
+  };
+  const head = document.createElement("thead");
+  head.append(row(splitRow(lines[i]), "th"));
+  table.append(head);
+  i += 2;
+  const body = document.createElement("tbody");
+  while (i < lines.length && lines[i].trim() !== "" && lines[i].includes("|") && !startsBlock(lines[i])) {
+    body.append(row(splitRow(lines[i]), "td"));
+    i++;
+  }
+  if (body.childElementCount > 0) table.append(body);
+  // A wide table scrolls sideways in its own box, which the keyboard can reach.
+  const wrap = document.createElement("div");
+  wrap.className = "table";
+  wrap.tabIndex = 0;
+  wrap.append(table);
+  parent.append(wrap);
+  return i;
 }
 
 // isItem reports a list item line: a marker, white space, then some text.
@@ -120,10 +195,16 @@ function renderBlocks(lines, parent, ctx, depth) {
       i = renderList(lines, i, parent, ctx, depth);
       continue;
     }
-    // A paragraph: lines up to a blank line or the start of another block.
+    const align = depth < MAX_DEPTH ? tableAt(lines, i) : null;
+    if (align) {
+      i = renderTable(lines, i, align, parent, depth);
+      continue;
+    }
+    // A paragraph: lines up to a blank line or the start of another block (a table's
+    // header row included: "Here it is:" then a table on the next line).
     const para = [line.trim()];
     i++;
-    while (i < lines.length && lines[i].trim() !== "" && !startsBlock(lines[i])) {
+    while (i < lines.length && lines[i].trim() !== "" && !startsBlock(lines[i]) && !(depth < MAX_DEPTH && tableAt(lines, i))) {
       para.push(lines[i].trim());
       i++;
     }
@@ -180,9 +261,24 @@ function renderList(lines, i, parent, ctx, depth) {
       i++;
     }
     const li = document.createElement("li");
-    if (body.length === 1 || body.slice(1).every((l) => l.trim() === "")) {
+    // A task item: "[ ] " or "[x] " first; its first line is the checkbox's label, the
+    // rest (nested lists, more paragraphs) follows it in the item.
+    const task = reTask.exec(body[0].trimStart());
+    if (task) {
+      li.className = "task";
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.disabled = true;
+      box.defaultChecked = task[1] !== " "; // the attribute: checked stays checked
+      label.append(box);
+      renderInline(body[0].trimStart().slice(task[0].length).trim(), label, depth);
+      li.append(label);
+      body.shift();
+    }
+    if (!task && (body.length === 1 || body.slice(1).every((l) => l.trim() === ""))) {
       renderInline(body[0].trim(), li, depth); // a one-line item: no paragraph around it
-    } else {
+    } else if (body.some((l) => l.trim() !== "")) {
       const blocks = document.createDocumentFragment();
       renderBlocks(body, blocks, ctx, depth + 1);
       // An item without blank lines is tight: its paragraphs are not wrapped in <p>.
@@ -278,6 +374,28 @@ function renderInline(text, parent, depth) {
       i += n;
       continue;
     }
+    if (c === "!" && text[i + 1] === "[" && depth < MAX_DEPTH) {
+      const img = parseLink(text, i + 1);
+      if (img) {
+        const href = safeURL(img.url);
+        if (!href) {
+          buf += text.slice(i, img.end);
+          i = img.end;
+          continue;
+        }
+        // Never an <img>: the alt text and where the image is, as a link to open it.
+        flush();
+        const a = document.createElement("a");
+        a.href = href;
+        a.rel = "noopener noreferrer nofollow";
+        a.target = "_blank";
+        a.className = "image";
+        a.textContent = "Image: " + (unescape(img.label).trim() || href);
+        parent.append(a);
+        i = img.end;
+        continue;
+      }
+    }
     if (c === "[" && depth < MAX_DEPTH) {
       const link = parseLink(text, i);
       if (link) {
@@ -341,6 +459,11 @@ function renderInline(text, parent, depth) {
     i++;
   }
   flush();
+}
+
+// unescape drops Markdown's backslash escapes (an image's alt text is plain text).
+function unescape(s) {
+  return s.replace(/\\([\\`*_{}\[\]()#+\-.!~<>|"'])/g, "$1");
 }
 
 function appendText(parent, s) {

@@ -331,6 +331,17 @@ func TestMarkdownRenderer(t *testing.T) {
 		strings.Repeat("[", 500) + "x" + strings.Repeat("](https://a.example/)", 500),
 		strings.Repeat("**a", 300),
 		"`unclosed <img src=x onerror=alert(1)>",
+		// Tables, task lists and images (issue 17 item 11).
+		`![x](javascript:alert(1))`,
+		`![x](data:image/png;base64,AAAA)`,
+		`![<img src=x onerror=alert(1)>](https://evil.example/a.png)`,
+		`![x](https://evil.example/a.png "<script>x()</script>")`,
+		"| <script>alert(1)</script> | b |\n|---|:-:|\n| [x](javascript:alert(1)) | ![t](https://evil.example/t.png) |\n| <img src=x onerror=alert(1)> |",
+		"| a |\n| --- |\n| <svg onload=alert(1)> | extra | cells |",
+		"- [x] <img src=x onerror=alert(1)>\n- [ ] [y](javascript:alert(1))",
+		strings.Repeat("|", 1000) + "\n" + strings.Repeat("|-", 500) + "\nalert",
+		strings.Repeat("> ", 20) + "| a |\n" + strings.Repeat("> ", 20) + "|---|\n" + strings.Repeat("> ", 20) + "| alert |",
+		"| `a \\| b` | c |\n|---|---|\n| ![](https://evil.example/x.png) | alert |",
 	}
 	for _, src := range hostile {
 		var r struct {
@@ -339,11 +350,13 @@ func TestMarkdownRenderer(t *testing.T) {
 			Shape string
 		}
 		p.Eval(fmt.Sprintf(`(() => { const d = render(%s);
-			const ok = new Set(["P", "H3", "H4", "H5", "H6", "EM", "STRONG", "DEL", "CODE", "PRE", "A", "UL", "OL", "LI", "BLOCKQUOTE", "HR", "BR", "DIV", "SPAN", "BUTTON"]);
-			const okAttrs = new Set(["class", "href", "rel", "target", "data-lang", "data-level", "type", "aria-label", "start"]);
+			const ok = new Set(["P", "H3", "H4", "H5", "H6", "EM", "STRONG", "DEL", "CODE", "PRE", "A", "UL", "OL", "LI", "BLOCKQUOTE", "HR", "BR", "DIV", "SPAN", "BUTTON",
+				"TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "LABEL", "INPUT"]);
+			const okAttrs = new Set(["class", "href", "rel", "target", "data-lang", "data-level", "type", "aria-label", "start", "scope", "tabindex", "disabled", "checked"]);
 			const bad = [];
 			for (const el of d.querySelectorAll("*")) {
 				if (!ok.has(el.tagName)) bad.push(el.tagName);
+				if (el.tagName === "INPUT" && (el.type !== "checkbox" || !el.disabled)) bad.push("INPUT type=" + el.type);
 				for (const a of el.attributes) {
 					if (!okAttrs.has(a.name)) bad.push(el.tagName + "@" + a.name);
 					if (a.name === "href" && !/^https?:\/\//.test(a.value)) bad.push("href=" + a.value);
@@ -374,12 +387,27 @@ func TestMarkdownRenderer(t *testing.T) {
 		{"```\nunclosed\nfence", "div[class=code]\n div[class=code-head]\n  span[class=code-lang]\n   #code\n  button[type=button class=copy aria-label=Copy the code]\n   #Copy\n pre\n  code\n   #unclosed\nfence"},
 		{"a\n\n---\n\nb", "p\n #a\nhr\np\n #b"},
 		{`\*not em\*`, "p\n #*not em*"},
+		// Tables, task lists and images (issue 17 item 11).
+		{"| Model | Size | Speed |\n|:--|:-:|--:|\n| **Qwen** | 0.5B | 40 tok/s |\n| `a \\| b` |",
+			"div[class=table tabindex=0]\n table\n  thead\n   tr\n    th[scope=col class=align-left]\n     #Model\n    th[scope=col class=align-center]\n     #Size\n    th[scope=col class=align-right]\n     #Speed\n  tbody\n   tr\n    td[class=align-left]\n     strong\n      #Qwen\n    td[class=align-center]\n     #0.5B\n    td[class=align-right]\n     #40 tok/s\n   tr\n    td[class=align-left]\n     code\n      #a | b\n    td[class=align-center]\n    td[class=align-right]"},
+		{"Here it is:\na | b\n--- | ---\n1 | 2\n\nafter", "p\n #Here it is:\ndiv[class=table tabindex=0]\n table\n  thead\n   tr\n    th[scope=col]\n     #a\n    th[scope=col]\n     #b\n  tbody\n   tr\n    td\n     #1\n    td\n     #2\np\n #after"},
+		{"a | b\n--- | --- | ---", "p\n #a | b\n br\n #--- | --- | ---"},
+		{"- [ ] todo\n- [x] done *now*\n- plain", "ul\n li[class=task]\n  label\n   input[type=checkbox disabled=]\n   #todo\n li[class=task]\n  label\n   input[type=checkbox disabled= checked=]\n   #done \n   em\n    #now\n li\n  #plain"},
+		{"![a cat](https://example.com/cat.png) and ![](https://example.com/x.png)",
+			"p\n a[href=https://example.com/cat.png rel=noopener noreferrer nofollow target=_blank class=image]\n  #Image: a cat\n # and \n a[href=https://example.com/x.png rel=noopener noreferrer nofollow target=_blank class=image]\n  #Image: https://example.com/x.png"},
+		{"![x](javascript:alert(1))", "p\n #![x](javascript:alert(1))"},
 	}
 	for _, c := range cases {
 		got := p.str(fmt.Sprintf(`shape(render(%s))`, js(c.src)))
 		if got != c.want {
 			t.Errorf("markdown %q:\n got:\n%s\nwant:\n%s", c.src, got, c.want)
 		}
+	}
+	// Nothing the model named was fetched: images show as links, never load.
+	var fetched []string
+	p.Eval(`performance.getEntriesByType("resource").map((r) => r.name).filter((n) => /example\.(com|example)/.test(n))`, &fetched)
+	if len(fetched) > 0 {
+		t.Errorf("the page fetched what the Markdown named: %q", fetched)
 	}
 	if d := dialogs(); len(d) > 0 {
 		t.Errorf("JavaScript dialogs opened: %q", d)
