@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -25,7 +26,11 @@ var testTools = []toolcall.Tool{
 // result back as a tool message, and asks for the final answer.
 func roundTrip(t *testing.T, s *Session) {
 	t.Helper()
-	for seed, choice := range []toolcall.Choice{{Mode: "required"}, {Mode: "function", Name: "add"}} {
+	choices := []toolcall.Choice{{Mode: "required"}, {Mode: "function", Name: "add"}}
+	if runtime.GOOS == "js" { // under Node, ~3x slower: the required choice only
+		choices = choices[:1]
+	}
+	for seed, choice := range choices {
 		msgs := []Message{{Role: "user", Content: "What is the weather in Paris?"}}
 		so := sample.Options{Temperature: 1, TopP: 1, RepeatPenalty: 1, Seed: uint64(seed)}
 		var events []*chat.ToolCall
@@ -118,6 +123,10 @@ func TestToolRoundTripTemplates(t *testing.T) {
 			continue
 		}
 		n++
+		base := filepath.Base(path)
+		if runtime.GOOS == "js" && !strings.HasPrefix(base, "Qwen-Qwen3") && !strings.HasPrefix(base, "meta-llama-Llama-3.2") && !strings.HasPrefix(base, "mistralai") {
+			continue // under Node, ~3x slower: one template of each call shape (tags, JSON, list)
+		}
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			tmpl, err := chat.Parse(string(src))
 			if err != nil {
