@@ -132,3 +132,30 @@ func TestSchemaSamplesShared(t *testing.T) {
 		})
 	}
 }
+
+// A grammar or schema the engine cannot use is refused before any work, with the place or
+// the keyword; the session stays usable.
+func TestConstraintErrors(t *testing.T) {
+	s := shapeSession(t, prefillShape())
+	msgs := []Message{{Role: "user", Content: "hi"}}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Grammar: "root ::= \"a\" x"}, `1:14: undefined rule "x"`},
+		{Options{Grammar: "root ::= root \"a\""}, "left recursion"},
+		{Options{JSONSchema: []byte(`{"type":"string","format":"email"}`)}, `"format"`},
+		{Options{JSONSchema: []byte(`{"not":{}}`)}, `"not"`},
+		{Options{Grammar: `root ::= "a"`, JSONSchema: []byte(`{}`)}, "not both"},
+	} {
+		c.o.Sample = sample.DefaultOptions()
+		_, err := s.Generate(context.Background(), msgs, c.o, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.o, err, c.want)
+		}
+	}
+	st, err := s.Generate(context.Background(), msgs, Options{Sample: sample.DefaultOptions(), MaxTokens: 8, Grammar: `root ::= "yes" | "no"`}, nil)
+	if err != nil || (st.Text != "yes" && st.Text != "no") || st.StopReason != StopGrammar {
+		t.Fatalf("%v %+v", err, st)
+	}
+}
