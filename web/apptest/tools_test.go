@@ -205,5 +205,37 @@ func TestToolCalls(t *testing.T) {
 			}
 		})
 	}
+	// Bad requests reject with errors that say what is wrong, and the engine goes on.
+	var errs []string
+	b.Eval(`(async (id) => {
+		const e = await Hearth.load("models/" + id + "/manifest.json", { contextSize: 4096 });
+		const out = [];
+		const msgs = [{ role: "user", content: "hi" }];
+		for (const req of [
+			{ response_format: { type: "xml" } },
+			{ grammar: 'root ::= "a" x' },
+			{ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "string", format: "email" } } } },
+			{ tools: [{ type: "function", function: { name: "f" } }], tool_choice: { type: "function", function: { name: "g" } } },
+		]) {
+			try {
+				await e.chat.completions.create({ messages: msgs, max_tokens: 4, ...req });
+				out.push("accepted");
+			} catch (err) {
+				out.push(String(err.message));
+			}
+		}
+		const ok = await e.completions.create({ prompt: "x", max_tokens: 8, grammar: 'root ::= "yes" | "no"' });
+		out.push(ok.choices[0].text);
+		await e.unload();
+		return out;
+	})(`+js(ids[0])+`)`, &errs)
+	for i, want := range []string{"response_format type", `1:14: undefined rule "x"`, `"format"`, `"g", which is not among the tools`} {
+		if !strings.Contains(errs[i], want) {
+			t.Errorf("bad request %d: %q, want %q", i, errs[i], want)
+		}
+	}
+	if errs[4] != "yes" && errs[4] != "no" {
+		t.Errorf("completions under a grammar: %q", errs[4])
+	}
 	b.CheckClean()
 }
