@@ -17,6 +17,7 @@ type state struct {
 	accept bool
 	next   *[256]int32 // transitions by byte: unknown, dead, or a state id
 	mask   []uint64    // allowed tokens (Vocab order), once computed
+	plain  int32       // plainNext + 10 (0: not computed yet)
 }
 
 const (
@@ -171,4 +172,23 @@ func (a *automaton) restore(stacks [][]int32, accept bool) int32 {
 		a.out = append(a.out, id)
 	}
 	return a.state(accept)
+}
+
+// notUniform: plain bytes lead from the state to different states.
+const notUniform = -3
+
+// plainNext is the state every plain byte (plainByte) leads to from s (dead included), or
+// notUniform when they do not all lead to one state.
+func (a *automaton) plainNext(s int32) int32 {
+	if p := a.states[s].plain; p != 0 {
+		return p - 10
+	}
+	next := a.step(s, 'a')
+	for b := 0x20; b < 0x7F && next != notUniform; b++ {
+		if plainByte(byte(b)) && a.step(s, byte(b)) != next {
+			next = notUniform
+		}
+	}
+	a.states[s].plain = next + 10
+	return next
 }

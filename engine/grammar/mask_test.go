@@ -21,19 +21,58 @@ func testVocab() *Vocab {
 	return NewVocab(pieces, []int32{int32(len(pieces) - 1)})
 }
 
-// Mask agrees with Allows on every token along random walks through the JSON grammar,
-// and every walk's text is accepted by a fresh matcher byte by byte.
+// randomVocab: n random pieces of 1..9 bytes, mostly plain ASCII (so that the trie has the
+// long plain subtrees the mask walk takes whole), some JSON punctuation and UTF-8 bytes.
+func randomVocab(n int) *Vocab {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("abcdefghij klmnopqrstuvwxyz0123456789ABCXYZ-_.")
+	special := []byte("\"\\{}[]:,\n\t\xc3\xa9\xe2\x82\xac")
+	var pieces [][]byte
+	for _, b := range append(append([]byte(nil), alphabet...), special...) {
+		pieces = append(pieces, []byte{b})
+	}
+	for len(pieces) < n {
+		p := make([]byte, 1+r.IntN(9))
+		for i := range p {
+			if r.IntN(8) == 0 {
+				p[i] = special[r.IntN(len(special))]
+			} else {
+				p[i] = alphabet[r.IntN(len(alphabet))]
+			}
+		}
+		pieces = append(pieces, p)
+	}
+	pieces = append(pieces, []byte("</s>"))
+	return NewVocab(pieces, []int32{int32(len(pieces) - 1)})
+}
+
+// Mask agrees with Allows on every token along random walks (the JSON grammar, a bounded
+// string, an open string), and every walk's text is accepted by a fresh matcher byte by
+// byte.
 func TestMaskAgreesWithAllows(t *testing.T) {
 	src, err := os.ReadFile("testdata/json.gbnf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := mustParse(t, string(src))
-	v := testVocab()
+	for _, c := range []struct {
+		name string
+		g    string
+		v    *Vocab
+	}{
+		{"json/small", string(src), testVocab()},
+		{"json/random", string(src), randomVocab(3000)},
+		{"bounded/random", `root ::= "{\"s\": \"" [^"\\]{0,7} "\", \"t\": \"" [a-z ]{2,12} "\"}"`, randomVocab(3000)},
+		{"open/random", `root ::= ("\"" [^"\\\x00-\x1F]* "\" ")+ "."`, randomVocab(3000)},
+	} {
+		t.Run(c.name, func(t *testing.T) { maskWalks(t, mustParse(t, c.g), c.v, 60) })
+	}
+}
+
+func maskWalks(t *testing.T, g *Grammar, v *Vocab, walks int) {
 	c := Bind(g, v)
 	r := rand.New(rand.NewPCG(1, 2))
 	logits := make([]float32, v.Len())
-	for walk := 0; walk < 200; walk++ {
+	for walk := 0; walk < walks; walk++ {
 		m := c.NewMatcher()
 		var text []byte
 		for step := 0; step < 60 && !m.Done(); step++ {

@@ -160,16 +160,28 @@ func (c *Constraint) mask(s int32) []uint64 {
 	}
 	walk := c.walk
 	walk[0] = s
-	for n := int32(1); n < int32(len(v.edge)); {
-		d := v.depth[n]
-		ns := c.a.step(walk[d-1], v.edge[n])
+	edge, depth, end, tokAt, toks, plainBelow := v.edge, v.depth, v.end, v.tokAt, v.toks, v.plainBelow
+	for n := int32(1); n < int32(len(edge)); {
+		d := depth[n]
+		from := walk[d-1]
+		ns := int32(unknown)
+		if next := c.a.states[from].next; next != nil { // the known transition, without a call
+			ns = next[edge[n]]
+		}
+		if ns == unknown {
+			ns = c.a.step(from, edge[n])
+		}
 		if ns == dead {
-			n = v.end[n]
+			n = end[n]
 			continue
 		}
 		walk[d] = ns
-		for _, t := range v.toks[v.tokAt[n]:v.tokAt[n+1]] {
-			set(t)
+		if plainBelow[n] && end[n] > n+1 && c.plainSubtree(mk, n, ns) {
+			n = end[n]
+			continue
+		}
+		for _, t := range toks[tokAt[n]:tokAt[n+1]] {
+			mk[t>>6] |= 1 << (t & 63)
 		}
 		n++
 	}
@@ -188,4 +200,33 @@ func (c *Constraint) trim(m *Matcher) {
 	c.masks = 0
 	c.start = c.a.start()
 	m.s = c.a.restore(stacks, accept)
+}
+
+// plainSubtree marks the allowed tokens of trie node n's subtree, reached in state s, when
+// every byte below n is plain and, from s on, each plain byte leads to one state whatever
+// the byte (inside a JSON string: the same state, or the next count of a bounded one):
+// then a token is allowed iff its length below n stays within the states that are alive.
+// It reports false (nothing marked) when the states are not so uniform.
+func (c *Constraint) plainSubtree(mk []uint64, n int32, s int32) bool {
+	v := c.v
+	alive := 0 // plain bytes that may follow
+	chain := s
+	for alive < v.maxLen {
+		next := c.a.plainNext(chain)
+		if next == notUniform {
+			return false
+		}
+		if next == dead {
+			break
+		}
+		chain = next
+		alive++
+	}
+	base := int(v.depth[n])
+	for _, t := range v.toks[v.tokAt[n]:v.tokAt[v.end[n]]] {
+		if len(v.pieces[t])-base <= alive {
+			mk[t>>6] |= 1 << (t & 63)
+		}
+	}
+	return true
 }

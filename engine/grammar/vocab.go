@@ -19,6 +19,10 @@ type Vocab struct {
 	depth   []int32 // its depth (the root: 0)
 	end     []int32 // the first node after its subtree
 	tokAt   []int32 // tokens ending at node n: toks[tokAt[n]:tokAt[n+1]]
+	// plainBelow[n]: every byte below node n is plain (printable ASCII but " and \), so a
+	// state that stays put on plain bytes (inside a JSON string, say) allows the whole
+	// subtree at once
+	plainBelow []bool
 	toks    []int32
 	maxLen  int
 	nTokens int
@@ -43,8 +47,22 @@ func NewVocab(pieces [][]byte, eog []int32) *Vocab {
 	slices.SortFunc(ids, func(a, b int32) int { return bytes.Compare(pieces[a], pieces[b]) })
 	v.build(ids, 0, 0)
 	v.tokAt = append(v.tokAt, int32(len(v.toks)))
+	v.plainBelow = make([]bool, len(v.edge))
+	for n := len(v.edge) - 1; n >= 0; n-- { // children come after their parent
+		ok := true
+		for c := int32(n + 1); c < v.end[n]; c = v.end[c] {
+			if !plainByte(v.edge[c]) || !v.plainBelow[c] {
+				ok = false
+				break
+			}
+		}
+		v.plainBelow[n] = ok
+	}
 	return v
 }
+
+// plainByte: printable ASCII but the quote and the backslash.
+func plainByte(b byte) bool { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\' }
 
 // FromTokenizer builds the Vocab of a tokenizer: pieces as the detokenizer writes them
 // (control tokens have none), its end-of-generation tokens.
