@@ -75,7 +75,9 @@ func (s *Session) decode(ctx context.Context, r reply, onEvent func(Event)) ([]i
 		}
 		var tok int32
 		if r.constraint != nil {
-			tok = smp.SampleConstrained(logits, r.constraint)
+			if tok = smp.SampleConstrained(logits, r.constraint); tok < 0 {
+				return nil, nil, errors.New("the grammar allows no token of this model's vocabulary here (it needs text the vocabulary cannot write)")
+			}
 		} else {
 			tok = smp.Sample(logits)
 		}
