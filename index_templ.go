@@ -17,6 +17,12 @@ package hearth
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import (
+	"strconv"
+
+	"hearth/internal/limits"
+)
+
 // Assets are the content-hashed URLs of the bundle's files, relative to index.html (so the
 // bundle works from any folder of any static host). The page links the style sheet, the
 // icon, the web app manifest and the script; the script reads the rest from the
@@ -39,19 +45,29 @@ type Assets struct {
 }
 
 // setting is one numeric field of the settings panel; web/app/settings.js reads and checks
-// the same names.
+// the same names. The range and step are internal/limits' (the engine's, one table).
 type setting struct {
 	Key, Label, Help string
 	Min, Max, Step   string
 }
 
+func numericSetting(key, help string) setting {
+	for _, o := range limits.Options {
+		if o.Key == key {
+			f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+			return setting{o.Key, o.Label, help, f(o.Min), f(o.Max), f(o.Step)}
+		}
+	}
+	panic("index.templ: no option " + key + " in internal/limits")
+}
+
 var samplingSettings = []setting{
-	{"temperature", "Temperature", "0 always picks the likeliest token (greedy).", "0", "5", "0.05"},
-	{"top_p", "Top-p", "Keep the likeliest tokens up to this total probability; 1 turns it off.", "0.01", "1", "0.01"},
-	{"top_k", "Top-k", "Keep this many of the likeliest tokens; 0 turns it off.", "0", "1000", "1"},
-	{"min_p", "Min-p", "Drop tokens less likely than this fraction of the likeliest; 0 turns it off.", "0", "1", "0.01"},
-	{"repeat_penalty", "Repetition penalty", "Above 1 makes recent tokens less likely; 1 turns it off.", "0.5", "2", "0.05"},
-	{"max_tokens", "Max tokens", "The longest reply, in tokens.", "1", "32768", "1"},
+	numericSetting("temperature", "0 always picks the likeliest token (greedy)."),
+	numericSetting("top_p", "Keep the likeliest tokens up to this total probability; 1 turns it off."),
+	numericSetting("top_k", "Keep this many of the likeliest tokens; 0 turns it off."),
+	numericSetting("min_p", "Drop tokens less likely than this fraction of the likeliest; 0 turns it off."),
+	numericSetting("repeat_penalty", "Above 1 makes recent tokens less likely; 1 turns it off."),
+	numericSetting("max_tokens", "The longest reply, in tokens."),
 }
 
 // Index is the app's page.
@@ -79,7 +95,7 @@ func Index(a Assets) templ.Component {
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 56, Col: 54}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 72, Col: 54}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 		if templ_7745c5c3_Err != nil {
@@ -92,7 +108,7 @@ func Index(a Assets) templ.Component {
 		var templ_7745c5c3_Var3 string
 		templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 57, Col: 45}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 73, Col: 45}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 		if templ_7745c5c3_Err != nil {
@@ -105,7 +121,7 @@ func Index(a Assets) templ.Component {
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Manifest).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 58, Col: 41}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 74, Col: 41}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 		if templ_7745c5c3_Err != nil {
@@ -118,7 +134,7 @@ func Index(a Assets) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Style).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 59, Col: 40}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 75, Col: 40}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 		if templ_7745c5c3_Err != nil {
@@ -131,7 +147,7 @@ func Index(a Assets) templ.Component {
 		var templ_7745c5c3_Var6 string
 		templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Script).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 60, Col: 39}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 76, Col: 39}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 		if templ_7745c5c3_Err != nil {
@@ -152,7 +168,7 @@ func Index(a Assets) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression(a.Icon).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 67, Col: 35}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 83, Col: 35}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {
@@ -170,7 +186,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression("set-" + s.Key).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 150, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 166, Col: 35}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 			if templ_7745c5c3_Err != nil {
@@ -183,7 +199,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var9 string
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s.Label)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 150, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 166, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {
@@ -196,7 +212,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templruntime.NewAttributeExpression("set-" + s.Key).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 34}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 167, Col: 34}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var10)
 			if templ_7745c5c3_Err != nil {
@@ -209,7 +225,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Key).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 167, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
 			if templ_7745c5c3_Err != nil {
@@ -222,7 +238,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Min).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 167, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
 			if templ_7745c5c3_Err != nil {
@@ -235,7 +251,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Max).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 91}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 167, Col: 91}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var13)
 			if templ_7745c5c3_Err != nil {
@@ -248,7 +264,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Step).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 107}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 167, Col: 107}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var14)
 			if templ_7745c5c3_Err != nil {
@@ -261,7 +277,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var15 string
 			templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression("help-" + s.Key).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 151, Col: 164}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 167, Col: 164}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var15)
 			if templ_7745c5c3_Err != nil {
@@ -274,7 +290,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression("help-" + s.Key).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 152, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 168, Col: 35}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var16)
 			if templ_7745c5c3_Err != nil {
@@ -287,7 +303,7 @@ func Index(a Assets) templ.Component {
 			var templ_7745c5c3_Var17 string
 			templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(s.Help)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 152, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 168, Col: 46}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 			if templ_7745c5c3_Err != nil {
@@ -298,7 +314,20 @@ func Index(a Assets) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"field\"><label for=\"set-seed\">Seed</label> <input id=\"set-seed\" name=\"seed\" type=\"number\" min=\"0\" step=\"1\" placeholder=\"random\" inputmode=\"numeric\" aria-describedby=\"help-seed\"> <small id=\"help-seed\">Empty: a new random seed for every reply.</small></div><div class=\"field\"><label for=\"set-threads\">Threads</label> <input id=\"set-threads\" name=\"threads\" type=\"number\" min=\"0\" max=\"64\" step=\"1\" inputmode=\"numeric\" aria-describedby=\"help-threads\"> <small id=\"help-threads\">0: automatic. Takes effect when a model is next loaded.</small></div><div class=\"field check\"><input id=\"set-auto_load\" name=\"auto_load\" type=\"checkbox\" aria-describedby=\"help-auto_load\"> <label for=\"set-auto_load\">Load the last model when the page opens</label> <small id=\"help-auto_load\">Only when this browser already holds all of it: nothing is downloaded by itself.</small></div></div><p id=\"settings-error\" class=\"status error\" role=\"alert\"></p><div class=\"actions\"><button id=\"settings-reset\" type=\"button\" class=\"secondary\">Reset to defaults</button> <button id=\"settings-done\" value=\"done\">Done</button></div></form></dialog> <dialog id=\"storage\" class=\"panel\" aria-labelledby=\"storage-title\"><h2 id=\"storage-title\">Storage</h2><p id=\"storage-summary\" class=\"hint\"></p><ul id=\"cached-models\" class=\"cached\"></ul><div class=\"actions\"><button id=\"storage-close\" type=\"button\">Close</button></div></dialog><noscript><p class=\"status\">Hearth needs JavaScript and WebAssembly.</p></noscript></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"field\"><label for=\"set-seed\">Seed</label> <input id=\"set-seed\" name=\"seed\" type=\"number\" min=\"0\" max=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var18 string
+		templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression(strconv.Itoa(limits.MaxSafeInteger)).Resolve(ctx)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `index.templ`, Line: 173, Col: 103}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" step=\"1\" placeholder=\"random\" inputmode=\"numeric\" aria-describedby=\"help-seed\"> <small id=\"help-seed\">Empty: a new random seed for every reply.</small></div><div class=\"field\"><label for=\"set-threads\">Threads</label> <input id=\"set-threads\" name=\"threads\" type=\"number\" min=\"0\" max=\"64\" step=\"1\" inputmode=\"numeric\" aria-describedby=\"help-threads\"> <small id=\"help-threads\">0: automatic. Takes effect when a model is next loaded.</small></div><div class=\"field check\"><input id=\"set-auto_load\" name=\"auto_load\" type=\"checkbox\" aria-describedby=\"help-auto_load\"> <label for=\"set-auto_load\">Load the last model when the page opens</label> <small id=\"help-auto_load\">Only when this browser already holds all of it: nothing is downloaded by itself.</small></div></div><p id=\"settings-error\" class=\"status error\" role=\"alert\"></p><div class=\"actions\"><button id=\"settings-reset\" type=\"button\" class=\"secondary\">Reset to defaults</button> <button id=\"settings-done\" value=\"done\">Done</button></div></form></dialog> <dialog id=\"storage\" class=\"panel\" aria-labelledby=\"storage-title\"><h2 id=\"storage-title\">Storage</h2><p id=\"storage-summary\" class=\"hint\"></p><ul id=\"cached-models\" class=\"cached\"></ul><div class=\"actions\"><button id=\"storage-close\" type=\"button\">Close</button></div></dialog><noscript><p class=\"status\">Hearth needs JavaScript and WebAssembly.</p></noscript></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -8,12 +8,12 @@ import (
 
 	"hearth/engine"
 	"hearth/engine/gguf"
+	"hearth/internal/limits"
 )
 
-// wasmMemoryLimit is what a model (weights, KV cache and scratch) may use: wasm32 addresses
-// 4 GiB; the rest is for the Go runtime, the tokenizer and chat state, the garbage
-// collector's headroom and the kernel helpers.
-const wasmMemoryLimit = 3 << 30
+// wasmMemoryLimit is what a model (weights, KV cache and scratch) may use: internal/limits'
+// WasmMemory, which the page's preflight reads too.
+const wasmMemoryLimit = limits.WasmMemory
 
 // load opens a model streamed to the worker: a size, then loadData messages (loadStream).
 func (w *worker) load(id any, msg js.Value) { w.loadStream(id, msg) }

@@ -16,6 +16,7 @@ import (
 	"hearth/engine/chat"
 	"hearth/engine/sample"
 	"hearth/engine/toolcall"
+	"hearth/internal/limits"
 )
 
 // Header is what every request has.
@@ -124,43 +125,57 @@ func whole(key string, f, lo, hi float64) (int64, error) {
 	return int64(f), nil
 }
 
-// Engine turns the options into the engine's, validated (sample.Options.Validate).
+// Engine turns the options into the engine's, each checked against its range in
+// internal/limits (the table the page and the widget check too), then validated
+// (sample.Options.Validate).
 func (o *Options) Engine() (engine.Options, error) {
 	out := engine.Options{Sample: sample.DefaultOptions()}
 	if o == nil {
 		return out, nil
 	}
+	var errs []error
+	check := func(name string, v *float64) bool {
+		if v == nil {
+			return false
+		}
+		opt, _ := limits.Lookup(name)
+		if err := opt.Check("options."+name, *v); err != nil {
+			errs = append(errs, err)
+			return false
+		}
+		return true
+	}
 	for _, f := range []struct {
-		v   *float64
-		dst *float32
+		name string
+		v    *float64
+		dst  *float32
 	}{
-		{o.Temperature, &out.Sample.Temperature}, {o.TopP, &out.Sample.TopP}, {o.MinP, &out.Sample.MinP},
-		{o.RepeatPenalty, &out.Sample.RepeatPenalty}, {o.PresencePenalty, &out.Sample.PresencePenalty},
-		{o.FrequencyPenalty, &out.Sample.FrequencyPenalty},
+		{"temperature", o.Temperature, &out.Sample.Temperature}, {"topP", o.TopP, &out.Sample.TopP}, {"minP", o.MinP, &out.Sample.MinP},
+		{"repeatPenalty", o.RepeatPenalty, &out.Sample.RepeatPenalty}, {"presencePenalty", o.PresencePenalty, &out.Sample.PresencePenalty},
+		{"frequencyPenalty", o.FrequencyPenalty, &out.Sample.FrequencyPenalty},
 	} {
-		if f.v != nil {
+		if check(f.name, f.v) {
 			*f.dst = float32(*f.v)
 		}
 	}
 	for _, f := range []struct {
-		key string
-		v   *int64
-		dst *int
-	}{{"options.topK", o.TopK, &out.Sample.TopK}, {"options.penaltyWindow", o.PenaltyWindow, &out.Sample.PenaltyWindow}, {"options.maxTokens", o.MaxTokens, &out.MaxTokens}} {
+		name string
+		v    *int64
+		dst  *int
+	}{{"topK", o.TopK, &out.Sample.TopK}, {"penaltyWindow", o.PenaltyWindow, &out.Sample.PenaltyWindow}, {"maxTokens", o.MaxTokens, &out.MaxTokens}} {
 		if f.v == nil {
 			continue
 		}
-		if *f.v < 0 || *f.v > math.MaxInt32 {
-			return out, fmt.Errorf("%s must be a whole number in [0, %d], not %d", f.key, math.MaxInt32, *f.v)
+		v := float64(*f.v)
+		if check(f.name, &v) {
+			*f.dst = int(*f.v)
 		}
-		*f.dst = int(*f.v)
 	}
-	if o.Seed != nil {
-		seed, err := whole("options.seed", *o.Seed, 0, 1<<53)
-		if err != nil {
-			return out, err
-		}
-		out.Sample.Seed = uint64(seed)
+	if check("seed", o.Seed) {
+		out.Sample.Seed = uint64(*o.Seed)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return out, err
 	}
 	out.Stop = o.Stop
 	if err := o.structured(&out); err != nil {

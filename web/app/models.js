@@ -5,6 +5,7 @@
 // index.json: {"format": 1, "models": [{"id", "name", "architecture", "parameters", "quant",
 //   "context_length", "file_size", "has_chat_template", "manifest": "<id>/manifest.json"}]}
 
+import { WASM_MEMORY } from "hearth:limits";
 import { formatBytes, formatCount } from "./format.js";
 
 // fetchModelIndex returns the models served next to the page, each with the absolute URL of
@@ -77,7 +78,7 @@ export function fillPicker(select, entries, keep) {
 }
 
 const GiB = 2 ** 30;
-const WASM_LIMIT = 3 * GiB; // the engine's 32-bit memory holds at most this much of weights
+const WASM_LIMIT = WASM_MEMORY; // the engine's 32-bit memory holds at most this much of weights (internal/limits)
 
 // preflight decides, before a download, whether a model of size bytes (cached of them
 // already here) can be loaded: {refuse: "why"} stops it, {warn: "why"} lets it go with a

@@ -1,50 +1,38 @@
 // Settings: the system prompt and the sampling options, kept per browser in localStorage
 // and bound to the settings panel's form (index.templ: inputs named like the keys below).
 
+import { byKey, checkOption } from "./ranges.js";
+
 export const STORAGE_KEY = "hearth.settings.v1";
 
-// DEFAULTS are llama.cpp's chat defaults (the engine's sample.DefaultOptions) plus a reply
-// length; seed "" means a fresh random seed for every reply; threads 0 means automatic.
+// The panel's numeric options, by their keys; their ranges and defaults are the engine's
+// (internal/limits, through ranges.js): llama.cpp's chat defaults and a reply length.
+const PANEL = ["temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens", "seed"];
+
+// DEFAULTS: seed "" means a fresh random seed for every reply; threads 0 means automatic.
 export const DEFAULTS = Object.freeze({
   system: "",
-  temperature: 0.8,
-  top_p: 0.95,
-  top_k: 40,
-  min_p: 0.05,
-  repeat_penalty: 1,
-  max_tokens: 512,
+  ...Object.fromEntries(PANEL.filter((k) => byKey(k).default !== null).map((k) => [k, byKey(k).default])),
   seed: "",
   threads: 0,
   auto_load: true, // load the last model by itself when the page opens and it is downloaded
 });
 
-// RULES check one value each: [min, max, whole number]; the bounds are the engine's
-// (wasm/request.go, engine/sample Validate) and a reply length the context can hold.
-const RULES = {
-  temperature: [0, 5, false],
-  top_p: [0.01, 1, false],
-  top_k: [0, 1000, true],
-  min_p: [0, 1, false],
-  repeat_penalty: [0.5, 2, false],
-  max_tokens: [1, 32768, true],
-  seed: [0, 2 ** 53, true],
-  threads: [0, 64, true],
-};
+// THREADS is the one setting that is not a generation option: the worker's thread count.
+const THREADS = { key: "threads", label: "Threads", min: 0, max: 64, whole: true };
 
-// check returns the value of key parsed from a form string, or throws a readable error.
+// check returns the value of key parsed from a form string, or throws a readable error
+// that names the field by its label, the same for every field.
 export function check(key, raw) {
   if (key === "system") return String(raw);
   if (key === "auto_load") return raw === true || raw === "true" || raw === "on";
   const s = String(raw).trim();
   if (key === "seed" && s === "") return "";
-  const rule = RULES[key];
-  if (!rule) throw new Error(`unknown setting ${key}`);
-  const v = Number(s);
-  const [lo, hi, whole] = rule;
-  if (s === "" || !Number.isFinite(v)) throw new Error(`${key.replace("_", " ")}: enter a number`);
-  if (whole && !Number.isInteger(v)) throw new Error(`${key.replace("_", " ")}: enter a whole number`);
-  if (v < lo || v > hi) throw new Error(`${key.replace("_", " ")}: between ${lo} and ${hi}`);
-  return v;
+  const opt = key === "threads" ? THREADS : PANEL.includes(key) ? byKey(key) : null;
+  if (!opt) throw new Error(`unknown setting ${key}`);
+  const v = s === "" ? NaN : Number(s);
+  if (!Number.isFinite(v)) throw new RangeError(`${opt.label} must be ${opt.whole ? "a whole number" : "a number"} from ${opt.min} to ${opt.max}${s === "" ? "; it is empty" : `, not ${s}`}`);
+  return checkOption(opt, opt.label, v);
 }
 
 export class Settings {
@@ -102,8 +90,10 @@ export class Settings {
   }
 }
 
-// bindForm fills the form from the settings and saves every valid edit as it is typed; an
-// invalid field is marked (aria-invalid) and explained in errorEl, and not saved.
+// bindForm fills the form from the settings and saves every valid edit as it is typed.
+// Every field is checked the same way on every edit: each invalid one is marked
+// (aria-invalid) and all their errors are listed at once in errorEl, one line each; the
+// valid ones are saved.
 export function bindForm(form, settings, errorEl, resetButton) {
   const fields = () => Object.keys(DEFAULTS).map((k) => form.elements.namedItem(k)).filter(Boolean);
   const fill = () => {
@@ -112,19 +102,50 @@ export function bindForm(form, settings, errorEl, resetButton) {
       else el.value = String(settings.values[el.name]);
       el.removeAttribute("aria-invalid");
     }
-    errorEl.textContent = "";
+    for (const e of form.querySelectorAll(".field-error")) e.hidden = true;
+    errorEl.replaceChildren();
+  };
+  // A field's range is the engine's: the browser's own min/max/step hints agree.
+  for (const el of fields()) {
+    const opt = el.name === "threads" ? THREADS : PANEL.includes(el.name) ? byKey(el.name) : null;
+    if (!opt || el.type !== "number") continue;
+    el.min = String(opt.min);
+    el.max = String(opt.max);
+    if (opt.step) el.step = String(opt.step);
+  }
+  // Each field's error also shows under it (small.field-error), where the eye is.
+  const fieldError = (el) => {
+    const box = el.closest(".field");
+    if (!box) return null;
+    let e = box.querySelector(".field-error");
+    if (!e) {
+      e = document.createElement("small");
+      e.className = "field-error";
+      e.hidden = true;
+      box.append(e);
+    }
+    return e;
   };
   form.addEventListener("input", (e) => {
-    const el = e.target;
-    if (!el.name || !(el.name in DEFAULTS)) return;
-    try {
-      settings.set(el.name, el.type === "checkbox" ? el.checked : el.value);
-      el.removeAttribute("aria-invalid");
-      errorEl.textContent = "";
-    } catch (err) {
-      el.setAttribute("aria-invalid", "true");
-      errorEl.textContent = err.message;
+    if (!e.target.name || !(e.target.name in DEFAULTS)) return;
+    const errors = [];
+    for (const el of fields()) {
+      const shown = fieldError(el);
+      try {
+        const v = check(el.name, el.type === "checkbox" ? el.checked : el.value);
+        if (settings.values[el.name] !== v) settings.set(el.name, v);
+        el.removeAttribute("aria-invalid");
+        if (shown) shown.hidden = true;
+      } catch (err) {
+        el.setAttribute("aria-invalid", "true");
+        errors.push(err.message);
+        if (shown) {
+          shown.textContent = err.message;
+          shown.hidden = false;
+        }
+      }
     }
+    errorEl.replaceChildren(...errors.map((m) => Object.assign(document.createElement("span"), { textContent: m })));
   });
   resetButton.addEventListener("click", () => {
     settings.reset();

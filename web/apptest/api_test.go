@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"hearth/internal/limits"
 	"hearth/internal/webtest"
 )
 
@@ -207,14 +208,31 @@ func TestSettings(t *testing.T) {
 	p.setSetting("repeat_penalty", "1.1")
 	p.setSetting("threads", "1")
 	p.setSetting("system", "Be brief.")
-	// An out-of-range value: marked, explained, not saved.
+	// Out-of-range values: each marked, all explained at once in the same words (those of
+	// internal/limits' Check), none saved; fixing one leaves the other's error.
 	p.click("#open-settings")
 	p.Eval(`(() => { const el = document.getElementById("set-top_p"); el.focus(); el.select(); return true })()`, nil)
 	p.typeText("2")
-	if !p.truthy(`document.getElementById("set-top_p").getAttribute("aria-invalid") === "true"`) ||
-		!strings.Contains(p.str(`document.getElementById("settings-error").textContent`), "between") {
-		t.Errorf("top-p 2 not flagged: error %q", p.str(`document.getElementById("settings-error").textContent`))
+	p.Eval(`(() => { const el = document.getElementById("set-max_tokens"); el.focus(); el.select(); return true })()`, nil)
+	p.typeText("1.5")
+	topP, _ := limits.Lookup("topP")
+	maxTokens, _ := limits.Lookup("maxTokens")
+	wantErrs := []string{topP.Check(topP.Label, 2).Error(), maxTokens.Check(maxTokens.Label, 1.5).Error()}
+	var errs []string
+	p.Eval(`[...document.querySelectorAll("#settings-error > *")].map((e) => e.textContent)`, &errs)
+	if strings.Join(errs, "\n") != strings.Join(wantErrs, "\n") ||
+		!p.truthy(`document.getElementById("set-top_p").getAttribute("aria-invalid") === "true" && document.getElementById("set-max_tokens").getAttribute("aria-invalid") === "true"`) {
+		t.Errorf("top-p 2 and max tokens 1.5: errors %q, want both at once: %q", errs, wantErrs)
 	}
+	p.Screenshot("app-settings-errors")
+	p.Eval(`(() => { const el = document.getElementById("set-max_tokens"); el.focus(); el.select(); return true })()`, nil)
+	p.typeText("64")
+	p.Eval(`[...document.querySelectorAll("#settings-error > *")].map((e) => e.textContent)`, &errs)
+	if len(errs) != 1 || errs[0] != wantErrs[0] || p.truthy(`document.getElementById("set-max_tokens").getAttribute("aria-invalid")`) {
+		t.Errorf("after fixing max tokens: errors %q, want only %q", errs, wantErrs[0])
+	}
+	p.Eval(`(() => { const el = document.getElementById("set-max_tokens"); el.focus(); el.select(); return true })()`, nil)
+	p.typeText("512")
 	p.click("#settings-done")
 
 	p.reload()

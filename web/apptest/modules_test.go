@@ -8,6 +8,7 @@ import (
 
 	"github.com/evanw/esbuild/pkg/api"
 
+	"hearth/internal/limits"
 	"hearth/internal/shared"
 	"hearth/internal/webtest"
 )
@@ -18,6 +19,16 @@ func bundleModule(t *testing.T, file, global string) string {
 	res := api.Build(api.BuildOptions{
 		EntryPoints: []string{filepath.Join(shared.RepoRoot(), "web", "app", file)},
 		Bundle:      true, Format: api.FormatIIFE, GlobalName: global, Write: false, Target: api.ES2022,
+		Plugins: []api.Plugin{{Name: "hearth-limits", Setup: func(pb api.PluginBuild) {
+			// "hearth:limits" as web/build emits it: internal/limits' numbers.
+			pb.OnResolve(api.OnResolveOptions{Filter: "^hearth:limits$"}, func(api.OnResolveArgs) (api.OnResolveResult, error) {
+				return api.OnResolveResult{Path: "limits", Namespace: "hearth-limits"}, nil
+			})
+			pb.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: "hearth-limits"}, func(api.OnLoadArgs) (api.OnLoadResult, error) {
+				js := string(limits.JS())
+				return api.OnLoadResult{Contents: &js, Loader: api.LoaderJS}, nil
+			})
+		}}},
 	})
 	if len(res.Errors) > 0 || len(res.OutputFiles) != 1 {
 		t.Fatalf("esbuild %s: %v", file, res.Errors)

@@ -8,7 +8,31 @@ import (
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"hearth/internal/limits"
 )
+
+// The module "hearth:limits" is internal/limits' numbers for the JavaScript (limits.JS):
+// the wasm memory limit, the default context, every option's range and default.
+const (
+	limitsModule    = "hearth:limits"
+	limitsNamespace = "hearth-limits"
+	limitsSource    = "internal/limits/limits.go" // what the module comes from, for the manifest
+)
+
+// limitsPlugin resolves import "hearth:limits" to limits.JS().
+var limitsPlugin = api.Plugin{
+	Name: "hearth-limits",
+	Setup: func(pb api.PluginBuild) {
+		pb.OnResolve(api.OnResolveOptions{Filter: "^hearth:limits$"}, func(api.OnResolveArgs) (api.OnResolveResult, error) {
+			return api.OnResolveResult{Path: "limits", Namespace: limitsNamespace}, nil
+		})
+		pb.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: limitsNamespace}, func(api.OnLoadArgs) (api.OnLoadResult, error) {
+			js := string(limits.JS())
+			return api.OnLoadResult{Contents: &js, Loader: api.LoaderJS}, nil
+		})
+	},
+}
 
 // bundled is one esbuild output: the code and the source files that went into it.
 type bundled struct {
@@ -38,6 +62,7 @@ func bundle(root, entry string, format api.Format, define map[string]string) (*b
 		LegalComments: api.LegalCommentsNone,
 		LogLevel:      api.LogLevelSilent,
 		Define:        define,
+		Plugins:       []api.Plugin{limitsPlugin},
 	}
 	if !strings.HasSuffix(entry, ".css") {
 		opts.Format = format
@@ -70,6 +95,9 @@ func metafileInputs(meta string) ([]string, error) {
 	}
 	var in []string
 	for name := range m.Inputs {
+		if name == limitsNamespace+":limits" {
+			name = limitsSource
+		}
 		in = append(in, filepath.ToSlash(name))
 	}
 	sort.Strings(in)

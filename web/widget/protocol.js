@@ -10,21 +10,18 @@
 //                threads, stored (false: storage refused, the model runs from memory)}, message {id, text, stopReason} (the reply to send #id), error
 //                {id (a send's, or null), message}, close (the user pressed Escape)
 
+import { OPTIONS as LIMITS, checkOption } from "../app/ranges.js";
+
 export const PROTOCOL = "hearth-chat/1";
 
 // MAX_TEXT bounds one message's text, either way (characters).
 export const MAX_TEXT = 100000;
 
-// OPTIONS are the generation options send() may pass: [min, max, integer].
-export const OPTIONS = {
-  maxTokens: [1, 8192, true],
-  temperature: [0, 5, false],
-  topK: [0, 1000, true],
-  topP: [0, 1, false],
-  minP: [0, 1, false],
-  repeatPenalty: [0, 5, false],
-  seed: [0, 2 ** 32 - 1, true],
-};
+// OPTIONS are the generation options send() may pass, by name; their ranges are the
+// engine's (internal/limits, one table for the app, the JS API, the worker and here).
+export const OPTIONS = Object.fromEntries(
+  ["maxTokens", "temperature", "topK", "topP", "minP", "repeatPenalty", "presencePenalty", "frequencyPenalty", "seed"].map((k) => [k, LIMITS[k]]),
+);
 
 // CONFIG are the settings the host passes on (attribute system-prompt → system, …).
 export const CONFIG = ["system", "placeholder", "greeting", "theme", "accent"];
@@ -50,13 +47,9 @@ export function checkOptions(o) {
       out.responseFormat = checkResponseFormat(v);
       continue;
     }
-    const range = Object.hasOwn(OPTIONS, k) ? OPTIONS[k] : null;
-    if (!range) throw new TypeError(`unknown option ${k}`);
-    const [lo, hi, int] = range;
-    if (!isNum(v) || v < lo || v > hi || (int && !Number.isInteger(v))) {
-      throw new RangeError(`${k} must be ${int ? "an integer" : "a number"} from ${lo} to ${hi}`);
-    }
-    out[k] = v;
+    const opt = Object.hasOwn(OPTIONS, k) ? OPTIONS[k] : null;
+    if (!opt) throw new TypeError(`unknown option ${k}`);
+    out[k] = checkOption(opt, k, v);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hearth/internal/axe"
+	"hearth/internal/limits"
 	"hearth/internal/webtest"
 )
 
@@ -39,6 +40,14 @@ func TestWidgetAccessibility(t *testing.T) {
 	}
 	axe.Check(t, b, "widget, ready", "/embed.html", frameRules...)
 	b.Screenshot("a11y-widget-ready")
+
+	// send()'s option ranges are internal/limits' too, in the same words.
+	var refused string
+	b.Eval(`document.querySelector("hearth-chat").send("x", { topP: 0 }).then(() => "", (e) => e.message)`, &refused)
+	topP, _ := limits.Lookup("topP")
+	if want := "hearth-chat send(): " + topP.Check("topP", 0).Error(); refused != want {
+		t.Errorf("send with topP 0: %q, want %q", refused, want)
+	}
 
 	var reply string
 	b.Eval(`document.querySelector("hearth-chat").send(`+jsString(prompt)+`, `+greedy32+`)`, &reply)

@@ -39,6 +39,7 @@
 // The network requests carry cache: "no-store": the browser's HTTP cache would keep a second
 // copy of every shard, and the service worker leaves such requests to the network.
 
+import { WASM_MEMORY } from "hearth:limits";
 import { Sha256 } from "./sha256.js";
 
 export const MODEL_CACHE = "hearth-models";
@@ -80,7 +81,7 @@ export async function remoteManifestURL(url) {
 // The engine's memory is 32-bit WebAssembly memory (4 GiB, of which the weights may use
 // 3 GiB), and a device reports roughly how much RAM it has (navigator.deviceMemory, GiB,
 // capped at 8): refuse a model that cannot fit before downloading any of it.
-const WASM_LIMIT = 3 * 2 ** 30;
+const WASM_LIMIT = WASM_MEMORY; // internal/limits
 const gib = (n) => (n / 2 ** 30).toFixed(2) + " GiB";
 export function checkFits(bytes, name) {
   if (bytes > WASM_LIMIT) {
