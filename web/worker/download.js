@@ -40,6 +40,7 @@
 // copy of every shard, and the service worker leaves such requests to the network.
 
 import { WASM_MEMORY } from "hearth:limits";
+import { fetchFailure, httpFailure } from "../app/neterror.js";
 import { Sha256 } from "./sha256.js";
 
 export const MODEL_CACHE = "hearth-models";
@@ -116,13 +117,13 @@ export async function probeModelURL(url, { signal = undefined, pieceSize = rawPi
     res = await fetch(url, { headers: { Range: "bytes=0-7" }, cache: "no-store", signal });
   } catch (err) {
     if (isAbort(err, signal)) throw abortError(signal);
-    throw new Error(`cannot reach ${url}: ${err.message} (the host must allow CORS requests from this page)`);
+    throw new Error(await fetchFailure(url, err, signal));
   }
   if (res.status === 200) {
     res.body && res.body.cancel();
     throw new Error(`${url} does not answer Range requests: it cannot be downloaded in parts and resumed`);
   }
-  if (res.status !== 206) throw new Error(`${url}: HTTP ${res.status}`);
+  if (res.status !== 206) throw new Error(httpFailure(url, res));
   const head = new Uint8Array(await res.arrayBuffer());
   if (head.length < 4 || String.fromCharCode(...head.subarray(0, 4)) !== "GGUF") {
     throw new Error(`${url} is not a GGUF file`);
@@ -157,9 +158,9 @@ async function fetchManifest(url, signal) {
     res = await fetch(url, { signal, cache: "no-store" });
   } catch (err) {
     if (isAbort(err, signal)) throw abortError(signal);
-    throw new Error(`cannot reach ${url}: ${err.message}`);
+    throw new Error(await fetchFailure(url, err, signal));
   }
-  if (!res.ok) throw new Error(`manifest ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`manifest: ${httpFailure(url, res)}`);
   const manifest = await res.json();
   checkManifest(manifest, url);
   return manifest;
@@ -638,12 +639,12 @@ async function fetchRest(io, p, st, raw) {
     res = await fetch(p.url, { headers, cache: "no-store", signal });
   } catch (err) {
     if (isAbort(err, signal)) throw err;
-    throw new NetworkError(`${err.message} (fetching ${p.url})`);
+    throw new NetworkError(await fetchFailure(p.url, err, signal));
   }
   const drop = () => res.body && res.body.cancel().catch(() => {});
   if (res.status >= 500) {
     drop();
-    throw new NetworkError(`HTTP ${res.status} (fetching ${p.url})`);
+    throw new NetworkError(httpFailure(p.url, res));
   }
   if (res.status === 416 && st.have > 0) {
     // the cached parts run past the file: start over
