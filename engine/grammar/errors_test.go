@@ -16,6 +16,7 @@ func TestErrorsGolden(t *testing.T) {
 		`start ::= "a"`,
 		`root ::= "a`,
 		`root ::= [a-`,
+		"root ::= [a-\nx ::= \"b\"",
 		`root ::= [z-a]`,
 		`root ::= "\q"`,
 		`root ::= "\x4"`,

@@ -390,7 +390,7 @@ func (p *parser) class() ([]runeRange, error) {
 			return nil, err
 		}
 		hi := lo
-		if p.i+1 < len(p.src) && p.src[p.i] == '-' && p.src[p.i+1] != ']' {
+		if p.i+1 < len(p.src) && p.src[p.i] == '-' && p.src[p.i+1] != ']' && p.src[p.i+1] != '\n' && p.src[p.i+1] != '\r' {
 			at := p.i
 			p.i++
 			if hi, err = p.char(); err != nil {
