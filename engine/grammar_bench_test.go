@@ -14,17 +14,38 @@ import (
 )
 
 var (
-	smolOnce sync.Once
-	smol     *Session
-	smolErr  error
+	smolOnce, vocabOnce sync.Once
+	smol, smolVocab     *Session
+	smolErr, vocabErr   error
 )
 
 // smolSession is engine/synth's SmolLM2-135M shape (49,152-token byte-level BPE vocab) in
 // Q8_0, built once per test binary.
 func smolSession(b *testing.B) *Session {
-	smolOnce.Do(func() {
+	smolOnce.Do(func() { smol, smolErr = buildSmol(30) })
+	if smolErr != nil {
+		b.Fatal(smolErr)
+	}
+	return smol
+}
+
+// smolTokenizer is the same vocabulary (synth draws it before the weights) on one layer:
+// the mask benchmarks need only the tokenizer, and build fast under Node too.
+func smolTokenizer(b *testing.B) *Session {
+	vocabOnce.Do(func() { smolVocab, vocabErr = buildSmol(1) })
+	if vocabErr != nil {
+		b.Fatal(vocabErr)
+	}
+	return smolVocab
+}
+
+func buildSmol(layers int) (*Session, error) {
+	var smol *Session
+	var smolErr error
+	func() {
 		sh := synth.Shapes["smollm2-135m"]
 		sh.NCtx = 4096
+		sh.NLayer = layers
 		w, err := synth.Build(synth.Options{Shape: sh, Type: "Q8_0", Seed: 3})
 		if err != nil {
 			smolErr = err
@@ -41,11 +62,8 @@ func smolSession(b *testing.B) *Session {
 			return
 		}
 		smol, smolErr = Load(f, LoadOptions{})
-	})
-	if smolErr != nil {
-		b.Fatal(smolErr)
-	}
-	return smol
+	}()
+	return smol, smolErr
 }
 
 // longJSON is an open-ended list of records: it never has to end, so a run can go on for
@@ -77,7 +95,7 @@ func BenchmarkDecodeStep(b *testing.B) {
 // bitset applied to the logits), and Allows (the one-token check SampleConstrained tries
 // first).
 func BenchmarkGrammarMask(b *testing.B) {
-	s := smolSession(b)
+	s := smolTokenizer(b)
 	g, err := jsonschema.Compile([]byte(longJSON))
 	if err != nil {
 		b.Fatal(err)
@@ -121,7 +139,7 @@ func BenchmarkGrammarMask(b *testing.B) {
 // full mask, a random allowed token, Accept) and reports the cost per token over the first
 // and the last 500: it must not grow with the output.
 func BenchmarkGrammarLongJSON(b *testing.B) {
-	s := smolSession(b)
+	s := smolTokenizer(b)
 	g, err := jsonschema.Compile([]byte(longJSON))
 	if err != nil {
 		b.Fatal(err)

@@ -15,17 +15,17 @@ type Vocab struct {
 	eog    []int32
 	isEOG  []bool
 	// trie nodes in preorder; node 0 is the root (the empty prefix)
-	edge    []byte  // the byte leading to the node
-	depth   []int32 // its depth (the root: 0)
-	end     []int32 // the first node after its subtree
-	tokAt   []int32 // tokens ending at node n: toks[tokAt[n]:tokAt[n+1]]
+	edge  []byte  // the byte leading to the node
+	depth []int32 // its depth (the root: 0)
+	end   []int32 // the first node after its subtree
+	tokAt []int32 // tokens ending at node n: toks[tokAt[n]:tokAt[n+1]]
 	// plainBelow[n]: every byte below node n is plain (printable ASCII but " and \), so a
 	// state that stays put on plain bytes (inside a JSON string, say) allows the whole
 	// subtree at once
 	plainBelow []bool
-	toks    []int32
-	maxLen  int
-	nTokens int
+	toks       []int32
+	maxLen     int
+	nTokens    int
 }
 
 // NewVocab indexes pieces (token id -> bytes; an empty piece is never allowed under a
