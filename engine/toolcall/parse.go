@@ -3,13 +3,13 @@ package toolcall
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"hearth/engine/chat"
 )
 
-// Parse splits a finished reply in format f into its text and its calls (ids "call_N"
+// Parse splits a finished reply in format f into its text and its calls (fresh ids, NewID,
 // unless the model wrote one). Text that does not parse as a call stays text.
 func Parse(f Format, text string) (content string, calls []Call) {
 	switch f {
@@ -35,10 +35,24 @@ func Parse(f Format, text string) (content string, calls []Call) {
 	for i := range calls {
 		calls[i].Type = "function"
 		if calls[i].ID == "" {
-			calls[i].ID = fmt.Sprintf("call_%d", i)
+			calls[i].ID = NewID()
+			if f == Mistral { // its template takes exactly 9 letters and digits
+				calls[i].ID = calls[i].ID[len("call_"):]
+			}
 		}
 	}
 	return content, calls
+}
+
+// NewID is a fresh call id, "call_" and 9 random letters and digits (unique across the
+// turns of a conversation: templates match results to calls by id).
+func NewID() string {
+	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 9)
+	for i := range b {
+		b[i] = alnum[rand.IntN(len(alnum))]
+	}
+	return "call_" + string(b)
 }
 
 // firstJSON decodes the JSON value at the start of s (after blanks) and returns it with the

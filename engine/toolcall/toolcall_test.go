@@ -63,6 +63,12 @@ func TestParseKeepsText(t *testing.T) {
 			t.Errorf("%v: %q %+v", f, content, calls)
 		}
 	}
+	if _, calls := Parse(Mistral, `[TOOL_CALLS][{"name": "now", "arguments": {}}]`); len(calls) != 1 || len(calls[0].ID) != 9 {
+		t.Errorf("a Mistral call without an id gets 9 characters: %+v", calls)
+	}
+	if _, c2 := Parse(Llama3, `{"name": "now", "parameters": {}}`); len(c2) != 1 || !strings.HasPrefix(c2[0].ID, "call_") {
+		t.Errorf("ids: %+v", c2)
+	}
 	if content, calls := Parse(Generic, `{"response": "Hello"}`); content != "Hello" || calls != nil {
 		t.Errorf("generic response: %q %+v", content, calls)
 	}
