@@ -11,8 +11,13 @@ package main
 // time (f16x4): the scalar fp16 decoding per block would cost as much as the products.
 // Of the remaining nb%4 blocks, two go the same way (lanes 0 and 1), one alone.
 func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint32)) *Func {
+	return rowsKernel(name, blocks32Dot(wBlock, isum))
+}
+
+// blocks32Dot is blocks32Kernel's dot product of one row (rowsKernel's dot).
+func blocks32Dot(wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint32)) func(f *Func, wp, ap, n Local) {
 	const aBlock = 34
-	return rowsKernel(name, func(f *Func, wp, ap, n Local) {
+	return func(f *Func, wp, ap, n Local) {
 		acc := f.Local(v128)
 		var v [4]Local
 		for i := range v {
@@ -102,7 +107,7 @@ func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local,
 			f.Add(ap, aBlock)
 		})
 		f.hsum(acc)
-	})
+	}
 }
 
 // lanes32 is the i8x16.shuffle immediate selecting four i32 lanes (0-3 from the first

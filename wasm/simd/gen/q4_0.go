@@ -9,36 +9,54 @@ package main
 // split into low nibbles (elements j) and high ones (elements j+16), 8 subtracted, then
 // as Q8_0: exact int32 lane sums scaled by d_w*d_a into four f32 lane sums
 // (blocks32Kernel).
+//
+// Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
 func matvecQ4_0() *Func {
-	var q Local
-	return blocks32Kernel("matvec_q4_0", 18, func(f *Func, wp, ap Local, wOff, aOff uint32) {
-		if q == 0 {
-			q = f.Local(v128)
-		}
-		first := true
-		for i := uint32(0); i < 2; i++ { // bytes 8i..8i+7
-			f.load8(wp, wOff+2+8*i, false)
-			f.Set(q)
-			for half := uint32(0); half < 2; half++ { // elements 8i+16*half ..
-				f.Get(q)
-				if half == 0 {
-					f.splat16(0x0f)
-					f.V(vAnd)
-				} else {
-					f.I32(4)
-					f.V(i16x8ShrU)
+	// isum multiplies the weight block at wp+wOff by the four widened activation vectors
+	// act(k) (elements 8k..8k+7), k = i + 2*half for weight bytes 8i..8i+7's low (half 0)
+	// and high (half 1) nibbles.
+	isum := func(q *Local, act func(k uint32)) func(f *Func, wp Local, wOff uint32) {
+		return func(f *Func, wp Local, wOff uint32) {
+			if *q == 0 {
+				*q = f.Local(v128)
+			}
+			first := true
+			for i := uint32(0); i < 2; i++ { // bytes 8i..8i+7
+				f.load8(wp, wOff+2+8*i, false)
+				f.Set(*q)
+				for half := uint32(0); half < 2; half++ { // elements 8i+16*half ..
+					f.Get(*q)
+					if half == 0 {
+						f.splat16(0x0f)
+						f.V(vAnd)
+					} else {
+						f.I32(4)
+						f.V(i16x8ShrU)
+					}
+					f.splat16(8)
+					f.V(i16x8Sub)
+					act(i + 2*half)
+					f.V(i32x4DotI16x8S)
+					if !first {
+						f.V(i32x4Add)
+					}
+					first = false
 				}
-				f.splat16(8)
-				f.V(i16x8Sub)
-				f.load8(ap, aOff+2+8*i+16*half, true)
-				f.V(i32x4DotI16x8S)
-				if !first {
-					f.V(i32x4Add)
-				}
-				first = false
 			}
 		}
+	}
+	var q1, q2 Local
+	one := blocks32Dot(18, func(f *Func, wp, ap Local, wOff, aOff uint32) {
+		isum(&q1, func(k uint32) { f.load8(ap, aOff+2+8*k, true) })(f, wp, wOff)
 	})
+	return blocks32Pair("matvec_q4_0", 18, func(f *Func, ap Local, aOff uint32, av []Local) {
+		for k := uint32(0); k < 4; k++ {
+			f.load8(ap, aOff+2+8*k, true)
+			f.Set(av[k])
+		}
+	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
+	}, one)
 }
 
 // matmulQ4_0 is the several-token Q4_0 kernel over prepared activations (matmul32.go):

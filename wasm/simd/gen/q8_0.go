@@ -7,8 +7,10 @@ package main
 // Per block: the exact int32 sum of the 32 products in four lanes (v128.load8x8_s widens
 // eight int8 to i16 as it loads; i32x4.dot_i16x8_s), then scaled by d_w*d_a into four
 // f32 lane sums (blocks32Kernel).
+//
+// Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
 func matvecQ8_0() *Func {
-	return blocks32Kernel("matvec_q8_0", 34, func(f *Func, wp, ap Local, wOff, aOff uint32) {
+	isum := func(f *Func, wp, ap Local, wOff, aOff uint32) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(wp, wOff+2+8*i, true)
 			f.load8(ap, aOff+2+8*i, true)
@@ -17,7 +19,23 @@ func matvecQ8_0() *Func {
 				f.V(i32x4Add)
 			}
 		}
-	})
+	}
+	one := blocks32Dot(34, isum)
+	return blocks32Pair("matvec_q8_0", 34, func(f *Func, ap Local, aOff uint32, av []Local) {
+		for i := uint32(0); i < 4; i++ {
+			f.load8(ap, aOff+2+8*i, true)
+			f.Set(av[i])
+		}
+	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+		for i := uint32(0); i < 4; i++ {
+			f.load8(wp, wOff+2+8*i, true)
+			f.Get(av[i])
+			f.V(i32x4DotI16x8S)
+			if i > 0 {
+				f.V(i32x4Add)
+			}
+		}
+	}, one)
 }
 
 // matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):

@@ -1,0 +1,202 @@
+package main
+
+// Two weight rows per pass for the one-token (decode) kernels of the 32-element block
+// types: the activation block's widened quants are loaded once and multiplied into both
+// rows, and its fp16 scales are converted once for both. Each row's arithmetic is exactly
+// blocks32Kernel's (the same block groups, lane reductions, scale products and sums), so
+// the results are bit-identical to the one-row kernel's.
+//
+//	W (rows, n) @ a (n,) -> y (rows,), rows taken two at a time; an odd last row alone.
+
+// pairRowsKernel is rowsKernel with rows in pairs: pair(f, wp0, wp1, ap, n, y0, y1) leaves
+// rows r and r+1's dot products in the f32 locals y0 and y1; one(f, wp, ap, n) pushes a
+// single row's (the last row of an odd range).
+func pairRowsKernel(name string, pair func(f *Func, wp0, wp1, ap, n, y0, y1 Local), one func(f *Func, wp, ap, n Local)) *Func {
+	f := NewFunc(name, true, []byte{i32, i32, i32, i32, i32, i32, i32}, nil)
+	w, rowBytes, a, n, y, lo, hi := f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5), f.Param(6)
+	r, wp0, wp1, ap := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	y0, y1 := f.Local(f32), f.Local(f32)
+	f.Get(lo)
+	f.Set(r)
+	// pairs while r+1 < hi
+	f.Block()
+	f.Get(r)
+	f.I32(1)
+	f.Op(opI32Add)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Loop()
+	{
+		f.Get(w)
+		f.Get(r)
+		f.Get(rowBytes)
+		f.Op(opI32Mul, opI32Add)
+		f.Tee(wp0)
+		f.Get(rowBytes)
+		f.Op(opI32Add)
+		f.Set(wp1)
+		f.Get(a)
+		f.Set(ap)
+		pair(f, wp0, wp1, ap, n, y0, y1)
+		for i, v := range []Local{y0, y1} {
+			f.Get(y)
+			f.Get(r)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+			f.Get(v)
+			f.Mem(opF32Store, 0, uint32(4*i))
+		}
+		f.Add(r, 2)
+		f.Get(r)
+		f.I32(1)
+		f.Op(opI32Add)
+		f.Get(hi)
+		f.Op(opI32LtS)
+		f.BrIf(0)
+	}
+	f.End()
+	f.End()
+	// the odd last row
+	f.Block()
+	f.Get(r)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Get(w)
+	f.Get(r)
+	f.Get(rowBytes)
+	f.Op(opI32Mul, opI32Add)
+	f.Set(wp0)
+	f.Get(a)
+	f.Set(ap)
+	f.Get(y)
+	f.Get(r)
+	f.I32(2)
+	f.Op(opI32Shl, opI32Add)
+	one(f, wp0, ap, n)
+	f.Mem(opF32Store, 0, 0)
+	f.End()
+	return f
+}
+
+// blocks32Pair is blocks32Kernel for two rows at once (see the file comment). loadA pushes
+// nothing and fills the activation block at ap+aOff into the locals av (what isum2 needs of
+// it); isum2 pushes the i32x4 lane sums of the weight block at wp+wOff times av.
+func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff uint32, av []Local), nA int,
+	isum2 func(f *Func, wp Local, wOff uint32, av []Local), one func(f *Func, wp, ap, n Local)) *Func {
+	const aBlock = 34
+	return pairRowsKernel(name, func(f *Func, wp0, wp1, ap, n, y0, y1 Local) {
+		wps := [2]Local{wp0, wp1}
+		var acc [2]Local
+		var v [2][4]Local
+		for r := range acc {
+			acc[r] = f.Local(v128)
+			for i := range v[r] {
+				v[r][i] = f.Local(v128)
+			}
+		}
+		av := make([]Local, nA)
+		for i := range av {
+			av[i] = f.Local(v128)
+		}
+		as, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128)
+		nb, cnt, h, em := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+		for r := range acc {
+			f.VZero()
+			f.Set(acc[r])
+		}
+		f.Get(n)
+		f.I32(5)
+		f.Op(opI32ShrU)
+		f.Tee(nb)
+		f.I32(2)
+		f.Op(opI32ShrU)
+		f.Set(cnt)
+		group := func(k int) {
+			for b := 0; b < k; b++ {
+				loadA(f, ap, uint32(b)*aBlock, av)
+				for r := range wps {
+					isum2(f, wps[r], uint32(b)*wBlock, av)
+					f.Set(v[r][b])
+				}
+			}
+			// the activation scales, shared by both rows
+			f.VZero()
+			for b := 0; b < k; b++ {
+				f.Get(ap)
+				f.Mem(opI32Load16U, 0, uint32(b)*aBlock)
+				f.Lane(i32x4ReplaceLane, byte(b))
+			}
+			f.f16x4(hv, tv)
+			f.Set(as)
+			for r := range wps {
+				vr := v[r]
+				for p := 0; p < 2; p++ {
+					if 2*p < k {
+						f.Get(vr[2*p])
+						f.Get(vr[2*p+1])
+						f.Shuffle(lanes32(0, 4, 1, 5))
+						f.Get(vr[2*p])
+						f.Get(vr[2*p+1])
+						f.Shuffle(lanes32(2, 6, 3, 7))
+						f.V(i32x4Add)
+					} else {
+						f.VZero()
+					}
+					f.Set(vr[p])
+				}
+				f.Get(vr[0])
+				f.Get(vr[1])
+				f.Shuffle(lanes32(0, 1, 4, 5))
+				f.Get(vr[0])
+				f.Get(vr[1])
+				f.Shuffle(lanes32(2, 3, 6, 7))
+				f.V(i32x4Add, f32x4ConvertI32x4S)
+				f.VZero()
+				for b := 0; b < k; b++ {
+					f.Get(wps[r])
+					f.Mem(opI32Load16U, 0, uint32(b)*wBlock)
+					f.Lane(i32x4ReplaceLane, byte(b))
+				}
+				f.f16x4(hv, tv)
+				f.Get(as)
+				f.V(f32x4Mul, f32x4Mul)
+				f.Get(acc[r])
+				f.V(f32x4Add)
+				f.Set(acc[r])
+				f.Add(wps[r], int32(k)*int32(wBlock))
+			}
+			f.Add(ap, int32(k)*aBlock)
+		}
+		f.Repeat(cnt, func() { group(4) })
+		f.Block()
+		f.Get(nb)
+		f.I32(2)
+		f.Op(opI32And, opI32Eqz)
+		f.BrIf(0)
+		group(2)
+		f.End()
+		f.Get(nb)
+		f.I32(1)
+		f.Op(opI32And)
+		f.Set(cnt)
+		f.Repeat(cnt, func() {
+			loadA(f, ap, 0, av)
+			for r := range wps {
+				isum2(f, wps[r], 0, av)
+				f.accScaled(acc[r], false, func() {
+					f.f16At(wps[r], 0, h, em)
+					f.f16At(ap, 0, h, em)
+					f.Op(opF32Mul)
+				})
+				f.Add(wps[r], int32(wBlock))
+			}
+			f.Add(ap, aBlock)
+		})
+		for r, y := range []Local{y0, y1} {
+			f.hsum(acc[r])
+			f.Set(y)
+		}
+	}, one)
+}
