@@ -12,60 +12,79 @@ package main
 // becomes nibble - 16 where its fifth bit is clear, nibble where set; then widened to
 // i16 and dotted with the activations as Q8_0 (exact int32 lane sums, scaled by d_w*d_a
 // in blocks32Kernel).
+//
+// Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
 func matvecQ5_0() *Func {
-	var q, bits, x Local
 	var bitOf [16]byte // lane i tests bit i%8 of its qh byte
 	for i := range bitOf {
 		bitOf[i] = 1 << (i % 8)
 	}
-	return blocks32Kernel("matvec_q5_0", 22, func(f *Func, wp, ap Local, wOff, aOff uint32) {
-		if q == 0 {
-			q, bits, x = f.Local(v128), f.Local(v128), f.Local(v128)
-		}
-		f.Get(wp)
-		f.VLoad(wOff + 6)
-		f.Set(q)
-		f.Get(wp)
-		f.Mem(opI32Load, 0, wOff+2)
-		f.V(i32x4Splat)
-		f.Set(bits)
-		for half := byte(0); half < 2; half++ { // elements 16*half .. 16*half+15
-			f.Get(q) // nibbles
-			if half == 0 {
-				f.splat8(0x0f)
-				f.V(vAnd)
-			} else {
-				f.I32(4)
-				f.V(i8x16ShrU)
+	// isum multiplies the weight block at wp+wOff by the widened activation vectors act(k)
+	// (elements 8k..8k+7).
+	type scratch struct{ q, bits, x Local }
+	isum := func(sc *scratch, act func(k uint32)) func(f *Func, wp Local, wOff uint32) {
+		return func(f *Func, wp Local, wOff uint32) {
+			if sc.q == 0 {
+				sc.q, sc.bits, sc.x = f.Local(v128), f.Local(v128), f.Local(v128)
 			}
-			f.splat8(0x10) // minus 16 where the fifth bit is clear
-			f.Get(bits)
-			f.Get(bits)
-			var sel [16]byte // qh byte 2*half for lanes 0-7, 2*half+1 for 8-15
-			for i := range sel {
-				sel[i] = 2*half + byte(i/8)
-			}
-			f.Shuffle(sel)
-			f.VConst(bitOf)
-			f.V(vAnd)
-			f.VConst(bitOf)
-			f.V(i8x16Eq, vAndNot, i8x16Sub)
-			f.Set(x)
-			for part := uint32(0); part < 2; part++ {
-				f.Get(x)
-				if part == 0 {
-					f.V(i16x8ExtendLowI8x16S)
+			q, bits, x := sc.q, sc.bits, sc.x
+			f.Get(wp)
+			f.VLoad(wOff + 6)
+			f.Set(q)
+			f.Get(wp)
+			f.Mem(opI32Load, 0, wOff+2)
+			f.V(i32x4Splat)
+			f.Set(bits)
+			for half := byte(0); half < 2; half++ { // elements 16*half .. 16*half+15
+				f.Get(q) // nibbles
+				if half == 0 {
+					f.splat8(0x0f)
+					f.V(vAnd)
 				} else {
-					f.V(i16x8ExtendHighI8x16S)
+					f.I32(4)
+					f.V(i8x16ShrU)
 				}
-				f.load8(ap, aOff+2+16*uint32(half)+8*part, true)
-				f.V(i32x4DotI16x8S)
-				if half+byte(part) > 0 {
-					f.V(i32x4Add)
+				f.splat8(0x10) // minus 16 where the fifth bit is clear
+				f.Get(bits)
+				f.Get(bits)
+				var sel [16]byte // qh byte 2*half for lanes 0-7, 2*half+1 for 8-15
+				for i := range sel {
+					sel[i] = 2*half + byte(i/8)
+				}
+				f.Shuffle(sel)
+				f.VConst(bitOf)
+				f.V(vAnd)
+				f.VConst(bitOf)
+				f.V(i8x16Eq, vAndNot, i8x16Sub)
+				f.Set(x)
+				for part := uint32(0); part < 2; part++ {
+					f.Get(x)
+					if part == 0 {
+						f.V(i16x8ExtendLowI8x16S)
+					} else {
+						f.V(i16x8ExtendHighI8x16S)
+					}
+					act(2*uint32(half) + part)
+					f.V(i32x4DotI16x8S)
+					if half+byte(part) > 0 {
+						f.V(i32x4Add)
+					}
 				}
 			}
 		}
+	}
+	var s1, s2 scratch
+	one := blocks32Dot(22, func(f *Func, wp, ap Local, wOff, aOff uint32) {
+		isum(&s1, func(k uint32) { f.load8(ap, aOff+2+8*k, true) })(f, wp, wOff)
 	})
+	return blocks32Pair("matvec_q5_0", 22, func(f *Func, ap Local, aOff uint32, av []Local) {
+		for k := uint32(0); k < 4; k++ {
+			f.load8(ap, aOff+2+8*k, true)
+			f.Set(av[k])
+		}
+	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+		isum(&s2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
+	}, one)
 }
 
 // q5Halves sets lo and hi to the u8 values 0..31 (nibble | fifth bit << 4) of elements
