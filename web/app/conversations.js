@@ -71,21 +71,34 @@ export function titleFrom(text) {
   return (sp > 24 ? cut.slice(0, sp) : cut) + "…";
 }
 
+// CONTROL matches what a Markdown file must not carry raw: C0 controls but tab and
+// newline (a carriage return, an escape sequence that recolours a terminal, a bell), DEL,
+// C1 controls, and the bidirectional overrides and isolates that reorder what a reader sees.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+// plain makes model or user text safe to write into a Markdown file: CRLF and CR become
+// newlines, every other control character shows as its escape (\u001B).
+export function plain(s) {
+  return String(s ?? "").replace(/\r\n?/g, "\n").replace(CONTROL, (c) => "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0"));
+}
+
 // toMarkdown writes a conversation as Markdown: the title, the model, then each message
 // under a "## You" / "## Hearth" heading (a base model's turns are "Prompt" and
-// "Continuation"); reasoning goes in a quoted "Thinking" block before its answer.
+// "Continuation"); reasoning goes in a quoted "Thinking" block before its answer. Control
+// characters are escaped (plain); the title and the model's name stay on their line.
 export function toMarkdown(conv) {
   const completion = conv.mode === "completion";
-  const out = [`# ${conv.title || "Conversation"}`, ""];
-  if (conv.model?.name) out.push(`Model: ${conv.model.name}${completion ? " (completion mode)" : ""}`, "");
-  if (conv.system) out.push("## System", "", conv.system, "");
+  const line = (s) => plain(s).replace(/\s*\n\s*/g, " ");
+  const out = [`# ${line(conv.title) || "Conversation"}`, ""];
+  if (conv.model?.name) out.push(`Model: ${line(conv.model.name)}${completion ? " (completion mode)" : ""}`, "");
+  if (conv.system) out.push("## System", "", plain(conv.system), "");
   for (const m of conv.messages) {
     const who = m.role === "user" ? (completion ? "Prompt" : "You") : (completion ? "Continuation" : "Hearth");
     out.push(`## ${who}`, "");
     if (m.reasoning) {
-      out.push("> **Thinking**", ">", ...m.reasoning.trim().split("\n").map((l) => (l ? `> ${l}` : ">")), "");
+      out.push("> **Thinking**", ">", ...plain(m.reasoning).trim().split("\n").map((l) => (l ? `> ${l}` : ">")), "");
     }
-    out.push(m.content, "");
+    out.push(plain(m.content), "");
   }
   return out.join("\n");
 }

@@ -276,9 +276,11 @@ export class Transcript {
         notice.textContent = trimmed;
         notice.hidden = trimmed === "";
         tools.replaceChildren();
-        if (text !== "") tools.append(button("Copy", "Copy this reply", async (e) => {
+        // A reply that is all thinking (it stopped before answering) copies its thinking.
+        const copied = text !== "" ? text : reasoning;
+        if (copied !== "") tools.append(button("Copy", text !== "" ? "Copy this reply" : "Copy the thinking", async (e) => {
           const b = e.currentTarget;
-          const ok = await this.actions.copy(text);
+          const ok = await this.actions.copy(copied);
           b.textContent = ok ? "Copied" : "Copy failed";
           setTimeout(() => { b.textContent = "Copy"; }, 1500);
         }));
