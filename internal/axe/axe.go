@@ -51,6 +51,13 @@ func Source(t testing.TB) string {
 	return source
 }
 
+// Available reports whether axe-core is installed (for a test that checks it on the way
+// and must not skip its other checks without it).
+func Available() bool {
+	_, err := os.Stat(filepath.Join(Dir(), "node_modules", "axe-core", "axe.min.js"))
+	return err == nil
+}
+
 // Violation is one axe rule that failed, with the elements that fail it.
 type Violation struct {
 	ID     string `json:"id"`

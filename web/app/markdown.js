@@ -313,11 +313,16 @@ function codeBlock(code, lang, ctx) {
   btn.type = "button";
   btn.className = "copy";
   btn.textContent = "Copy";
-  btn.setAttribute("aria-label", lang ? `Copy the ${lang} code` : "Copy the code");
+  const name = lang ? `Copy the ${lang} code` : "Copy the code";
+  btn.setAttribute("aria-label", name);
   btn.addEventListener("click", async () => {
     const ok = await ctx.copy(code);
     btn.textContent = ok === false ? "Copy failed" : "Copied";
-    setTimeout(() => { btn.textContent = "Copy"; }, 1500);
+    btn.setAttribute("aria-label", btn.textContent); // the name holds what it shows
+    setTimeout(() => {
+      btn.textContent = "Copy";
+      btn.setAttribute("aria-label", name);
+    }, 1500);
   });
   head.append(label, btn);
   const pre = document.createElement("pre");

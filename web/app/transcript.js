@@ -281,8 +281,10 @@ export class Transcript {
         if (copied !== "") tools.append(button("Copy", text !== "" ? "Copy this reply" : "Copy the thinking", async (e) => {
           const b = e.currentTarget;
           const ok = await this.actions.copy(copied);
+          const name = b.getAttribute("aria-label");
           b.textContent = ok ? "Copied" : "Copy failed";
-          setTimeout(() => { b.textContent = "Copy"; }, 1500);
+          b.setAttribute("aria-label", b.textContent); // the name holds what it shows
+          setTimeout(() => { b.textContent = "Copy"; b.setAttribute("aria-label", name); }, 1500);
         }));
         if (last && retry) {
           const r = button("Regenerate", "Regenerate this reply", () => this.actions.regenerate());

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hearth/internal/axe"
 	"hearth/internal/shared"
 	"hearth/internal/webtest"
 )
@@ -37,6 +38,10 @@ func TestSmallThings(t *testing.T) {
 		t.Errorf("Copy on an all-thinking reply copied %q, want the thinking %q", copied, thought)
 	}
 	p.Screenshot("app-all-thinking-copy")
+	// Just copied, the button's name says what it shows ("Copied").
+	if axe.Available() {
+		axe.Check(t, p.Browser, "a reply just copied", "")
+	}
 
 	// Control characters in a reply: escaped in the Markdown export.
 	const hostile = "Red \x1b[31malert\x1b[0m, a bell\x07, a CR\rhere, \u202eevil\u202c and \u0085 next.\ttab kept"
