@@ -5,10 +5,15 @@
 // model picker's speed estimate (wasm/estimate.go, web/app/estimate.js), which turns
 // elements per second into tokens per second from a model's parameter count.
 //
-// The weights are layers of a transformer with n_embd 768, 2048 FFN units and 256 K/V
-// columns (every row a whole number of 256-element super-blocks, so a K-quant mix is what
-// llama-quantize writes for larger models), copied until they take more memory than a
-// CPU cache holds, so each pass streams them from memory as a decode step streams a model.
+// The weights are layers of SmolLM2-135M's shape (n_embd 576, 1536 FFN units, 192 K/V
+// columns: the smallest catalog model, and the widths whose per-element speed is the
+// lowest), with llama-quantize's fallbacks where a row is not a whole number of
+// 256-element super-blocks (Q4_K→Q5_0, Q6_K→Q8_0, as in SmolLM2's Q4_K_M file), copied
+// until they take more memory than a CPU cache holds, so each pass streams them from
+// memory as a decode step streams a model. Chromium, one thread: Q4_0 at 768/2048 widths
+// ran at ~0.6x its speed at 576/1536 (which made a SmolLM2 Q4_0 estimate half the
+// measured decode); other widths were not measured, so a larger model's estimate assumes
+// its rows go as fast as SmolLM2's.
 package speedbench
 
 import (
@@ -24,11 +29,12 @@ import (
 
 // Layer shape of the benchmark.
 const (
-	nEmbd = 768
-	nKV   = 256
-	nFF   = 2048
-	// workingSet is how many bytes of weights the decode pass cycles through at least.
-	workingSet = 48 << 20
+	nEmbd = 576
+	nKV   = 192
+	nFF   = 1536
+	// workingSet is how many bytes of weights the decode pass cycles through at least: a
+	// SmolLM2-135M file is 92-145 MB.
+	workingSet = 96 << 20
 	// prefillTokens is the tokens multiplied at once in the prefill pass.
 	prefillTokens = 64
 	// sampleRows is how many distinct random rows of each width are quantized; the
@@ -104,6 +110,7 @@ func Run(fileType string, d time.Duration, yield func()) (Result, error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	rows := map[string][]byte{} // type/width -> sampleRows quantized rows
 	matrix := func(name string, t quant.Type, r, c int) (*ops.Matrix, error) {
+		t = fallback(t, c)
 		key := fmt.Sprintf("%s/%d", t, c)
 		sample, ok := rows[key]
 		if !ok {
@@ -238,6 +245,21 @@ func measure(d time.Duration, step func() int) (rate, seconds float64) {
 	}
 	sort.Float64s(rates)
 	return rates[segments/2], time.Since(start).Seconds()
+}
+
+// fallback is the type llama-quantize stores a k-quant row of cols elements in when cols
+// is not a whole number of super-blocks.
+func fallback(t quant.Type, cols int) quant.Type {
+	if cols%quant.QK_K == 0 {
+		return t
+	}
+	switch t {
+	case quant.Q4_K, quant.Q5_K:
+		return quant.Q5_0
+	case quant.Q6_K:
+		return quant.Q8_0
+	}
+	return t
 }
 
 func randomFloats(rng *rand.Rand, n int) []float32 {

@@ -86,12 +86,15 @@ func TestSpeedEstimate(t *testing.T) {
 				Threads    int     `json:"threads"`
 			}
 			// the measured speeds at the same thread count: 48 tokens decoded after a short
-			// prompt, and (with -estimate.all) a ~500-token prompt read
+			// prompt (the median of three runs), and (with -estimate.all) a ~500-token prompt read
 			b.Eval(fmt.Sprintf(`(async () => {
 				const e = await Hearth.load(%q, { threads: %d });
 				try {
 					await e.completions.create({ prompt: "Hello", max_tokens: 4, temperature: 0 }); // warm up
-					const d = await e.completions.create({ prompt: "Once upon a time", max_tokens: 48, temperature: 0, seed: 1 });
+					const runs = []; // the median of three, so a moment of another program's load does not decide it
+					for (let i = 0; i < 3; i++) runs.push((await e.completions.create({ prompt: "Once upon a time", max_tokens: 48, temperature: 0, seed: 1 })).hearth);
+					runs.sort((a, b) => a.decode_tps - b.decode_tps);
+					const d = { hearth: runs[1] };
 					const p = %v ? (await e.completions.create({ prompt: "the cat sat on the mat. ".repeat(38), max_tokens: 1, temperature: 0 })).hearth : {};
 					return { decode_tps: d.hearth.decode_tps, generated: d.hearth.generated_tokens, prefill_tps: p.prefill_tps || 0, prompt: p.prompt_tokens || 0, threads: e.threads };
 				} finally { await e.unload(); }
