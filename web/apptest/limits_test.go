@@ -20,7 +20,7 @@ func TestOneSourceOfLimits(t *testing.T) {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, o := range limits.Options {
 		var field struct {
-			Present              bool
+			Present             bool
 			Min, Max, Step, Val string
 		}
 		p.Eval(fmt.Sprintf(`(() => { const el = document.getElementById("set-%s");
