@@ -99,20 +99,74 @@ function makeMemoryShared(bytes) {
   throw new Error("engine.wasm has no memory section");
 }
 
-// The helpers' code, started from a Blob URL (CSP: worker-src 'self' blob:).
-// Control words: c[0] job counter, c[1] helpers done, c[2] kernel index, c[3] argument
-// count, c[4..16) the arguments before (row_lo, row_hi), c[16 + 2i], c[17 + 2i] helper i's rows.
-// A batch (c[2] = -1): c[3] calls, call j at c[BATCH + 12j]: kernel index, argument count,
-// eight arguments, row_lo, row_hi; helper i runs share i+1 of every call's rows (the
-// engine thread share 0), so the calls of a batch cost one synchronisation.
-const BATCH = 64, MAX_BATCH = 8;
+// A threaded job is cut into chunks (row ranges) that every thread — the engine's and the
+// helpers — claims one at a time from a shared counter until none is left, so a helper the
+// system has not scheduled yet (a busy machine, more threads than free cores) delays
+// nothing: the others take its chunks, and the engine thread waits only for chunks already
+// being run. Each row is computed by the same kernel call whichever thread runs it, so the
+// results do not depend on the split.
+// Control words (Int32Array c): c[0] job counter (wakes the helpers), c[1] chunks finished,
+// c[2] the claim word: tag (16 bits, one per job) << 16 | chunks (8 bits) << 8 | next chunk,
+// c[4] the kernel index (-1: a batch), c[5] argument count (a batch: its calls), c[6..14)
+// the arguments before (row_lo, row_hi), c[14] row_lo, c[15] row_hi, c[16] rows per chunk
+// (a batch: chunks per call); a batch's call j at c[BATCH + 12j]: kernel index, argument
+// count, eight arguments, row_lo, row_hi. A job's words are written before its tag is
+// published, and the next job's only once every chunk of this one is finished, so a
+// claim that succeeds under a tag read the words of that tag's job.
+const BATCH = 32, MAX_BATCH = 8, MAX_CHUNKS = 255;
+
+// runChunks claims and runs the current job's chunks as thread t (0: the engine thread,
+// helper i: i + 1; attn_* kernels take (params, scratch, stride, lo, hi) and each thread
+// uses its own scratch) until none is left or the job is over; a batch's calls are at
+// c[callsAt + 12j].
+function runChunks(c, fns, ownScratch, t, callsAt) {
+  const w0 = Atomics.load(c, 2);
+  const tag = w0 >>> 16, n = (w0 >>> 8) & 0xff, kind = c[4];
+  const argsAt = (at, count, idx) => {
+    const args = Array.from(c.subarray(at, at + count));
+    if (ownScratch[idx]) args[1] += t * args[2];
+    return args;
+  };
+  let args, lo, hi, per, calls;
+  if (kind >= 0) {
+    args = argsAt(6, c[5], kind);
+    lo = c[14]; hi = c[15]; per = c[16];
+  } else {
+    per = c[16];
+    calls = [];
+    for (let j = 0; j < c[5]; j++) {
+      const b = callsAt + 12 * j;
+      calls.push({ idx: c[b], args: argsAt(b + 2, c[b + 1], c[b]), lo: c[b + 10], hi: c[b + 11] });
+    }
+  }
+  for (;;) {
+    const w = Atomics.load(c, 2);
+    if (w >>> 16 !== tag || (w & 0xff) >= n) return;
+    if (Atomics.compareExchange(c, 2, w, w + 1) !== w) continue;
+    const k = w & 0xff;
+    if (kind >= 0) {
+      const a = lo + k * per;
+      fns[kind](...args, a, Math.min(hi, a + per));
+    } else {
+      const call = calls[Math.floor(k / per)];
+      const size = Math.ceil((call.hi - call.lo) / per), a = call.lo + (k % per) * size, b = Math.min(call.hi, a + size);
+      if (a < b) fns[call.idx](...call.args, a, b);
+    }
+    if (Atomics.add(c, 1, 1) + 1 === n) Atomics.notify(c, 1);
+  }
+}
+
+// The helpers' code, started from a Blob URL (CSP: worker-src 'self' blob:): wait for a
+// job (spinning first: a token makes hundreds of jobs and an Atomics.wait round trip
+// costs ~50 µs), run chunks of it, wait for the next.
+// (runChunks goes in as its source text, self-contained, whatever the minifier names it.)
 const helperSource = `
 const BATCH = ${BATCH};
+const runChunks = (${runChunks.toString()});
 self.onmessage = async (e) => {
   const { module, memory, ctrl, index, names } = e.data;
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
   const fns = names.map((n) => k[n]);
-  // attn_* kernels take (params, scratch, stride, lo, hi): each thread its own scratch
   const ownScratch = names.map((n) => n.startsWith("attn_"));
   const c = new Int32Array(ctrl);
   self.postMessage("ready");
@@ -123,24 +177,7 @@ self.onmessage = async (e) => {
       if (++spins > 2000000) { Atomics.wait(c, 0, seen); spins = 0; }
     }
     seen = Atomics.load(c, 0);
-    if (c[2] === -1) {
-      const threads = c[4];
-      for (let j = 0; j < c[3]; j++) {
-        const b = BATCH + 12 * j, lo0 = c[b + 10], hi0 = c[b + 11];
-        const chunk = Math.ceil((hi0 - lo0) / threads);
-        const lo = Math.min(hi0, lo0 + (index + 1) * chunk), hi = Math.min(hi0, lo0 + (index + 2) * chunk);
-        if (lo < hi) fns[c[b]](...Array.from(c.subarray(b + 2, b + 2 + c[b + 1])), lo, hi);
-      }
-    } else {
-      const lo = c[16 + 2 * index], hi = c[17 + 2 * index];
-      if (lo < hi) {
-        const args = Array.from(c.subarray(4, 4 + c[3]));
-        if (ownScratch[c[2]]) args[1] += (index + 1) * args[2];
-        fns[c[2]](...args, lo, hi);
-      }
-    }
-    Atomics.add(c, 1, 1);
-    Atomics.notify(c, 1);
+    runChunks(c, fns, ownScratch, index + 1, BATCH);
   }
 };`;
 
@@ -251,7 +288,6 @@ async function start() {
 async function startHelpers(module, memory, names, kernels, nThreads) {
   const nHelpers = nThreads - 1;
   const ctrlBuf = new SharedArrayBuffer(4 * (BATCH + 12 * MAX_BATCH));
-  if (16 + 2 * nHelpers > BATCH) throw new Error(`at most ${(BATCH - 16) / 2 + 1} threads`);
   const c = new Int32Array(ctrlBuf);
   const url = URL.createObjectURL(new Blob([helperSource], { type: "text/javascript" }));
   const started = [];
@@ -265,42 +301,43 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   }
   await Promise.all(started);
   const fns = names.map((n) => kernels[n]);
-  // wait spins until the helpers have finished the job, then waits.
-  const wait = () => {
+  const ownScratch = names.map((n) => n.startsWith("attn_"));
+  let tag = 0;
+  // run publishes the job whose words are written (n chunks), runs chunks of it here and
+  // waits until every chunk is finished (spinning first, then 1 ms waits).
+  const run = (n) => {
+    Atomics.store(c, 1, 0);
+    tag = (tag + 1) & 0xffff;
+    Atomics.store(c, 2, (tag << 16) | (n << 8));
+    Atomics.add(c, 0, 1);
+    Atomics.notify(c, 0);
+    runChunks(c, fns, ownScratch, 0, BATCH);
     let spins = 0;
     for (;;) {
       const done = Atomics.load(c, 1);
-      if (done >= nHelpers) break;
-      if (++spins > 200000) { Atomics.wait(c, 1, done, 1); }
+      if (done >= n) break;
+      if (++spins > 200000) Atomics.wait(c, 1, done, 1);
     }
   };
-  const go = () => {
-    Atomics.store(c, 1, 0);
-    Atomics.add(c, 0, 1);
-    Atomics.notify(c, 0);
-  };
-  // parallel runs kernel idx on rows [lo, hi): the first share here, the others on the
-  // helpers; args are the kernel's arguments before (row_lo, row_hi).
+  // parallel runs kernel idx on rows [lo, hi) in about four chunks per thread; args are
+  // the kernel's arguments before (row_lo, row_hi).
   const parallel = (idx, args, lo, hi) => {
-    const rows = hi - lo;
-    const chunk = Math.ceil(rows / nThreads);
-    c[2] = idx;
-    c[3] = args.length;
-    for (let i = 0; i < args.length; i++) c[4 + i] = args[i];
-    for (let i = 0; i < nHelpers; i++) {
-      c[16 + 2 * i] = Math.min(hi, lo + (i + 1) * chunk);
-      c[17 + 2 * i] = Math.min(hi, lo + (i + 2) * chunk);
-    }
-    go();
-    fns[idx](...args, lo, Math.min(hi, lo + chunk));
-    wait();
+    const per = Math.ceil((hi - lo) / Math.min(MAX_CHUNKS, 4 * nThreads));
+    c[4] = idx;
+    c[5] = args.length;
+    for (let i = 0; i < args.length; i++) c[6 + i] = args[i];
+    c[14] = lo;
+    c[15] = hi;
+    c[16] = per;
+    run(Math.ceil((hi - lo) / per));
   };
-  // parallel.batch runs recorded calls [idx, args, fn, lo, hi] as one job: each thread its
-  // share of every call.
+  // parallel.batch runs recorded calls [idx, args, fn, lo, hi] as one job: each call in
+  // about two chunks per thread.
   parallel.batch = (calls) => {
-    c[2] = -1;
-    c[3] = calls.length;
-    c[4] = nThreads;
+    const per = Math.max(1, Math.min(2 * nThreads, Math.floor(MAX_CHUNKS / calls.length)));
+    c[4] = -1;
+    c[5] = calls.length;
+    c[16] = per;
     calls.forEach(([idx, args, , lo, hi], j) => {
       const b = BATCH + 12 * j;
       c[b] = idx;
@@ -309,12 +346,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
       c[b + 10] = lo;
       c[b + 11] = hi;
     });
-    go();
-    for (const [, args, fn, lo, hi] of calls) {
-      const chunk = Math.ceil((hi - lo) / nThreads);
-      if (chunk > 0) fn(...args, lo, Math.min(hi, lo + chunk));
-    }
-    wait();
+    run(calls.length * per);
   };
   return parallel;
 }
