@@ -118,7 +118,10 @@ func serve(t *testing.T, dir string, isolated bool) string {
 	return "http://" + ln.Addr().String() + "/"
 }
 
-func browser(t *testing.T) context.Context {
+func browser(t *testing.T) context.Context { return browserFor(t, 3*time.Minute) }
+
+// browserFor is browser with a limit of d for everything the test does in it.
+func browserFor(t *testing.T, d time.Duration) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
 		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -131,7 +134,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel3 := context.WithTimeout(ctx, d)
 	t.Cleanup(cancel3)
 	return ctx
 }
