@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // proxy stands in front of the real Hearth server on its own fixed loopback port, so the
@@ -43,9 +44,10 @@ type request struct {
 
 // action is what the proxy does to one response body.
 type action struct {
-	corruptAt int64 // flip the byte at this offset of the body when > 0
-	cutAt     int64 // after this many bytes, drop the connection (when > 0)
-	holdAt    int64 // after this many bytes, wait for release, then drop the connection
+	corruptAt int64         // flip the byte at this offset of the body when > 0
+	cutAt     int64         // after this many bytes, drop the connection (when > 0)
+	holdAt    int64         // after this many bytes, wait for release, then drop the connection
+	pace      time.Duration // wait this long before each read of the body (a slower network)
 }
 
 func newProxy(t *testing.T, upstream string) *proxy {
@@ -170,6 +172,9 @@ type body struct {
 }
 
 func (b *body) Read(buf []byte) (int, error) {
+	if b.a.pace > 0 {
+		time.Sleep(b.a.pace)
+	}
 	limit := int64(-1)
 	if b.a.cutAt > 0 {
 		limit = b.a.cutAt

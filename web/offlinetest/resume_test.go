@@ -29,7 +29,9 @@ func resumeSetup(t *testing.T) (srv *webtest.Server, px *proxy, b *webtest.Brows
 		if i, ok := index[file]; ok && i >= 3 {
 			return action{holdAt: (man.Shards[i].End - man.Shards[i].Start) / 2}
 		}
-		return action{}
+		// the whole shards come at a network's pace, so the download lasts long enough
+		// (over 200 ms) for its speed to be measured and reported
+		return action{pace: 20 * time.Millisecond}
 	})
 	b = webtest.NewBrowser(t, webtest.BrowserOptions{})
 	b.Do("open the test page", chromedp.Navigate(px.URL+"offlinetest/blank.html"))
