@@ -445,14 +445,18 @@ function startRename() {
     if (done) return;
     done = true;
     const title = input.value.trim();
+    // Focus goes back to Rename now, and only from the title field: after the save it
+    // would take the keyboard from wherever the person went meanwhile (typing a message:
+    // a space then pressed Rename and the rest of the message became the title).
+    const hadFocus = document.activeElement === input;
     input.replaceWith(ui.chatTitle);
+    if (hadFocus) ui.rename.focus();
     if (keep && title && title !== conv.title) {
       conv.title = title;
       conv.renamed = true; // a title of the person's: the first message no longer sets it
       ui.chatTitle.textContent = title;
       await save(conv);
     }
-    ui.rename.focus();
   };
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
