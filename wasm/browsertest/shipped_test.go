@@ -128,7 +128,9 @@ func TestBrowserShippedLogits(t *testing.T) {
 		}
 	}
 	base := serve(t, dir, true)
-	ctx := browserFor(t, 10*time.Minute) // 7 models x 3 configurations; slow when the suite loads the machine
+	// a fresh engine per model (loading one model after another into the same engine hung
+	// once in a clean-clone run); its own 10-minute limit: slow when the suite loads the machine
+	ctx := browserFor(t, 10*time.Minute)
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+"index.html")); err != nil {
 		t.Fatal(err)
 	}
@@ -143,33 +145,26 @@ func TestBrowserShippedLogits(t *testing.T) {
 		name := fmt.Sprintf("relaxed=%v threads=%d", c.relaxed, c.threads)
 		var rows []conformance.Row
 		diffs := map[string]float64{}
-		// one engine per configuration, each model loaded into it in turn
-		var got struct {
-			Relaxed bool `json:"relaxed"`
-			Threads int  `json:"threads"`
-		}
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](fmt.Sprintf(`(async () => {
-			if (window.confEngine) window.confEngine.terminate();
-			const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
-			const abs = (u) => new URL(u, document.baseURI).href;
-			const { HearthEngine } = await import(abs(assets.client));
-			window.confEngine = new HearthEngine(abs(assets.worker), { threads: %d, simd: true, relaxed: %v, splitBytes: %d });
-			await window.confEngine.ready;
-			return { relaxed: window.confEngine.relaxed, threads: window.confEngine.threads };
-		})()`, c.threads, c.relaxed, map[bool]int{true: 1, false: 0}[c.threads > 1]), chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("%s: start the engine: %v", name, err)
-		}
-		if err := json.Unmarshal(v, &got); err != nil || got.Relaxed != c.relaxed || got.Threads != c.threads {
-			t.Fatalf("%s: the engine runs relaxed=%v threads=%d (%v)", name, got.Relaxed, got.Threads, err)
-		}
 		for _, file := range shippedModels {
 			id := "conf-" + strings.TrimSuffix(file, ".gguf")
-			if _, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](fmt.Sprintf(`(async () => {
+			var got struct {
+				Relaxed bool `json:"relaxed"`
+				Threads int  `json:"threads"`
+			}
+			v, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](fmt.Sprintf(`(async () => {
+				if (window.confEngine) window.confEngine.terminate();
+				const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
+				const abs = (u) => new URL(u, document.baseURI).href;
+				const { HearthEngine } = await import(abs(assets.client));
+				window.confEngine = new HearthEngine(abs(assets.worker), { threads: %d, simd: true, relaxed: %v, splitBytes: %d });
 				await window.confEngine.load("models/%s/manifest.json");
-				return true;
-			})()`, id), chromedp.EvalAwaitPromise)); err != nil {
+				return { relaxed: window.confEngine.relaxed, threads: window.confEngine.threads };
+			})()`, c.threads, c.relaxed, map[bool]int{true: 1, false: 0}[c.threads > 1], id), chromedp.EvalAwaitPromise))
+			if err != nil {
 				t.Fatalf("%s: load %s: %v", name, file, err)
+			}
+			if err := json.Unmarshal(v, &got); err != nil || got.Relaxed != c.relaxed || got.Threads != c.threads {
+				t.Fatalf("%s: the engine runs relaxed=%v threads=%d (%v)", name, got.Relaxed, got.Threads, err)
 			}
 			g := byName[file]
 			if !(c.relaxed && c.threads == 1) {
