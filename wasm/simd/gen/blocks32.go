@@ -43,39 +43,9 @@ func blocks32Dot(wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint
 				isum(f, wp, ap, uint32(b)*wBlock, uint32(b)*aBlock)
 				f.Set(v[b])
 			}
-			for p := 0; p < 2; p++ {
-				if 2*p < k {
-					f.Get(v[2*p])
-					f.Get(v[2*p+1])
-					f.Shuffle(lanes32(0, 4, 1, 5))
-					f.Get(v[2*p])
-					f.Get(v[2*p+1])
-					f.Shuffle(lanes32(2, 6, 3, 7))
-					f.V(i32x4Add)
-				} else {
-					f.VZero()
-				}
-				f.Set(v[p])
-			}
-			f.Get(v[0])
-			f.Get(v[1])
-			f.Shuffle(lanes32(0, 1, 4, 5))
-			f.Get(v[0])
-			f.Get(v[1])
-			f.Shuffle(lanes32(2, 3, 6, 7))
-			f.V(i32x4Add, f32x4ConvertI32x4S)
-			for _, s := range []struct {
-				p    Local
-				step uint32
-			}{{wp, wBlock}, {ap, aBlock}} {
-				f.VZero()
-				for b := 0; b < k; b++ {
-					f.Get(s.p)
-					f.Mem(opI32Load16U, 0, uint32(b)*s.step)
-					f.Lane(i32x4ReplaceLane, byte(b))
-				}
-				f.f16x4(hv, tv)
-			}
+			f.blockTotals(v[:], k)
+			f.blockScales(wp, wBlock, k, hv, tv)
+			f.blockScales(ap, aBlock, k, hv, tv)
 			f.V(f32x4Mul, f32x4Mul)
 			f.Get(acc)
 			f.V(f32x4Add)
@@ -108,6 +78,45 @@ func blocks32Dot(wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint
 		})
 		f.hsum(acc)
 	}
+}
+
+// blockTotals pushes, as f32x4, the totals of k (2 or 4) blocks' i32x4 lane sums v[0..k)
+// in lanes 0..k-1 (zero in the others): v interleaved pairwise into [v0a+v0c, v1a+v1c,
+// v0b+v0d, v1b+v1d] (v[0], v[1] are overwritten), then the lanes added.
+func (f *Func) blockTotals(v []Local, k int) {
+	for p := 0; p < 2; p++ {
+		if 2*p < k {
+			f.Get(v[2*p])
+			f.Get(v[2*p+1])
+			f.Shuffle(lanes32(0, 4, 1, 5))
+			f.Get(v[2*p])
+			f.Get(v[2*p+1])
+			f.Shuffle(lanes32(2, 6, 3, 7))
+			f.V(i32x4Add)
+		} else {
+			f.VZero()
+		}
+		f.Set(v[p])
+	}
+	f.Get(v[0])
+	f.Get(v[1])
+	f.Shuffle(lanes32(0, 1, 4, 5))
+	f.Get(v[0])
+	f.Get(v[1])
+	f.Shuffle(lanes32(2, 3, 6, 7))
+	f.V(i32x4Add, f32x4ConvertI32x4S)
+}
+
+// blockScales pushes, as f32x4, the fp16 scales at the starts of k blocks of step bytes
+// from p in lanes 0..k-1 (zero in the others), with h and t scratch.
+func (f *Func) blockScales(p Local, step uint32, k int, h, t Local) {
+	f.VZero()
+	for b := 0; b < k; b++ {
+		f.Get(p)
+		f.Mem(opI32Load16U, 0, uint32(b)*step)
+		f.Lane(i32x4ReplaceLane, byte(b))
+	}
+	f.f16x4(h, t)
 }
 
 // lanes32 is the i8x16.shuffle immediate selecting four i32 lanes (0-3 from the first

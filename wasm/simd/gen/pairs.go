@@ -121,45 +121,11 @@ func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff
 					f.Set(v[r][b])
 				}
 			}
-			// the activation scales, shared by both rows
-			f.VZero()
-			for b := 0; b < k; b++ {
-				f.Get(ap)
-				f.Mem(opI32Load16U, 0, uint32(b)*aBlock)
-				f.Lane(i32x4ReplaceLane, byte(b))
-			}
-			f.f16x4(hv, tv)
+			f.blockScales(ap, aBlock, k, hv, tv) // the activation scales, shared by both rows
 			f.Set(as)
 			for r := range wps {
-				vr := v[r]
-				for p := 0; p < 2; p++ {
-					if 2*p < k {
-						f.Get(vr[2*p])
-						f.Get(vr[2*p+1])
-						f.Shuffle(lanes32(0, 4, 1, 5))
-						f.Get(vr[2*p])
-						f.Get(vr[2*p+1])
-						f.Shuffle(lanes32(2, 6, 3, 7))
-						f.V(i32x4Add)
-					} else {
-						f.VZero()
-					}
-					f.Set(vr[p])
-				}
-				f.Get(vr[0])
-				f.Get(vr[1])
-				f.Shuffle(lanes32(0, 1, 4, 5))
-				f.Get(vr[0])
-				f.Get(vr[1])
-				f.Shuffle(lanes32(2, 3, 6, 7))
-				f.V(i32x4Add, f32x4ConvertI32x4S)
-				f.VZero()
-				for b := 0; b < k; b++ {
-					f.Get(wps[r])
-					f.Mem(opI32Load16U, 0, uint32(b)*wBlock)
-					f.Lane(i32x4ReplaceLane, byte(b))
-				}
-				f.f16x4(hv, tv)
+				f.blockTotals(v[r][:], k)
+				f.blockScales(wps[r], wBlock, k, hv, tv)
 				f.Get(as)
 				f.V(f32x4Mul, f32x4Mul)
 				f.Get(acc[r])
