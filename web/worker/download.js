@@ -4,8 +4,8 @@
 //       { onProgress, signal, parallel: 3 });
 //   await downloadModel(url, { onStart: ({ size }) => …, onData: (bytes, offset) => … });
 //
-// The bytes stream: a shard is read from the network or the cache a part at a time (a BYOB
-// read into a buffer of ours), the part checked — with WebCrypto against the manifest's
+// The bytes stream: a shard is read from the network or the cache a part at a time (read into a
+// buffer of ours), the part checked — with WebCrypto against the manifest's
 // sha256 of that part, or, for a manifest without parts, fed to the shard's SHA-256
 // (sha256.js) — and handed to onData with its offset in the file (the engine client
 // transfers it to the worker, which copies it into the model's memory and sends the buffer
@@ -464,22 +464,17 @@ function checkPart(st, p, at, bytes) {
 
 const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 
-// byteReader reads a body into buffers of ours: a BYOB reader where the body is a byte
-// stream (fetch, Cache Storage and Blob bodies in Chromium), so no new ArrayBuffer is made
-// per chunk — in Chromium each would keep its memory until a garbage collection, ~100 MB
-// of them at a time; else a default reader whose chunks are copied in.
+// byteReader reads a body (a fetch, Cache Storage or Blob stream) with a default reader
+// whose chunks fill() copies into buffers of ours. Not a BYOB reader, though it would spare
+// a new ArrayBuffer per chunk (~24 MiB more renderer peak on a 115 MiB load, measured by
+// wasm/browsertest TestBrowserLoadMemory): in Chromium 156 a BYOB read of a Cache Storage
+// body or a Blob's stream sometimes never settled when the machine was busy — a returning
+// visitor's load hung forever (1 load in ~25 with two cores busy; every run of
+// TestBrowserShippedLogits, which loads each model from the cache twice, hung on one);
+// with default readers none did in ~150 loads.
 export function byteReader(body) {
-  try {
-    return { r: body.getReader({ mode: "byob" }), byob: true, scratch: null, rest: null };
-  } catch {
-    return { r: body.getReader(), byob: false, scratch: null, rest: null };
-  }
+  return { r: body.getReader(), rest: null };
 }
-
-// SCRATCH is the most a BYOB read asks for at a time. Reads go into a scratch buffer and
-// are copied on, because a read that fails (a dropped connection, an abort) takes its
-// buffer with it: the bytes already gathered stay safe.
-const SCRATCH = 1 << 20;
 
 // fill reads into buf until it is full or the body ends: {bytes, done, error}, bytes a view
 // of the filled start of buf. A failed read ends it with the error and the bytes before
@@ -492,15 +487,7 @@ export async function fill(rd, buf, onRead) {
       let chunk = rd.rest;
       rd.rest = null;
       if (!chunk) {
-        let r;
-        if (rd.byob) {
-          const scratch = rd.scratch && !rd.scratch.detached ? rd.scratch : new ArrayBuffer(SCRATCH);
-          rd.scratch = null;
-          r = await rd.r.read(new Uint8Array(scratch, 0, Math.min(SCRATCH, view.length - n)));
-          if (r.value) rd.scratch = r.value.buffer;
-        } else {
-          r = await rd.r.read();
-        }
+        const r = await rd.r.read();
         if (r.done) return { bytes: view.subarray(0, n), done: true };
         chunk = r.value;
         if (onRead) onRead(chunk.length);
