@@ -27,7 +27,7 @@ import (
 // matmul_* call matvec_* by index.
 func Kernels(relaxed bool) []*Func {
 	matvecs := []*Func{
-		matvecQ8_0(),
+		matvecQ8_0(relaxed),
 		matvecQ4_0(),
 		matvecQ5_0(),
 		matvecQ4_K(),

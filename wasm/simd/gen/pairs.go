@@ -85,6 +85,24 @@ func pairRowsKernel(name string, pair func(f *Func, wp0, wp1, ap, n, y0, y1 Loca
 // it); isum2 pushes the i32x4 lane sums of the weight block at wp+wOff times av.
 func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff uint32, av []Local), nA int,
 	isum2 func(f *Func, wp Local, wOff uint32, av []Local), one func(f *Func, wp, ap, n Local)) *Func {
+	d := pairDot{loadA, nA, isum2}
+	return blocks32PairTail(name, wBlock, d, d, one)
+}
+
+// pairDot is how blocks32Pair multiplies an activation block into a weight block: loadA,
+// nA and isum2 as there.
+type pairDot struct {
+	loadA func(f *Func, ap Local, aOff uint32, av []Local)
+	nA    int
+	isum2 func(f *Func, wp Local, wOff uint32, av []Local)
+}
+
+// blocks32PairTail is blocks32Pair with the blocks of the groups of four and two
+// multiplied by grouped and a last odd block by tail: a lone block's four lane sums are
+// scaled lane by lane, so its lanes (not only their total) decide the rounding, and a
+// grouped dot whose lanes hold other products than the one-row kernel's must leave it to
+// one that does.
+func blocks32PairTail(name string, wBlock uint32, grouped, tail pairDot, one func(f *Func, wp, ap, n Local)) *Func {
 	const aBlock = 34
 	return pairRowsKernel(name, func(f *Func, wp0, wp1, ap, n, y0, y1 Local) {
 		wps := [2]Local{wp0, wp1}
@@ -96,7 +114,7 @@ func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff
 				v[r][i] = f.Local(v128)
 			}
 		}
-		av := make([]Local, nA)
+		av := make([]Local, max(grouped.nA, tail.nA))
 		for i := range av {
 			av[i] = f.Local(v128)
 		}
@@ -115,9 +133,9 @@ func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff
 		f.Set(cnt)
 		group := func(k int) {
 			for b := 0; b < k; b++ {
-				loadA(f, ap, uint32(b)*aBlock, av)
+				grouped.loadA(f, ap, uint32(b)*aBlock, av)
 				for r := range wps {
-					isum2(f, wps[r], uint32(b)*wBlock, av)
+					grouped.isum2(f, wps[r], uint32(b)*wBlock, av)
 					f.Set(v[r][b])
 				}
 			}
@@ -148,9 +166,9 @@ func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff
 		f.Op(opI32And)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
-			loadA(f, ap, 0, av)
+			tail.loadA(f, ap, 0, av)
 			for r := range wps {
-				isum2(f, wps[r], 0, av)
+				tail.isum2(f, wps[r], 0, av)
 				f.accScaled(acc[r], false, func() {
 					f.f16At(wps[r], 0, h, em)
 					f.f16At(ap, 0, h, em)

@@ -9,7 +9,16 @@ package main
 // f32 lane sums (blocks32Kernel).
 //
 // Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
-func matvecQ8_0() *Func {
+//
+// relaxed: each half (16 quants) of a block in one i32x4.relaxed_dot_i8x16_i7x16_add_s
+// (one vpdpbusd where the CPU has AVX-VNNI) instead of two widening loads and two
+// i32x4.dot_i16x8_s. Its 7-bit operand is |a|, made once per activation block for both
+// rows, and a's signs go onto the weights: w' = (w ^ m) - m with m = (a < 0), so
+// w'·|a| = w·a (|w| ≤ 127 and |a| ≤ 127: llama.cpp's quantizers never write -128, and the
+// pairs' sums stay in i16). The integer block sums are the same, exactly, and everything
+// after them is blocks32Pair's (a lone last block goes the simd128 way: its lanes are
+// scaled one by one): the results equal the simd128 kernel's bit for bit.
+func matvecQ8_0(relaxed bool) *Func {
 	isum := func(f *Func, wp, ap Local, wOff, aOff uint32) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(wp, wOff+2+8*i, true)
@@ -21,7 +30,7 @@ func matvecQ8_0() *Func {
 		}
 	}
 	one := blocks32Dot(34, isum)
-	return blocks32Pair("matvec_q8_0", 34, func(f *Func, ap Local, aOff uint32, av []Local) {
+	widened := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(ap, aOff+2+8*i, true)
 			f.Set(av[i])
@@ -35,7 +44,42 @@ func matvecQ8_0() *Func {
 				f.V(i32x4Add)
 			}
 		}
-	}, one)
+	}}
+	if !relaxed {
+		return blocks32PairTail("matvec_q8_0", 34, widened, widened, one)
+	}
+	// av: |a| of the two halves, then their sign masks
+	signed := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
+		for h := uint32(0); h < 2; h++ {
+			f.Get(ap)
+			f.VLoad(aOff + 2 + 16*h)
+			f.Tee(av[h])
+			f.VZero()
+			f.V(i8x16LtS)
+			f.Set(av[2+h])
+			f.Get(av[h])
+			f.V(i8x16Abs)
+			f.Set(av[h])
+		}
+	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+		// relaxed_dot(w1', |a1|, relaxed_dot(w0', |a0|, 0))
+		for h := 1; h >= 0; h-- {
+			f.Get(wp)
+			f.VLoad(wOff + 2 + uint32(16*h))
+			f.Get(av[2+h])
+			f.V(vXor)
+			f.Get(av[2+h])
+			f.V(i8x16Sub)
+			f.Get(av[h])
+			if h == 0 {
+				f.VZero()
+			}
+		}
+		f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+	}}
+	// a lone last block goes the simd128 way: its lanes, scaled one by one, must be the
+	// one-row kernel's
+	return blocks32PairTail("matvec_q8_0", 34, signed, widened, one)
 }
 
 // matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):

@@ -13,7 +13,8 @@ import (
 // TestRelaxedInChromium cross-checks the relaxed-SIMD module against the simd128 one in
 // headless Chromium, the browser that runs it: both modules over one memory, the same
 // random Q8_0, Q4_0 and Q5_0 weights and prepared activations (including the -8·Σa corrections),
-// at token counts around the group of four and awkward block counts. With unit scales the
+// at token counts around the group of four and awkward block counts; and the decode
+// kernel matvec_q8_0, whose relaxed variant must give the simd128 one's results bit for bit. With unit scales the
 // integer sums make both exact, so they must be equal; with random scales they agree
 // within 1e-5 of Σ|w·a| (the lanes are summed in another order). The simd128 module is
 // itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
@@ -123,6 +124,30 @@ const relaxedCheckJS = `(() => {
             }
           }
         }
+      }
+    }
+  }
+  // matvec_q8_0 (decode): Q8_0 activation blocks (fp16 d, 32 int8); the relaxed kernel's
+  // integer block sums are the simd128 one's, so the results must be equal bit for bit
+  for (const nb of [1, 2, 3, 5, 6, 18, 37]) {
+    for (const rows of [1, 2, 3, 7, 33]) {
+      cases++;
+      const W = 0, rb = 34 * nb, A = W + rows * rb + 64, Y = A + 34 * nb + 64;
+      for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
+        dv.setUint16(W + r * rb + b * 34, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
+        for (let i = 0; i < 32; i++) dv.setInt8(W + r * rb + b * 34 + 2 + i, (rnd() %% 255) - 127);
+      }
+      for (let b = 0; b < nb; b++) {
+        dv.setUint16(A + b * 34, f16((1 + (rnd() %% 1000) / 1000) / 64), true);
+        for (let i = 0; i < 32; i++) dv.setInt8(A + b * 34 + 2 + i, b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127);
+      }
+      const out = mods.map((k) => {
+        for (let i = 0; i < rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
+        k.matvec_q8_0(W, rb, A, 32 * nb, Y, 0, rows);
+        return Array.from({ length: rows }, (_, i) => dv.getFloat32(Y + 4 * i, true));
+      });
+      for (let r = 0; r < rows; r++) {
+        if (!(out[0][r] === out[1][r]) && failures.length < 20) failures.push("matvec_q8_0 nb=" + nb + " rows=" + rows + " row " + r + ": simd128 " + out[0][r] + ", relaxed " + out[1][r]);
       }
     }
   }
