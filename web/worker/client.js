@@ -21,18 +21,20 @@ export {
   downloadModel, probeModelURL, listCachedModels, deleteCachedModel, storageInfo, requestPersistence, checkFits,
 } from "./download.js";
 
-const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "estimate", "logits", "error"]);
+const TERMINAL = new Set(["ready", "loaded", "done", "unloaded", "info", "estimate", "logits", "profile", "error"]);
 
 export class HearthEngine {
   // splitBytes: the smallest product (bytes of weights) split across threads (0: the
   // worker's default, 256 KiB); tests set 1 so a tiny model runs every product threaded.
   // relaxed: false keeps the simd128 kernels where the browser has relaxed SIMD.
-  constructor(workerURL, { threads = 0, simd = true, relaxed = true, splitBytes = 0 } = {}) {
+  // profile: time the kernels (profile()).
+  constructor(workerURL, { threads = 0, simd = true, relaxed = true, splitBytes = 0, profile = false } = {}) {
     const url = new URL(workerURL, self.location ? self.location.href : undefined);
     if (threads > 0) url.searchParams.set("threads", String(threads));
     if (splitBytes > 0) url.searchParams.set("split", String(splitBytes));
     if (!simd) url.searchParams.set("simd", "0");
     if (!relaxed) url.searchParams.set("relaxed", "0");
+    if (profile) url.searchParams.set("profile", "1");
     this.worker = new Worker(url.href);
     this.nextId = 1;
     this.calls = new Map(); // id -> {resolve, reject, onEvent}
@@ -270,6 +272,11 @@ export class HearthEngine {
     const m = await this.#request({ type: "estimate", fileType, seconds });
     return { result: m.result, threads: m.threads, simd: m.simd, relaxed: m.relaxed };
   }
+
+  // profile returns the kernel time the engine thread spent since the last call, by
+  // kernel: {name: {calls, ms, splitCalls, splitMs}} (split: run across the threads);
+  // empty unless the engine was made with { profile: true } (the worker's ?profile=1).
+  async profile() { return (await this.#request({ type: "profile" })).profile; }
 
   terminate() { this.worker.terminate(); }
 }

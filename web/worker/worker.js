@@ -47,9 +47,21 @@ async function loadKernels(shared, allowRelaxed) {
 const pending = [];
 let ready = false;
 self.onmessage = (e) => {
+  if (e.data && e.data.type === "profile") return void answerProfile(e.data);
   if (ready) self.hearthHandle(e.data);
   else pending.push(e.data);
 };
+
+// ?profile=1 times every kernel call on the engine thread (performance.now() around the
+// trampoline: a threaded job's whole wait included) by kernel and by whether it was split
+// across the threads; a {type: "profile"} request answers with the totals since the last
+// one and starts afresh. The time outside kernels is the Go engine's own (norms, RoPE,
+// sampling, glue), which no helper shares.
+let profile = null;
+function answerProfile(m) {
+  self.postMessage({ type: "profile", id: m.id, profile: profile || {} });
+  if (profile) profile = {};
+}
 
 // A tiny module using one simd128 instruction: validates only where SIMD is supported.
 const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
@@ -211,10 +223,11 @@ async function start() {
   const splitBytes = Number(params.get("split")) || 256 << 10;
   let splitProducts = 0;
   self.hearthSplitProducts = () => splitProducts;
+  let lastSplit = false; // whether the last kernel call was split (for ?profile=1)
   const split = (bytes, rows) => {
-    if (!parallel || bytes < splitBytes || rows < 4 * nThreads) return false;
+    if (!parallel || bytes < splitBytes || rows < 4 * nThreads) return (lastSplit = false);
     splitProducts++;
-    return true;
+    return (lastSplit = true);
   };
   // batch_begin() ... batch_end(): the engine's products of one input (Q/K/V, gate/up)
   // are recorded between the two and run as one threaded job, whose size decides the
@@ -257,6 +270,26 @@ async function start() {
       simd[name] = (...args) => kernels[name](...args);
     }
   });
+  if (params.get("profile") === "1") {
+    profile = {};
+    for (const name of names) {
+      const run = simd[name];
+      if (name === "batch_begin") continue;
+      simd[name] = (...args) => {
+        lastSplit = false;
+        const t0 = performance.now();
+        const r = run(...args);
+        const dt = performance.now() - t0;
+        // a call recorded into a batch costs nothing here: its time is batch_end's
+        const key = name === "batch_end" ? "batch" : name;
+        const p = profile[key] || (profile[key] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+        p.calls++;
+        p.ms += dt;
+        if (lastSplit) { p.splitCalls++; p.splitMs += dt; }
+        return r;
+      };
+    }
+  }
   const goInstance = await WebAssembly.instantiate(goModule, Object.assign({}, go.importObject, { hearth_simd: simd }));
   goMemory = () => goInstance.exports.mem;
   let useSimd = false;

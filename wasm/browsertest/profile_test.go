@@ -1,0 +1,116 @@
+package browsertest
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"hearth/engine/synth"
+	"hearth/internal/modelstore"
+)
+
+var profileFlag = flag.Bool("browser.profile", false, "run TestBrowserProfile: where a prefill and a decode step spend their time in Chromium (SmolLM2-135M-shaped Q8_0, 1 and 2 threads)")
+
+// kernelTime is one kernel's totals from the worker's ?profile=1 (HearthEngine.profile).
+type kernelTime struct {
+	Calls      int     `json:"calls"`
+	MS         float64 `json:"ms"`
+	SplitCalls int     `json:"splitCalls"`
+	SplitMS    float64 `json:"splitMs"`
+}
+
+// TestBrowserProfile is a measurement, not a check (behind -browser.profile): a 64-token
+// prefill and 64 decoded tokens of a SmolLM2-135M-shaped Q8_0 file at 1 and 2 threads, with
+// the engine thread's time split into kernels run across the threads, kernels run on the
+// engine thread alone, and the Go engine's own code (the step's time minus its kernels):
+// the share of a step that more threads can speed up (issue 13).
+func TestBrowserProfile(t *testing.T) {
+	if !*profileFlag {
+		t.Skip("a measurement: go test ./wasm/browsertest -run TestBrowserProfile -browser.profile -v")
+	}
+	dir := site(t)
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: "Q8_0", Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "smollm2-q8_0.gguf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: "profile-q8_0"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := blankPage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, dir, true)
+	ctx := browser(t)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
+		t.Fatal(err)
+	}
+	for _, threads := range []int{1, 2} {
+		var res struct {
+			Threads int                      `json:"threads"`
+			Stats   [2]map[string]any        `json:"stats"`
+			Profile [2]map[string]kernelTime `json:"profile"`
+		}
+		evalPage(t, ctx, fmt.Sprintf(`
+			const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
+			const abs = (u) => new URL(u, document.baseURI).href;
+			const { HearthEngine } = await import(abs(assets.client));
+			const e = new HearthEngine(abs(assets.worker), { threads: %d, profile: true });
+			await e.load("models/profile-q8_0/manifest.json", { contextSize: 512 });
+			const prompt = Array.from({ length: 64 }, (_, i) => 100 + 37 * i);
+			await e.complete(prompt.slice(0, 8), { temperature: 0, maxTokens: 4 }); // warm up
+			await e.profile();
+			const stats = [], profile = [];
+			// a prefill of 64 new tokens (and one step), then 64 tokens decoded after it
+			let r = await e.complete(prompt, { temperature: 0, maxTokens: 1 });
+			stats.push(r.stats); profile.push(await e.profile());
+			r = await e.complete(prompt.concat(r.tokens), { temperature: 0, maxTokens: 64 });
+			stats.push(r.stats); profile.push(await e.profile());
+			const threads = e.threads;
+			e.terminate();
+			return { threads, stats, profile };`, threads), &res)
+		if res.Threads != threads {
+			t.Fatalf("the engine runs %d threads, want %d", res.Threads, threads)
+		}
+		for i, phase := range []string{"prefill (64 tokens)", "decode (64 tokens)"} {
+			st, prof := res.Stats[i], res.Profile[i]
+			stepMS := 1000 * (num(st["prefill_s"]) + num(st["decode_s"]))
+			var split, alone float64
+			var names []string
+			for name, k := range prof {
+				split += k.SplitMS
+				alone += k.MS - k.SplitMS
+				names = append(names, name)
+			}
+			sort.Slice(names, func(a, b int) bool { return prof[names[a]].MS > prof[names[b]].MS })
+			var lines []string
+			for _, name := range names {
+				k := prof[name]
+				lines = append(lines, fmt.Sprintf("  %-20s %4d calls (%4d split) %8.1f ms (%.1f split)", name, k.Calls, k.SplitCalls, k.MS, k.SplitMS))
+			}
+			goMS := stepMS - split - alone
+			t.Logf("%d thread(s), %s: %.0f ms (prefill %.1f tok/s, decode %.1f tok/s): split kernels %.0f ms (%.1f%%), kernels on the engine thread alone %.0f ms (%.1f%%), Go outside kernels %.0f ms (%.1f%%)\n%s",
+				threads, phase, stepMS, num(st["prefill_tps"]), num(st["decode_tps"]), split, 100*split/stepMS, alone, 100*alone/stepMS, goMS, 100*goMS/stepMS, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+func num(v any) float64 {
+	f, _ := v.(float64)
+	return f
+}
