@@ -4,6 +4,7 @@ package apptest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -332,6 +335,25 @@ func TestReplyBudget(t *testing.T) {
 	p.CheckClean()
 }
 
+// pressEnter presses Enter on the focused element as a keyboard does: keydown and keyup.
+// chromedp.KeyEvent("\r") also sends a separate char event, whose keypress Chromium
+// dispatches even when the keydown was cancelled (a keyboard's is then suppressed); after
+// the title field's Enter has moved focus to Rename, that keypress clicks Rename and opens
+// the title field again.
+func (p *page) pressEnter(where string) {
+	p.t.Helper()
+	p.Do("press Enter "+where, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+				Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
 // TestTitleAndScroll (items 5 and 6): a conversation renamed before its first message
 // keeps its title when the message is sent; and the end of a finished reply (its
 // stats line and buttons) is in view, not below it.
@@ -342,7 +364,10 @@ func TestTitleAndScroll(t *testing.T) {
 	p.loadServed()
 	p.click("#rename-chat")
 	p.WaitFor("the title field", `document.activeElement && document.activeElement.classList.contains("rename")`, 5*time.Second)
-	p.Do("type a title", chromedp.KeyEvent("Bedtime stories"), chromedp.KeyEvent("\r"))
+	p.Do("type a title", chromedp.KeyEvent("Bedtime stories"))
+	p.WaitFor("the title field holding the title typed", `document.activeElement && document.activeElement.classList.contains("rename") && document.activeElement.value === "Bedtime stories"`, 10*time.Second)
+	p.pressEnter("in the title field")
+	p.WaitFor("the title given shown", `document.getElementById("chat-title") && document.getElementById("chat-title").textContent === "Bedtime stories" && !document.querySelector("input.rename")`, 10*time.Second)
 	gap := func() float64 {
 		return p.num(`(() => { const s = document.getElementById("scroller"); return s.scrollHeight - s.scrollTop - s.clientHeight })()`)
 	}
@@ -363,6 +388,59 @@ func TestTitleAndScroll(t *testing.T) {
 	}
 	if got := p.stored()[0].Title; got != "Bedtime stories" {
 		t.Errorf("stored title %q", got)
+	}
+
+	// A renamed conversation keeps its title when its first message is edited and resent
+	// (Edit is on the last message, the first while it is the only one).
+	//
+	// Every step waits for the state it needs, not for time: New chat is done when its last
+	// step, focusing the composer, has happened (before that its focus would take the
+	// keyboard from the title field, ending the rename with part of the title: "Drag" in a
+	// loaded CI run); the title is typed into the focused field and Enter pressed only once
+	// the field holds all of it.
+	p.click("#new-chat")
+	p.WaitFor("the new conversation shown and the composer focused", `document.getElementById("chat-title").textContent === "New chat" &&
+		!document.querySelector("#transcript .message") && document.activeElement === document.getElementById("message")`, 10*time.Second)
+	p.click("#rename-chat")
+	p.WaitFor("the title field focused", `document.activeElement && document.activeElement.classList.contains("rename")`, 5*time.Second)
+	p.Eval(`(() => { const f = document.activeElement; f.select(); return f.selectionStart === 0 && f.selectionEnd === f.value.length })()`, nil)
+	p.Do("type a title", chromedp.KeyEvent("Dragons"))
+	p.WaitFor("the title field holding the title typed", `document.activeElement && document.activeElement.classList.contains("rename") && document.activeElement.value === "Dragons"`, 10*time.Second)
+	p.pressEnter("in the title field")
+	p.WaitFor("the title given shown", `document.getElementById("chat-title") && document.getElementById("chat-title").textContent === "Dragons" && !document.querySelector("input.rename")`, 10*time.Second)
+	p.send("Once upon a time")
+	p.waitReplies(1, 60*time.Second)
+	if got := p.str(`document.getElementById("chat-title").textContent`); got != "Dragons" {
+		t.Fatalf("title after the first send %q, want the one given", got)
+	}
+	p.click("#transcript .message.user .tools button")
+	p.WaitFor("the edit box focused", `document.querySelector("#transcript form.edit textarea") === document.activeElement`, 5*time.Second)
+	p.Eval(`(() => { const f = document.activeElement; f.select(); return true })()`, nil)
+	p.Do("type the new first message", chromedp.KeyEvent("A dragon"))
+	p.WaitFor("the edit box holding the new message", `(() => { const a = document.querySelector("#transcript form.edit textarea"); return a === document.activeElement && a.value === "A dragon" })()`, 10*time.Second)
+	p.pressEnter("in the edit box")
+	p.WaitFor("the edited message resent and its reply finished", `(() => { const m = document.querySelectorAll("#transcript .message");
+		return m.length === 2 && m[0].querySelector(".body").textContent === "A dragon" && !document.querySelector("#transcript .pending") &&
+			m[1].querySelector(".meta:not(:empty)") })()`, 60*time.Second)
+	// The conversation is saved after the reply is written: wait for that save.
+	p.WaitFor("the edited conversation stored", `new Promise((resolve) => { const r = indexedDB.open("hearth"); r.onerror = () => resolve(false);
+		r.onsuccess = () => { const q = r.result.transaction("conversations").objectStore("conversations").getAll();
+			q.onsuccess = () => { r.result.close(); resolve(q.result.some((c) => c.messages.length === 2 && c.messages[0].content === "A dragon" && c.messages[1].role === "assistant")) };
+			q.onerror = () => { r.result.close(); resolve(false) } } })`, 10*time.Second)
+	if got := p.str(`document.getElementById("chat-title").textContent`); got != "Dragons" {
+		t.Errorf("title shown after editing the first message of a renamed conversation %q, want the one given (%q)", got, "Dragons")
+	}
+	found := false
+	for _, c := range p.stored() {
+		if len(c.Messages) > 0 && c.Messages[0].Content == "A dragon" {
+			found = true
+			if c.Title != "Dragons" {
+				t.Errorf("stored title after editing the first message of a renamed conversation %q, want the one given (%q)", c.Title, "Dragons")
+			}
+		}
+	}
+	if !found {
+		t.Error("no stored conversation starts with the edited message")
 	}
 	p.CheckClean()
 }
