@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"syscall/js"
 	"testing"
+	"unsafe"
 
 	"hearth/engine/ops"
 	"hearth/engine/quant"
@@ -542,5 +543,40 @@ func TestSwiGLU(t *testing.T) {
 				t.Fatalf("n=%d: g=%v u=%v: kernel %v, Go %v", n, g[i], u[i], got[i], want[i])
 			}
 		}
+	}
+}
+
+// TestF16Scales runs every fp16 value through the kernels' vector fp16 conversion (f16x4:
+// the scales of a group of four Q8_0 blocks in matvec_q8_0): rows whose block 0 has the
+// scale h and quants (1, 0, …), times activations with scale 1 and quants (1, 0, …), give
+// h's value exactly (Inf and NaN included; the other blocks are zero).
+func TestF16Scales(t *testing.T) {
+	const nb, rowBytes = 4, 4 * 34
+	const rows = 1 << 16
+	w := make([]byte, rows*rowBytes)
+	for h := 0; h < rows; h++ {
+		row := w[h*rowBytes:]
+		binary.LittleEndian.PutUint16(row, uint16(h))
+		row[2] = 1
+	}
+	a := make([]byte, nb*34)
+	binary.LittleEndian.PutUint16(a, 0x3c00) // 1.0
+	a[2] = 1
+	y := make([]float32, rows)
+	matvecQ8_0(unsafe.Pointer(&w[0]), rowBytes, unsafe.Pointer(&a[0]), 32*nb, unsafe.Pointer(&y[0]), 0, rows)
+	bad := 0
+	for h := 0; h < rows; h++ {
+		want := quant.F16ToF32(uint16(h))
+		got := y[h]
+		same := got == want || (got != got && want != want)
+		if !same && bad < 10 {
+			t.Errorf("fp16 %#04x: %v, want %v", h, got, want)
+		}
+		if !same {
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of 65536 fp16 scales converted wrongly", bad)
 	}
 }

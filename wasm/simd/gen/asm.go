@@ -129,6 +129,7 @@ const (
 	i32x4ExtendLowI16x8U  = 0xa9
 	i32x4ExtendHighI16x8U = 0xaa
 	i32x4Shl              = 0xab
+	i32x4ShrS             = 0xac
 	i32x4ShrU             = 0xad
 	i32x4Add              = 0xae
 	i32x4Sub              = 0xb1

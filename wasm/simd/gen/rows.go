@@ -86,13 +86,19 @@ func (f *Func) f16At(addr Local, off uint32, h, em Local) {
 
 // f16x4 converts four fp16 values, zero-extended in the i32 lanes of the v128 on the
 // stack, to four f32 (the vector form of f16). Scratch: h, t (v128).
+//
+// x = h << 16 >> 3 (arithmetic) keeps the sign at bit 31 and puts exponent and mantissa
+// at bits 27..13; masked to those, x is the f32 whose bits are the sign and (h&0x7fff)<<13,
+// which times 2^112 is the value of every finite fp16, subnormals included (the product's
+// sign is x's); an Inf or NaN (exponent 31) is x with the f32 exponent all ones.
 func (f *Func) f16x4(h, t Local) {
-	f.Set(h)
-	f.Get(h)
-	f.splat32(0x7fff)
-	f.V(vAnd)
-	f.I32(13)
+	f.Tee(h)
+	f.I32(16)
 	f.V(i32x4Shl)
+	f.I32(3)
+	f.V(i32x4ShrS)
+	f.splat32(0x8fffe000)
+	f.V(vAnd)
 	f.Tee(t)
 	f.splat32(0x7f800000)
 	f.V(vOr) // Inf/NaN
@@ -104,11 +110,6 @@ func (f *Func) f16x4(h, t Local) {
 	f.V(vAnd)
 	f.splat32(0x7c00)
 	f.V(i32x4Eq, vBitselect)
-	f.Get(h)
-	f.splat32(0x8000)
-	f.V(vAnd)
-	f.I32(16)
-	f.V(i32x4Shl, vOr)
 }
 
 // hsum pushes the sum of the four f32 lanes of v: (v0+v1) + (v2+v3).
