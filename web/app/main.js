@@ -415,22 +415,33 @@ function showConversation(conv) {
   refreshControls();
 }
 
+// focusComposerUnlessMoved gives the composer the keyboard at the end of an action that
+// began with focus on before, unless the person has moved it meanwhile: the action awaits
+// the store, and on a slow device they may already be typing a title into Rename's field
+// (taking focus from it would save the title half typed).
+function focusComposerUnlessMoved(before) {
+  const now = document.activeElement;
+  if (!ui.message.disabled && (now === before || now === document.body || !now || !now.isConnected)) ui.message.focus();
+}
+
 async function switchTo(id) {
+  const before = document.activeElement;
   await stopGeneration();
   const conv = id ? await state.store?.get(id) : null;
   showConversation(conv || newConversation());
   if (conv) localStorage.setItem(LAST_CHAT, conv.id);
   if (ui.app.classList.contains("show-sidebar")) showDrawer(false);
   await refreshList();
-  if (!ui.message.disabled) ui.message.focus();
+  focusComposerUnlessMoved(before);
 }
 
 async function newChat() {
+  const before = document.activeElement;
   await stopGeneration();
   localStorage.removeItem(LAST_CHAT);
   showConversation(newConversation());
   await refreshList();
-  if (!ui.message.disabled) ui.message.focus();
+  focusComposerUnlessMoved(before);
 }
 
 function startRename() {

@@ -444,3 +444,33 @@ func TestTitleAndScroll(t *testing.T) {
 	}
 	p.CheckClean()
 }
+
+// TestNewChatKeepsRenameFocus (item 6): Rename pressed as soon as New chat has shown the new
+// conversation, before the conversation list has been read back from the store, keeps the
+// keyboard in the title field: New chat gave focus to the composer at its end, whatever the
+// person had done meanwhile, and the title field, losing it, saved the title half typed.
+func TestNewChatKeepsRenameFocus(t *testing.T) {
+	p := openApp(t, webtest.BrowserOptions{})
+	p.loadServed()
+	var kept bool
+	p.Eval(`(async () => {
+		const title = document.getElementById("chat-title");
+		await new Promise((resolve) => {
+			const seen = new MutationObserver(() => {
+				seen.disconnect();
+				document.getElementById("rename-chat").click(); // the new conversation shows; the list is not read yet
+				resolve();
+			});
+			seen.observe(title, { childList: true, characterData: true, subtree: true });
+			document.getElementById("new-chat").click();
+		});
+		const field = document.activeElement;
+		if (!field || !field.classList.contains("rename")) return false;
+		await new Promise((r) => setTimeout(r, 1500)); // New chat's store reads finish
+		return document.activeElement === field;
+	})()`, &kept)
+	if !kept {
+		t.Error("the title field lost the keyboard when New chat finished (or Rename did not open it)")
+	}
+	p.CheckClean()
+}
