@@ -95,24 +95,26 @@ type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y 
 type matmul func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
 
 // kernel is one weight type's pair: one token, several tokens. When prepared is set,
-// many takes Q8_0 activations prepared by PrepQ8_0 (scales as f32), not the raw rows.
+// many takes Q8_0 activations prepared by PrepQ8_0 (scales as f32), not the raw rows;
+// onePrepared, the same for one.
 type kernel struct {
-	one      matvec
-	many     matmul
-	prepared bool
+	one         matvec
+	many        matmul
+	prepared    bool
+	onePrepared bool
 }
 
 // matvecs maps each weight type to its kernels; the activation type is the weight type's
 // VecDotType (Q8_0 for Q8_0/Q4_0, Q8_K for the k-quants, itself for F32/F16).
 var matvecs = map[quant.Type]kernel{
-	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true},
-	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true},
-	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true},
-	quant.Q4_K: {matvecQ4_K, matmulQ4_K, false},
-	quant.Q5_K: {matvecQ5_K, matmulQ5_K, false},
-	quant.Q6_K: {matvecQ6_K, matmulQ6_K, false},
-	quant.F32:  {matvecF32, matmulF32, false},
-	quant.F16:  {matvecF16, matmulF16, false},
+	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true, true},
+	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true, false},
+	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true, false},
+	quant.Q4_K: {matvecQ4_K, matmulQ4_K, false, false},
+	quant.Q5_K: {matvecQ5_K, matmulQ5_K, false, false},
+	quant.Q6_K: {matvecQ6_K, matmulQ6_K, false, false},
+	quant.F32:  {matvecF32, matmulF32, false, false},
+	quant.F16:  {matvecF16, matmulF16, false, false},
 }
 
 // Types lists the weight types the kernel module multiplies.
@@ -175,6 +177,9 @@ func rowsWith(k kernel, minMany int) ops.RowsKernel {
 		w := unsafe.Pointer(unsafe.SliceData(m.Data))
 		ap := unsafe.Pointer(unsafe.SliceData(a.Data))
 		if a.N < minMany {
+			if k.onePrepared {
+				ap = unsafe.Pointer(unsafe.SliceData(prepared(a)))
+			}
 			k.one(w, int32(rb), ap, int32(m.Cols), unsafe.Pointer(unsafe.SliceData(y)), int32(lo), int32(hi))
 			return true
 		}

@@ -559,9 +559,10 @@ func TestF16Scales(t *testing.T) {
 		binary.LittleEndian.PutUint16(row, uint16(h))
 		row[2] = 1
 	}
-	a := make([]byte, nb*34)
-	binary.LittleEndian.PutUint16(a, 0x3c00) // 1.0
-	a[2] = 1
+	// prepared activations (PrepQ8_0): f32 scales, i32 corrections, quants
+	a := make([]byte, nb*40)
+	binary.LittleEndian.PutUint32(a, math.Float32bits(1))
+	a[8*nb] = 1
 	y := make([]float32, rows)
 	matvecQ8_0(unsafe.Pointer(&w[0]), rowBytes, unsafe.Pointer(&a[0]), 32*nb, unsafe.Pointer(&y[0]), 0, rows)
 	bad := 0

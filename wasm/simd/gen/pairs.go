@@ -184,3 +184,121 @@ func blocks32PairTail(name string, wBlock uint32, grouped, tail pairDot, one fun
 		}
 	}, one)
 }
+
+// blocks32PairPrepared is blocks32PairTail over prepared activations (PrepQ8_0's layout in
+// wasm/simd: nb f32 scales, nb i32 corrections, then the 32·nb quants): a group's
+// activation scales are one load instead of four fp16 conversions per pair of rows. The
+// arithmetic is blocks32PairTail's (the same f32 scale values, products and sums), so the
+// results are too. loadA gets the quants as if in Q8_0 blocks (aOff+2 is block aOff/34's
+// first quant, aOff a multiple of 32 here). An odd last row goes through the pair code with
+// itself as the second row (computed twice, stored once).
+//
+//	W (rows, n) @ a (n,) prepared -> y (rows,)
+func blocks32PairPrepared(name string, wBlock uint32, grouped, tail pairDot) *Func {
+	var pair func(f *Func, wp0, wp1, ap, n, y0, y1 Local)
+	pair = func(f *Func, wp0, wp1, ap, n, y0, y1 Local) {
+		wps := [2]Local{wp0, wp1}
+		var acc [2]Local
+		var v [2][4]Local
+		for r := range acc {
+			acc[r] = f.Local(v128)
+			for i := range v[r] {
+				v[r][i] = f.Local(v128)
+			}
+		}
+		av := make([]Local, max(grouped.nA, tail.nA))
+		for i := range av {
+			av[i] = f.Local(v128)
+		}
+		as, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128)
+		nb, cnt, h, em, sp, qp := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+		for r := range acc {
+			f.VZero()
+			f.Set(acc[r])
+		}
+		// sp: the scales; qp: two bytes before the quants (loadA adds Q8_0's 2)
+		f.Get(ap)
+		f.Set(sp)
+		f.Get(ap)
+		f.Get(n)
+		f.I32(2)
+		f.Op(opI32ShrU, opI32Add)
+		f.I32(2)
+		f.Op(opI32Sub)
+		f.Set(qp)
+		f.Get(n)
+		f.I32(5)
+		f.Op(opI32ShrU)
+		f.Tee(nb)
+		f.I32(2)
+		f.Op(opI32ShrU)
+		f.Set(cnt)
+		group := func(k int) {
+			for b := 0; b < k; b++ {
+				grouped.loadA(f, qp, uint32(32*b), av)
+				for r := range wps {
+					grouped.isum2(f, wps[r], uint32(b)*wBlock, av)
+					f.Set(v[r][b])
+				}
+			}
+			// the activation scales of the k blocks in lanes 0..k-1 (zero in the others)
+			f.Get(sp)
+			if k == 4 {
+				f.VLoad(0)
+			} else {
+				f.VMem(vLoad64Zero, 0)
+			}
+			f.Set(as)
+			for r := range wps {
+				f.blockTotals(v[r][:], k)
+				f.blockScales(wps[r], wBlock, k, hv, tv)
+				f.Get(as)
+				f.V(f32x4Mul, f32x4Mul)
+				f.Get(acc[r])
+				f.V(f32x4Add)
+				f.Set(acc[r])
+				f.Add(wps[r], int32(k)*int32(wBlock))
+			}
+			f.Add(qp, int32(32*k))
+			f.Add(sp, int32(4*k))
+		}
+		f.Repeat(cnt, func() { group(4) })
+		f.Block()
+		f.Get(nb)
+		f.I32(2)
+		f.Op(opI32And, opI32Eqz)
+		f.BrIf(0)
+		group(2)
+		f.End()
+		f.Get(nb)
+		f.I32(1)
+		f.Op(opI32And)
+		f.Set(cnt)
+		f.Repeat(cnt, func() {
+			tail.loadA(f, qp, 0, av)
+			for r := range wps {
+				tail.isum2(f, wps[r], 0, av)
+				f.accScaled(acc[r], false, func() {
+					f.f16At(wps[r], 0, h, em)
+					f.Get(sp)
+					f.Mem(opF32Load, 2, 0)
+					f.Op(opF32Mul)
+				})
+				f.Add(wps[r], int32(wBlock))
+			}
+			f.Add(qp, 32)
+			f.Add(sp, 4)
+		})
+		for r, y := range []Local{y0, y1} {
+			f.hsum(acc[r])
+			f.Set(y)
+		}
+	}
+	return pairRowsKernel(name, pair, func(f *Func, wp, ap, n Local) {
+		wq, y0, y1 := f.Local(i32), f.Local(f32), f.Local(f32)
+		f.Get(wp)
+		f.Set(wq)
+		pair(f, wp, wq, ap, n, y0, y1)
+		f.Get(y0)
+	})
+}

@@ -2,13 +2,15 @@ package main
 
 // Q8_0 weights × Q8_0 activations. Block (34 bytes): fp16 d, 32 int8 quants.
 //
-//	W (rows, n) Q8_0 @ a (n,) Q8_0 -> y (rows,)
+//	W (rows, n) Q8_0 @ a (n,) Q8_0 prepared -> y (rows,)
 //
 // Per block: the exact int32 sum of the 32 products in four lanes (v128.load8x8_s widens
 // eight int8 to i16 as it loads; i32x4.dot_i16x8_s), then scaled by d_w*d_a into four
 // f32 lane sums (blocks32Kernel).
 //
-// Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
+// Rows go in pairs (blocks32PairPrepared): each activation block is widened once for two
+// rows. The activations come prepared (wasm/simd PrepQ8_0: f32 scales, then the quants),
+// so a group of four blocks' activation scales is one load.
 //
 // relaxed: each half (16 quants) of a block in one i32x4.relaxed_dot_i8x16_i7x16_add_s
 // (one vpdpbusd where the CPU has AVX-VNNI) instead of two widening loads and two
@@ -16,20 +18,9 @@ package main
 // rows, and a's signs go onto the weights: w' = (w ^ m) - m with m = (a < 0), so
 // w'·|a| = w·a (|w| ≤ 127 and |a| ≤ 127: llama.cpp's quantizers never write -128, and the
 // pairs' sums stay in i16). The integer block sums are the same, exactly, and everything
-// after them is blocks32Pair's (a lone last block goes the simd128 way: its lanes are
+// after them is blocks32PairPrepared's (a lone last block goes the simd128 way: its lanes are
 // scaled one by one): the results equal the simd128 kernel's bit for bit.
 func matvecQ8_0(relaxed bool) *Func {
-	isum := func(f *Func, wp, ap Local, wOff, aOff uint32) {
-		for i := uint32(0); i < 4; i++ {
-			f.load8(wp, wOff+2+8*i, true)
-			f.load8(ap, aOff+2+8*i, true)
-			f.V(i32x4DotI16x8S)
-			if i > 0 {
-				f.V(i32x4Add)
-			}
-		}
-	}
-	one := blocks32Dot(34, isum)
 	widened := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(ap, aOff+2+8*i, true)
@@ -46,7 +37,7 @@ func matvecQ8_0(relaxed bool) *Func {
 		}
 	}}
 	if !relaxed {
-		return blocks32PairTail("matvec_q8_0", 34, widened, widened, one)
+		return blocks32PairPrepared("matvec_q8_0", 34, widened, widened)
 	}
 	// av: |a| of the two halves, then their sign masks
 	signed := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
@@ -79,7 +70,7 @@ func matvecQ8_0(relaxed bool) *Func {
 	}}
 	// a lone last block goes the simd128 way: its lanes, scaled one by one, must be the
 	// one-row kernel's
-	return blocks32PairTail("matvec_q8_0", 34, signed, widened, one)
+	return blocks32PairPrepared("matvec_q8_0", 34, signed, widened)
 }
 
 // matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):

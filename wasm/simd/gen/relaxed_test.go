@@ -127,19 +127,20 @@ const relaxedCheckJS = `(() => {
       }
     }
   }
-  // matvec_q8_0 (decode): Q8_0 activation blocks (fp16 d, 32 int8); the relaxed kernel's
-  // integer block sums are the simd128 one's, so the results must be equal bit for bit
+  // matvec_q8_0 (decode): prepared activations (f32 scales, i32 corrections, int8 quants);
+  // the relaxed kernel's integer block sums are the simd128 one's, so the results must be
+  // equal bit for bit
   for (const nb of [1, 2, 3, 5, 6, 18, 37]) {
     for (const rows of [1, 2, 3, 7, 33]) {
       cases++;
-      const W = 0, rb = 34 * nb, A = W + rows * rb + 64, Y = A + 34 * nb + 64;
+      const W = 0, rb = 34 * nb, A = W + rows * rb + 64, Y = A + 40 * nb + 64;
       for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
         dv.setUint16(W + r * rb + b * 34, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
         for (let i = 0; i < 32; i++) dv.setInt8(W + r * rb + b * 34 + 2 + i, (rnd() %% 255) - 127);
       }
       for (let b = 0; b < nb; b++) {
-        dv.setUint16(A + b * 34, f16((1 + (rnd() %% 1000) / 1000) / 64), true);
-        for (let i = 0; i < 32; i++) dv.setInt8(A + b * 34 + 2 + i, b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127);
+        dv.setFloat32(A + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
+        for (let i = 0; i < 32; i++) dv.setInt8(A + 8 * nb + 32 * b + i, b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127);
       }
       const out = mods.map((k) => {
         for (let i = 0; i < rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
