@@ -108,8 +108,8 @@ type kernel struct {
 // VecDotType (Q8_0 for Q8_0/Q4_0, Q8_K for the k-quants, itself for F32/F16).
 var matvecs = map[quant.Type]kernel{
 	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true, true},
-	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true, false},
-	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true, false},
+	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true, true},
+	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true, true},
 	quant.Q4_K: {matvecQ4_K, matmulQ4_K, false, false},
 	quant.Q5_K: {matvecQ5_K, matmulQ5_K, false, false},
 	quant.Q6_K: {matvecQ6_K, matmulQ6_K, false, false},

@@ -45,18 +45,16 @@ func matvecQ4_0() *Func {
 			}
 		}
 	}
-	var q1, q2 Local
-	one := blocks32Dot(18, func(f *Func, wp, ap Local, wOff, aOff uint32) {
-		isum(&q1, func(k uint32) { f.load8(ap, aOff+2+8*k, true) })(f, wp, wOff)
-	})
-	return blocks32Pair("matvec_q4_0", 18, func(f *Func, ap Local, aOff uint32, av []Local) {
+	var q2 Local
+	d := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
 		for k := uint32(0); k < 4; k++ {
 			f.load8(ap, aOff+2+8*k, true)
 			f.Set(av[k])
 		}
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
-	}, one)
+	}}
+	return blocks32PairPrepared("matvec_q4_0", 18, d, d)
 }
 
 // matmulQ4_0 is the several-token Q4_0 kernel over prepared activations (matmul32.go):

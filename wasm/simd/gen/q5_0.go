@@ -73,18 +73,16 @@ func matvecQ5_0() *Func {
 			}
 		}
 	}
-	var s1, s2 scratch
-	one := blocks32Dot(22, func(f *Func, wp, ap Local, wOff, aOff uint32) {
-		isum(&s1, func(k uint32) { f.load8(ap, aOff+2+8*k, true) })(f, wp, wOff)
-	})
-	return blocks32Pair("matvec_q5_0", 22, func(f *Func, ap Local, aOff uint32, av []Local) {
+	var s2 scratch
+	d := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
 		for k := uint32(0); k < 4; k++ {
 			f.load8(ap, aOff+2+8*k, true)
 			f.Set(av[k])
 		}
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&s2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
-	}, one)
+	}}
+	return blocks32PairPrepared("matvec_q5_0", 22, d, d)
 }
 
 // q5Halves sets lo and hi to the u8 values 0..31 (nibble | fifth bit << 4) of elements
