@@ -80,116 +80,25 @@ func pairRowsKernel(name string, pair func(f *Func, wp0, wp1, ap, n, y0, y1 Loca
 	return f
 }
 
-// blocks32Pair is blocks32Kernel for two rows at once (see the file comment). loadA pushes
-// nothing and fills the activation block at ap+aOff into the locals av (what isum2 needs of
-// it); isum2 pushes the i32x4 lane sums of the weight block at wp+wOff times av.
-func blocks32Pair(name string, wBlock uint32, loadA func(f *Func, ap Local, aOff uint32, av []Local), nA int,
-	isum2 func(f *Func, wp Local, wOff uint32, av []Local), one func(f *Func, wp, ap, n Local)) *Func {
-	d := pairDot{loadA, nA, isum2}
-	return blocks32PairTail(name, wBlock, d, d, one)
-}
-
-// pairDot is how blocks32Pair multiplies an activation block into a weight block: loadA,
-// nA and isum2 as there.
+// pairDot is how blocks32PairPrepared multiplies an activation block into a weight block:
+// loadA fills the locals av (nA of them) from the activation block's quants, at ap+aOff+2
+// as in a Q8_0 block; isum2 pushes the i32x4 lane sums of the weight block at wp+wOff
+// times av.
 type pairDot struct {
 	loadA func(f *Func, ap Local, aOff uint32, av []Local)
 	nA    int
 	isum2 func(f *Func, wp Local, wOff uint32, av []Local)
 }
 
-// blocks32PairTail is blocks32Pair with the blocks of the groups of four and two
-// multiplied by grouped and a last odd block by tail: a lone block's four lane sums are
-// scaled lane by lane, so its lanes (not only their total) decide the rounding, and a
-// grouped dot whose lanes hold other products than the one-row kernel's must leave it to
-// one that does.
-func blocks32PairTail(name string, wBlock uint32, grouped, tail pairDot, one func(f *Func, wp, ap, n Local)) *Func {
-	const aBlock = 34
-	return pairRowsKernel(name, func(f *Func, wp0, wp1, ap, n, y0, y1 Local) {
-		wps := [2]Local{wp0, wp1}
-		var acc [2]Local
-		var v [2][4]Local
-		for r := range acc {
-			acc[r] = f.Local(v128)
-			for i := range v[r] {
-				v[r][i] = f.Local(v128)
-			}
-		}
-		av := make([]Local, max(grouped.nA, tail.nA))
-		for i := range av {
-			av[i] = f.Local(v128)
-		}
-		as, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128)
-		nb, cnt, h, em := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
-		for r := range acc {
-			f.VZero()
-			f.Set(acc[r])
-		}
-		f.Get(n)
-		f.I32(5)
-		f.Op(opI32ShrU)
-		f.Tee(nb)
-		f.I32(2)
-		f.Op(opI32ShrU)
-		f.Set(cnt)
-		group := func(k int) {
-			for b := 0; b < k; b++ {
-				grouped.loadA(f, ap, uint32(b)*aBlock, av)
-				for r := range wps {
-					grouped.isum2(f, wps[r], uint32(b)*wBlock, av)
-					f.Set(v[r][b])
-				}
-			}
-			f.blockScales(ap, aBlock, k, hv, tv) // the activation scales, shared by both rows
-			f.Set(as)
-			for r := range wps {
-				f.blockTotals(v[r][:], k)
-				f.blockScales(wps[r], wBlock, k, hv, tv)
-				f.Get(as)
-				f.V(f32x4Mul, f32x4Mul)
-				f.Get(acc[r])
-				f.V(f32x4Add)
-				f.Set(acc[r])
-				f.Add(wps[r], int32(k)*int32(wBlock))
-			}
-			f.Add(ap, int32(k)*aBlock)
-		}
-		f.Repeat(cnt, func() { group(4) })
-		f.Block()
-		f.Get(nb)
-		f.I32(2)
-		f.Op(opI32And, opI32Eqz)
-		f.BrIf(0)
-		group(2)
-		f.End()
-		f.Get(nb)
-		f.I32(1)
-		f.Op(opI32And)
-		f.Set(cnt)
-		f.Repeat(cnt, func() {
-			tail.loadA(f, ap, 0, av)
-			for r := range wps {
-				tail.isum2(f, wps[r], 0, av)
-				f.accScaled(acc[r], false, func() {
-					f.f16At(wps[r], 0, h, em)
-					f.f16At(ap, 0, h, em)
-					f.Op(opF32Mul)
-				})
-				f.Add(wps[r], int32(wBlock))
-			}
-			f.Add(ap, aBlock)
-		})
-		for r, y := range []Local{y0, y1} {
-			f.hsum(acc[r])
-			f.Set(y)
-		}
-	}, one)
-}
-
-// blocks32PairPrepared is blocks32PairTail over prepared activations (PrepQ8_0's layout in
+// blocks32PairPrepared is blocks32Kernel's product for two rows at once (see the file
+// comment) over prepared activations (PrepQ8_0's layout in
 // wasm/simd: nb f32 scales, nb i32 corrections, then the 32·nb quants): a group's
-// activation scales are one load instead of four fp16 conversions per pair of rows. The
-// arithmetic is blocks32PairTail's (the same f32 scale values, products and sums), so the
-// results are too. loadA gets the quants as if in Q8_0 blocks (aOff+2 is block aOff/34's
+// activation scales are one load instead of four fp16 conversions per pair of rows. Each
+// row's arithmetic is the one-row blocks32Kernel's, with the blocks of the groups of four
+// and two multiplied by grouped and a last odd block by tail: a lone block's four lane
+// sums are scaled lane by lane, so its lanes (not only their total) decide the rounding,
+// and a grouped dot whose lanes hold other products than the simd128 one's must leave it
+// to one that does. loadA gets the quants as if in Q8_0 blocks (aOff+2 is block aOff/34's
 // first quant, aOff a multiple of 32 here). An odd last row goes through the pair code with
 // itself as the second row (computed twice, stored once).
 //

@@ -10,7 +10,7 @@ package main
 // as Q8_0: exact int32 lane sums scaled by d_w*d_a into four f32 lane sums
 // (blocks32Kernel).
 //
-// Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
+// Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
 func matvecQ4_0() *Func {
 	// isum multiplies the weight block at wp+wOff by the four widened activation vectors
 	// act(k) (elements 8k..8k+7), k = i + 2*half for weight bytes 8i..8i+7's low (half 0)

@@ -13,7 +13,7 @@ package main
 // i16 and dotted with the activations as Q8_0 (exact int32 lane sums, scaled by d_w*d_a
 // in blocks32Kernel).
 //
-// Rows go in pairs (blocks32Pair): each activation block is widened once for two rows.
+// Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
 func matvecQ5_0() *Func {
 	var bitOf [16]byte // lane i tests bit i%8 of its qh byte
 	for i := range bitOf {
