@@ -178,14 +178,14 @@ func rowsWith(k kernel, minMany int) ops.RowsKernel {
 		ap := unsafe.Pointer(unsafe.SliceData(a.Data))
 		if a.N < minMany {
 			if k.onePrepared {
-				ap = unsafe.Pointer(unsafe.SliceData(prepared(a)))
+				ap = unsafe.Pointer(unsafe.SliceData(prepared(a, false))) // the one-token kernels use no corrections
 			}
 			k.one(w, int32(rb), ap, int32(m.Cols), unsafe.Pointer(unsafe.SliceData(y)), int32(lo), int32(hi))
 			return true
 		}
 		arb := a.RowBytes
 		if k.prepared {
-			p := prepared(a)
+			p := prepared(a, Relaxed)
 			ap, arb = unsafe.Pointer(unsafe.SliceData(p)), len(p)/a.N
 		}
 		k.many(w, int32(rb), ap, int32(arb), int32(a.N), int32(m.Cols),
@@ -235,10 +235,12 @@ var Relaxed bool
 // prepared returns a's rows prepared by PrepQ8_0, converted once while the same
 // activations are multiplied by several matrices (Q/K/V, gate/up): QuantizeActs gives
 // every conversion a new Version.
-func prepared(a *ops.Acts) []byte {
-	if prepFor != a || prepVersion != a.Version {
-		prepBuf = PrepQ8_0(a, prepBuf, Relaxed)
-		prepFor, prepVersion = a, a.Version
+// withSums asks for the corrections too (the relaxed module's Q4_0/Q5_0 several-token
+// kernels use them; summing every block's quants costs more than the rest of the layout).
+func prepared(a *ops.Acts, withSums bool) []byte {
+	if prepFor != a || prepVersion != a.Version || (withSums && !prepSums) {
+		prepBuf = PrepQ8_0(a, prepBuf, withSums)
+		prepFor, prepVersion, prepSums = a, a.Version, withSums
 	}
 	return prepBuf
 }
@@ -247,6 +249,7 @@ var (
 	prepBuf     []byte
 	prepFor     *ops.Acts
 	prepVersion uint64
+	prepSums    bool
 )
 
 // stridedDotF32 is ops.StridedDotF32 over matvec_f32: rows vectors of n floats, stride
