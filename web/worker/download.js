@@ -5,7 +5,7 @@
 //   await downloadModel(url, { onStart: ({ size }) => …, onData: (bytes, offset) => … });
 //
 // The bytes stream: a shard is read from the network or the cache a part at a time (read into a
-// buffer of ours), the part checked — with WebCrypto against the manifest's
+// buffer of ours: byteReader), the part checked — with WebCrypto against the manifest's
 // sha256 of that part, or, for a manifest without parts, fed to the shard's SHA-256
 // (sha256.js) — and handed to onData with its offset in the file (the engine client
 // transfers it to the worker, which copies it into the model's memory and sends the buffer
@@ -464,17 +464,29 @@ function checkPart(st, p, at, bytes) {
 
 const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 
-// byteReader reads a body (a fetch, Cache Storage or Blob stream) with a default reader
-// whose chunks fill() copies into buffers of ours. Not a BYOB reader, though it would spare
-// a new ArrayBuffer per chunk (~24 MiB more renderer peak on a 115 MiB load, measured by
-// wasm/browsertest TestBrowserLoadMemory): in Chromium 156 a BYOB read of a Cache Storage
-// body or a Blob's stream sometimes never settled when the machine was busy — a returning
-// visitor's load hung forever (1 load in ~25 with two cores busy; every run of
-// TestBrowserShippedLogits, which loads each model from the cache twice, hung on one);
-// with default readers none did in ~150 loads.
-export function byteReader(body) {
-  return { r: body.getReader(), rest: null };
+// byteReader reads a body into buffers of ours. A network body (byob) goes through a BYOB
+// reader, so no new ArrayBuffer is made per chunk: with a default reader each chunk keeps
+// its memory until a garbage collection (+24 MiB renderer peak on a 115 MiB load,
+// wasm/browsertest TestBrowserLoadMemory; +68 MiB on the bench's 145 MiB Q8_0 file). Cache
+// Storage bodies, Blob streams and local files go through a default reader whose chunks
+// fill() copies in: in Chromium 156 a BYOB read of a cached body or a Blob's stream
+// sometimes never settled when the machine was busy — a returning visitor's load hung
+// forever (1 load in ~25 with two cores busy; every stressed run of
+// TestBrowserShippedLogits hung on one), while with default readers none did in ~150
+// loads, and network bodies read BYOB never did (0 in 126).
+export function byteReader(body, byob = false) {
+  if (byob) {
+    try {
+      return { r: body.getReader({ mode: "byob" }), byob: true, scratch: null, rest: null };
+    } catch {}
+  }
+  return { r: body.getReader(), byob: false, scratch: null, rest: null };
 }
+
+// SCRATCH is the most a BYOB read asks for at a time. Reads go into a scratch buffer and
+// are copied on, because a read that fails (a dropped connection, an abort) takes its
+// buffer with it: the bytes already gathered stay safe.
+const SCRATCH = 1 << 20;
 
 // fill reads into buf until it is full or the body ends: {bytes, done, error}, bytes a view
 // of the filled start of buf. A failed read ends it with the error and the bytes before
@@ -487,7 +499,15 @@ export async function fill(rd, buf, onRead) {
       let chunk = rd.rest;
       rd.rest = null;
       if (!chunk) {
-        const r = await rd.r.read();
+        let r;
+        if (rd.byob) {
+          const scratch = rd.scratch && !rd.scratch.detached ? rd.scratch : new ArrayBuffer(SCRATCH);
+          rd.scratch = null;
+          r = await rd.r.read(new Uint8Array(scratch, 0, Math.min(SCRATCH, view.length - n)));
+          if (r.value) rd.scratch = r.value.buffer;
+        } else {
+          r = await rd.r.read();
+        }
         if (r.done) return { bytes: view.subarray(0, n), done: true };
         chunk = r.value;
         if (onRead) onRead(chunk.length);
@@ -512,7 +532,7 @@ export async function fill(rd, buf, onRead) {
 // bytes. It returns at the end of the body, its parts written; a read error is thrown after
 // the bytes before it are handled.
 async function pump(io, body, p, st, write) {
-  const rd = byteReader(body);
+  const rd = byteReader(body, write); // write: a network body
   const size = bufferSize(p);
   try {
     for (;;) {
