@@ -88,13 +88,7 @@ func matmulBlocks32(name string, wBlock uint32, bd blockDot) *Func {
 	// advances wq, qp and sp past them.
 	pair := func(T, k int) {
 		// dw = [dw0, dw1, dw0, dw1] (k = 2) or splat(dw0)
-		f.VZero()
-		for b := 0; b < k; b++ {
-			f.Get(wq)
-			f.Mem(opI32Load16U, 0, uint32(b)*wBlock)
-			f.Lane(i32x4ReplaceLane, byte(b))
-		}
-		f.f16x4(hv, tv)
+		f.blockScales(wq, wBlock, k, hv, tv)
 		f.Tee(dw)
 		f.Get(dw)
 		if k == 2 {

@@ -41,32 +41,9 @@ func matvecQ8_0(relaxed bool) *Func {
 	}
 	// av: |a| of the two halves, then their sign masks
 	signed := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
-		for h := uint32(0); h < 2; h++ {
-			f.Get(ap)
-			f.VLoad(aOff + 2 + 16*h)
-			f.Tee(av[h])
-			f.VZero()
-			f.V(i8x16LtS)
-			f.Set(av[2+h])
-			f.Get(av[h])
-			f.V(i8x16Abs)
-			f.Set(av[h])
-		}
+		f.absSigns(ap, aOff+2, av)
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
-		// relaxed_dot(w1', |a1|, relaxed_dot(w0', |a0|, 0))
-		for h := 1; h >= 0; h-- {
-			f.Get(wp)
-			f.VLoad(wOff + 2 + uint32(16*h))
-			f.Get(av[2+h])
-			f.V(vXor)
-			f.Get(av[2+h])
-			f.V(i8x16Sub)
-			f.Get(av[h])
-			if h == 0 {
-				f.VZero()
-			}
-		}
-		f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+		f.signedDots(wp, wOff+2, av) // relaxed_dot(w1', |a1|, relaxed_dot(w0', |a0|, 0))
 	}}
 	// a lone last block goes the simd128 way: its lanes, scaled one by one, must be the
 	// one-row kernel's
@@ -84,33 +61,10 @@ func matmulQ8_0(relaxed bool) *Func {
 	if relaxed {
 		return matmulBlocks32("matmul_q8_0", 34, blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
-				for h := uint32(0); h < 2; h++ {
-					f.Get(wp)
-					f.VLoad(off + 2 + 16*h)
-					f.Tee(dst[h])
-					f.VZero()
-					f.V(i8x16LtS)
-					f.Set(dst[2+h])
-					f.Get(dst[h])
-					f.V(i8x16Abs)
-					f.Set(dst[h])
-				}
+				f.absSigns(wp, off+2, dst[:])
 			},
 			isum: func(f *Func, w [4]Local, qp Local, off uint32, _ Local, _ uint32) {
-				// relaxed_dot(a1', |w1|, relaxed_dot(a0', |w0|, 0)), a' = (a ^ m) - m
-				for h := 1; h >= 0; h-- {
-					f.Get(qp)
-					f.VLoad(off + uint32(16*h))
-					f.Get(w[2+h])
-					f.V(vXor)
-					f.Get(w[2+h])
-					f.V(i8x16Sub)
-					f.Get(w[h])
-					if h == 0 {
-						f.VZero()
-					}
-				}
-				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+				f.signedDots(qp, off, w[:]) // relaxed_dot(a1', |w1|, relaxed_dot(a0', |w0|, 0))
 			},
 		})
 	}
@@ -120,4 +74,40 @@ func matmulQ8_0(relaxed bool) *Func {
 			f.Set(dst[i])
 		}
 	}))
+}
+
+// absSigns loads the two 16-byte halves of 32 int8 at p+off into v: |x| in v[0], v[1]
+// and their sign masks (x < 0) in v[2], v[3] — the 7-bit operand of
+// i32x4.relaxed_dot_i8x16_i7x16_add_s and the signs that go onto the other operand.
+func (f *Func) absSigns(p Local, off uint32, v []Local) {
+	for h := uint32(0); h < 2; h++ {
+		f.Get(p)
+		f.VLoad(off + 16*h)
+		f.Tee(v[h])
+		f.VZero()
+		f.V(i8x16LtS)
+		f.Set(v[2+h])
+		f.Get(v[h])
+		f.V(i8x16Abs)
+		f.Set(v[h])
+	}
+}
+
+// signedDots pushes the i32x4 lane sums of the 32 int8 at p+off times the absSigns
+// values v: relaxed_dot(x1', v[1], relaxed_dot(x0', v[0], 0)) with each half given v's
+// signs, x' = (x ^ m) - m, so x'·|y| = x·y.
+func (f *Func) signedDots(p Local, off uint32, v []Local) {
+	for h := 1; h >= 0; h-- {
+		f.Get(p)
+		f.VLoad(off + uint32(16*h))
+		f.Get(v[2+h])
+		f.V(vXor)
+		f.Get(v[2+h])
+		f.V(i8x16Sub)
+		f.Get(v[h])
+		if h == 0 {
+			f.VZero()
+		}
+	}
+	f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
 }
