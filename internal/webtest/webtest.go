@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -105,6 +106,29 @@ func WriteFallbackModel(path string) error {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// AddModel writes a model (a GGUF writer: synth.Build's, say) to a temporary file and
+// adds it to the bundle at dir as models/<id>/ in shards of shardSize bytes (0:
+// modelstore's default); it returns the file's size.
+func AddModel(t testing.TB, dir, id string, w io.WriterTo, shardSize int64) int64 {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), id+".gguf")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.WriteTo(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: id, ShardSize: shardSize}); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func buildSite() (string, *modelstore.Manifest, error) {

@@ -5,14 +5,12 @@ package browsertest
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"hearth/engine/synth"
-	"hearth/internal/modelstore"
+	"hearth/internal/webtest"
 )
 
 // prefillShape has SmolLM2-135M's layers (so a layer costs what it does there: tens of
@@ -31,20 +29,7 @@ func addPrefillModel(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "synth-prefill.gguf")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: "synth-prefill"}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.AddModel(t, dir, "synth-prefill", w, 0)
 }
 
 // TestBrowserCancelPrefill cancels a 1,000-token prefill in the browser and sees done

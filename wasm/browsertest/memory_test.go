@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hearth/engine/synth"
-	"hearth/internal/modelstore"
+	"hearth/internal/webtest"
 )
 
 // memoryShape is a model of SmolLM2-135M's layers, 32 of them, with the tiny vocabulary:
@@ -45,19 +45,7 @@ func TestBrowserLoadMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "synth-memory.gguf")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	fileSize := int64(buf.Len())
-	buf = bytes.Buffer{}
-	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: "synth-memory", ShardSize: 16 << 20}); err != nil {
-		t.Fatal(err)
-	}
+	fileSize := webtest.AddModel(t, dir, "synth-memory", w, 16<<20)
 	page, err := blankPage(dir)
 	if err != nil {
 		t.Fatal(err)

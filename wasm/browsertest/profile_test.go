@@ -1,11 +1,8 @@
 package browsertest
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -13,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hearth/engine/synth"
-	"hearth/internal/modelstore"
+	"hearth/internal/webtest"
 )
 
 var profileFlag = flag.Bool("browser.profile", false, "run TestBrowserProfile: where a prefill and a decode step spend their time in Chromium (SmolLM2-135M-shaped Q8_0, 1 and 2 threads)")
@@ -40,17 +37,7 @@ func TestBrowserProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "smollm2-q8_0.gguf")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: "profile-q8_0"}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
 	page, err := blankPage(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package apptest
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 
 	"hearth/engine/synth"
 	"hearth/engine/toolcall"
-	"hearth/internal/modelstore"
 	"hearth/internal/shared"
 	"hearth/internal/webtest"
 )
@@ -29,17 +27,7 @@ func toolModel(t *testing.T, dir, id, template string) {
 		t.Fatal(err)
 	}
 	w.Set("tokenizer.chat_template", template)
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join(t.TempDir(), id+".gguf")
-	if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := modelstore.Add(src, modelstore.Options{Static: dir, ID: id}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.AddModel(t, dir, id, w, 0)
 }
 
 // toolRoundTrip is the page script: a forced call (tool_choice required), a streamed call

@@ -3,15 +3,12 @@ package catalogtest
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"hearth/engine/synth"
-	"hearth/internal/modelstore"
 	"hearth/internal/webtest"
 )
 
@@ -27,21 +24,8 @@ func addSynth(t *testing.T, dir, ft string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), ft+".gguf")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
 	id := "synth-smollm2-" + ft
-	if _, err := modelstore.Add(path, modelstore.Options{Static: dir, ID: id}); err != nil {
-		t.Fatal(err)
-	}
+	webtest.AddModel(t, dir, id, w, 0)
 	return id
 }
 
