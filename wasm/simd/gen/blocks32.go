@@ -1,84 +1,15 @@
 package main
 
-// blocks32Kernel builds a kernel for a 32-element block type against Q8_0 activations
-// (34-byte blocks): Q8_0 and Q4_0 weights. isum pushes the i32x4 lane sums of the
-// products of the weight block at wp+wOff and the activation block at ap+aOff (exact
-// integers, four lanes whose total is the block's sum).
-//
-// Four blocks at a time: their lane sums are reduced to one vector of four block totals
-// (two rounds of i8x16.shuffle + i32x4.add), converted once and multiplied by the four
-// products d_w*d_a, whose fp16 scales are gathered into i32 lanes and converted four at a
-// time (f16x4): the scalar fp16 decoding per block would cost as much as the products.
-// Of the remaining nb%4 blocks, two go the same way (lanes 0 and 1), one alone.
-func blocks32Kernel(name string, wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint32)) *Func {
-	return rowsKernel(name, blocks32Dot(wBlock, isum))
-}
-
-// blocks32Dot is blocks32Kernel's dot product of one row (rowsKernel's dot).
-func blocks32Dot(wBlock uint32, isum func(f *Func, wp, ap Local, wOff, aOff uint32)) func(f *Func, wp, ap, n Local) {
-	const aBlock = 34
-	return func(f *Func, wp, ap, n Local) {
-		acc := f.Local(v128)
-		var v [4]Local
-		for i := range v {
-			v[i] = f.Local(v128)
-		}
-		hv, tv := f.Local(v128), f.Local(v128)
-		nb, cnt, h, em := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
-		f.VZero()
-		f.Set(acc)
-		f.Get(n)
-		f.I32(5)
-		f.Op(opI32ShrU)
-		f.Tee(nb)
-		f.I32(2)
-		f.Op(opI32ShrU)
-		f.Set(cnt)
-		// group handles k (4 or 2) blocks: their i32x4 sums interleaved pairwise into
-		// [v0a+v0c, v1a+v1c, v0b+v0d, v1b+v1d] (zero for a missing pair), then the k totals
-		// in lanes 0..k-1, times the k products d_w*d_a gathered into the same lanes (the
-		// other lanes' scales are zero).
-		group := func(k int) {
-			for b := 0; b < k; b++ {
-				isum(f, wp, ap, uint32(b)*wBlock, uint32(b)*aBlock)
-				f.Set(v[b])
-			}
-			f.blockTotals(v[:], k)
-			f.blockScales(wp, wBlock, k, hv, tv)
-			f.blockScales(ap, aBlock, k, hv, tv)
-			f.V(f32x4Mul, f32x4Mul)
-			f.Get(acc)
-			f.V(f32x4Add)
-			f.Set(acc)
-			f.Add(wp, int32(k)*int32(wBlock))
-			f.Add(ap, int32(k)*aBlock)
-		}
-		f.Repeat(cnt, func() { group(4) })
-		// Two blocks left (n = 576 = 18 blocks: most of SmolLM2's products).
-		f.Block()
-		f.Get(nb)
-		f.I32(2)
-		f.Op(opI32And, opI32Eqz)
-		f.BrIf(0)
-		group(2)
-		f.End()
-		f.Get(nb)
-		f.I32(1)
-		f.Op(opI32And)
-		f.Set(cnt)
-		f.Repeat(cnt, func() {
-			isum(f, wp, ap, 0, 0)
-			f.accScaled(acc, false, func() {
-				f.f16At(wp, 0, h, em)
-				f.f16At(ap, 0, h, em)
-				f.Op(opF32Mul)
-			})
-			f.Add(wp, int32(wBlock))
-			f.Add(ap, aBlock)
-		})
-		f.hsum(acc)
-	}
-}
+// The 32-element block types (Q8_0, Q4_0, Q5_0) against Q8_0 activations, one row: per
+// block, the i32x4 lane sums of the products of a weight block and an activation block
+// (exact integers, four lanes whose total is the block's sum). Four blocks at a time, their
+// lane sums are reduced to one vector of four block totals (blockTotals: two rounds of
+// i8x16.shuffle + i32x4.add), converted once and multiplied by the four products d_w*d_a,
+// whose fp16 scales are gathered into i32 lanes and converted four at a time (blockScales,
+// f16x4): the scalar fp16 decoding per block would cost as much as the products. Of the
+// remaining nb%4 blocks, two go the same way (lanes 0 and 1), one alone (its four lane
+// sums scaled lane by lane). The decode kernels (pairs.go) and the several-token ones
+// (matmul32.go) are built of these pieces.
 
 // blockTotals pushes, as f32x4, the totals of k (2 or 4) blocks' i32x4 lane sums v[0..k)
 // in lanes 0..k-1 (zero in the others): v interleaved pairwise into [v0a+v0c, v1a+v1c,

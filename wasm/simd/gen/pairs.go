@@ -2,9 +2,8 @@ package main
 
 // Two weight rows per pass for the one-token (decode) kernels of the 32-element block
 // types: the activation block's widened quants are loaded once and multiplied into both
-// rows, and its fp16 scales are converted once for both. Each row's arithmetic is exactly
-// blocks32Kernel's (the same block groups, lane reductions, scale products and sums), so
-// the results are bit-identical to the one-row kernel's.
+// rows. Each row's arithmetic is the one-row scheme of blocks32.go (the same block groups,
+// lane reductions, scale products and sums), whichever row it is paired with.
 //
 //	W (rows, n) @ a (n,) -> y (rows,), rows taken two at a time; an odd last row alone.
 
@@ -90,11 +89,11 @@ type pairDot struct {
 	isum2 func(f *Func, wp Local, wOff uint32, av []Local)
 }
 
-// blocks32PairPrepared is blocks32Kernel's product for two rows at once (see the file
+// blocks32PairPrepared is blocks32.go's product for two rows at once (see the file
 // comment) over prepared activations (PrepQ8_0's layout in
 // wasm/simd: nb f32 scales, nb i32 corrections, then the 32·nb quants): a group's
 // activation scales are one load instead of four fp16 conversions per pair of rows. Each
-// row's arithmetic is the one-row blocks32Kernel's, with the blocks of the groups of four
+// row's arithmetic is blocks32.go's one-row scheme, with the blocks of the groups of four
 // and two multiplied by grouped and a last odd block by tail: a lone block's four lane
 // sums are scaled lane by lane, so its lanes (not only their total) decide the rounding,
 // and a grouped dot whose lanes hold other products than the simd128 one's must leave it

@@ -8,7 +8,7 @@ package main
 // Per block: eight quant bytes at a time widened to i16 as they load (v128.load8x8_u),
 // split into low nibbles (elements j) and high ones (elements j+16), 8 subtracted, then
 // as Q8_0: exact int32 lane sums scaled by d_w*d_a into four f32 lane sums
-// (blocks32Kernel).
+// (blocks32.go).
 //
 // Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
 func matvecQ4_0() *Func {

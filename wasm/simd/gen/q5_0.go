@@ -11,7 +11,7 @@ package main
 // 2,3 shuffled eight times each, ANDed with the lane's bit and compared), and each quant
 // becomes nibble - 16 where its fifth bit is clear, nibble where set; then widened to
 // i16 and dotted with the activations as Q8_0 (exact int32 lane sums, scaled by d_w*d_a
-// in blocks32Kernel).
+// in blocks32.go).
 //
 // Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
 func matvecQ5_0() *Func {

@@ -6,7 +6,7 @@ package main
 //
 // Per block: the exact int32 sum of the 32 products in four lanes (v128.load8x8_s widens
 // eight int8 to i16 as it loads; i32x4.dot_i16x8_s), then scaled by d_w*d_a into four
-// f32 lane sums (blocks32Kernel).
+// f32 lane sums (blocks32.go).
 //
 // Rows go in pairs (blocks32PairPrepared): each activation block is widened once for two
 // rows. The activations come prepared (wasm/simd PrepQ8_0: f32 scales, then the quants),
