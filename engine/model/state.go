@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"hearth/engine/ops"
-	"hearth/engine/quant"
 )
 
 // State is one sequence being decoded: its KV cache and scratch buffers.
@@ -152,13 +151,8 @@ func (s *State) storeKV(il int, k, v []float32) {
 		copy(s.v32[il][off:], v)
 		return
 	}
-	kc, vc := s.k16[il][off:off+len(k)], s.v16[il][off:off+len(v)]
-	for i, x := range k {
-		kc[i] = quant.F32ToF16(x)
-	}
-	for i, x := range v {
-		vc[i] = quant.F32ToF16(x)
-	}
+	ops.F32ToF16Row(s.k16[il][off:off+len(k)], k)
+	ops.F32ToF16Row(s.v16[il][off:off+len(v)], v)
 }
 
 // Model returns the model this state runs.

@@ -113,3 +113,20 @@ func WeightedRowsF16(v []uint16, stride, n, rows int, p, out []float32) {
 		}
 	}
 }
+
+// F32ToF16Hook converts src to IEEE half floats in dst, bit for bit quant.F32ToF16 (the
+// browser build's SIMD kernel); it returns false, having written nothing, when it cannot
+// take the slices.
+var F32ToF16Hook func(dst []uint16, src []float32) bool
+
+// F32ToF16Row rounds src to half floats (nearest even, quant.F32ToF16): src (n,) f32 ->
+// dst (n,) f16. The F16 KV cache stores its keys and values through it.
+func F32ToF16Row(dst []uint16, src []float32) {
+	if F32ToF16Hook != nil && F32ToF16Hook(dst, src) {
+		return
+	}
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = quant.F32ToF16(x)
+	}
+}

@@ -69,7 +69,11 @@ const (
 	opF32ConvertI32S    = 0xb2
 	opF32DemoteF64      = 0xb6
 	opF64Const          = 0x44
+	opF64Add            = 0xa0
 	opF64Div            = 0xa3
+	opF64Sqrt           = 0x9f
+	opF64ConvertI32U    = 0xb8
+	opF64PromoteF32     = 0xbb
 	opI32ReinterpretF32 = 0xbc
 	opF32ReinterpretI32 = 0xbe
 )
@@ -163,6 +167,8 @@ const (
 	i16x8GeU   = 0x36
 	vAnyTrue   = 0x53
 	i16x8MaxU  = 0x99
+
+	i16x8NarrowI32x4U = 0x86 // convert.go
 )
 
 // Local is a local variable index (parameters first).

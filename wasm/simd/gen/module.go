@@ -11,6 +11,7 @@ const (
 	i32  byte = 0x7f
 	i64  byte = 0x7e
 	f32  byte = 0x7d
+	f64  byte = 0x7c
 	v128 byte = 0x7b
 )
 

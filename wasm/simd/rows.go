@@ -1,0 +1,51 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"unsafe"
+
+	"hearth/engine/quant"
+)
+
+// The per-token work around the products, bit for bit the Go functions they replace
+// (gen/convert.go, gen/norm.go): Go's wasm has no SIMD, and this work ran there as a
+// few percent of a decode step and more of a prefill, all on the engine thread.
+
+// src (n,) f32 -> dst (n,) f16, n a multiple of 8.
+//
+//go:wasmimport hearth_simd f32_to_f16
+func f32ToF16Kernel(src, dst unsafe.Pointer, n int32)
+
+// x (n,), w (n,) -> out (n,), n a multiple of 4.
+//
+//go:wasmimport hearth_simd rmsnorm
+func rmsNormKernel(x, w, out unsafe.Pointer, n int32, eps float32)
+
+// f32ToF16 is ops.F32ToF16Hook over f32_to_f16: the multiple-of-8 prefix in the kernel,
+// the rest in Go.
+func f32ToF16(dst []uint16, src []float32) bool {
+	n := len(src)
+	if len(dst) < n || n >= 1<<28 {
+		return false
+	}
+	if m := n &^ 7; m > 0 {
+		f32ToF16Kernel(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), int32(m))
+	}
+	for i := n &^ 7; i < n; i++ {
+		dst[i] = quant.F32ToF16(src[i])
+	}
+	return true
+}
+
+// rmsNorm is ops.RMSNormHook over rmsnorm, for rows whose length is a multiple of 4 (every
+// model's widths are); others go the Go way.
+func rmsNorm(out, x, w []float32, eps float32) bool {
+	n := len(x)
+	if n == 0 || n%4 != 0 || len(w) < n || len(out) < n || n >= 1<<28 {
+		return false
+	}
+	rmsNormKernel(unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(w)), unsafe.Pointer(unsafe.SliceData(out)), int32(n), eps)
+	return true
+}
+

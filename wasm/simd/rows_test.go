@@ -1,0 +1,102 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"hearth/engine/ops"
+	"hearth/engine/quant"
+)
+
+// TestF32ToF16 runs f32_to_f16 over every combination of sign, exponent and the ten
+// mantissa bits a half keeps (2^19 patterns), each with the low 13 bits that decide the
+// rounding set to 0, 1, just below, at and just above the halfway point and all ones:
+// every NaN, Inf, overflow, normal, subnormal and underflow case, ties to even on both
+// parities. Each half must equal quant.F32ToF16's. Then lengths with every remainder mod
+// 8 (the tail goes the Go way) give the same.
+func TestF32ToF16(t *testing.T) {
+	lows := []uint32{0, 1, 0x0fff, 0x1000, 0x1001, 0x1fff}
+	src := make([]float32, 0, len(lows)<<19)
+	for hi := uint32(0); hi < 1<<19; hi++ {
+		for _, lo := range lows {
+			src = append(src, math.Float32frombits(hi<<13|lo))
+		}
+	}
+	dst := make([]uint16, len(src))
+	if !f32ToF16(dst, src) {
+		t.Fatal("refused")
+	}
+	bad := 0
+	for i, x := range src {
+		if want := quant.F32ToF16(x); dst[i] != want {
+			if bad++; bad <= 10 {
+				t.Errorf("%#08x: kernel %#04x, Go %#04x", math.Float32bits(x), dst[i], want)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d values differ", bad, len(src))
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	for n := 0; n <= 20; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 100)
+		}
+		got := make([]uint16, n+1)
+		got[n] = 0xbeef
+		if !f32ToF16(got[:n], x) {
+			t.Fatalf("n=%d refused", n)
+		}
+		for i, v := range x {
+			if got[i] != quant.F32ToF16(v) {
+				t.Fatalf("n=%d: [%d] %v: kernel %#04x, Go %#04x", n, i, v, got[i], quant.F32ToF16(v))
+			}
+		}
+		if got[n] != 0xbeef {
+			t.Fatalf("n=%d: wrote past the end", n)
+		}
+	}
+}
+
+// TestRMSNorm: the kernel equals the Go RMSNorm bit for bit on rows of the models' widths
+// and small ones, at ordinary, tiny (the mean of squares subnormal) and huge (its sum past
+// f32 range) magnitudes, with eps from 0 to 1e-5, in place (out = x) and not; a length
+// that is not a multiple of 4 is refused (the Go loop runs it).
+func TestRMSNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{4, 8, 64, 576, 896, 1536, 2048} {
+		for _, mag := range []float64{1, 1e-22, 3e18, 1e30} {
+			for _, eps := range []float32{1e-5, 1e-6, 0} {
+				x, w := make([]float32, n), make([]float32, n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64() * mag)
+					w[i] = float32(1 + rng.NormFloat64()*0.3)
+				}
+				want := make([]float32, n)
+				saved := ops.RMSNormHook
+				ops.RMSNormHook = nil
+				ops.RMSNorm(want, x, w, eps)
+				ops.RMSNormHook = saved
+				got := make([]float32, n)
+				if !rmsNorm(got, x, w, eps) {
+					t.Fatalf("n=%d refused", n)
+				}
+				inPlace := append([]float32(nil), x...)
+				rmsNorm(inPlace, inPlace, w, eps)
+				for i := range want {
+					wb := math.Float32bits(want[i])
+					if math.Float32bits(got[i]) != wb || math.Float32bits(inPlace[i]) != wb {
+						t.Fatalf("n=%d mag=%g eps=%g: [%d] kernel %v (in place %v), Go %v", n, mag, eps, i, got[i], inPlace[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if rmsNorm(make([]float32, 6), make([]float32, 6), make([]float32, 6), 1e-5) {
+		t.Fatal("n=6 taken; the kernel reads whole groups of 4")
+	}
+}
