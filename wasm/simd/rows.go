@@ -48,4 +48,3 @@ func rmsNorm(out, x, w []float32, eps float32) bool {
 	rmsNormKernel(unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(w)), unsafe.Pointer(unsafe.SliceData(out)), int32(n), eps)
 	return true
 }
-
