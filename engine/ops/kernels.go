@@ -20,6 +20,14 @@ var Kernels = map[quant.Type]RowsKernel{}
 // nothing, when it cannot take the row, and the Go quantizer runs instead.
 var ActQuantizers = map[quant.Type]func(src []float32, dst []byte) bool{}
 
+// ActsQuantizers holds fast quantizers of whole activation sets by type: x (a.N, a.Cols)
+// f32 -> a.Data (a.N rows of that type), byte for byte what the type's Go quantizer writes
+// row by row; a has its type, sizes and Version set. The browser build's Q8_0 one also
+// lays the rows out for its kernels in the same pass. A quantizer returns false, having
+// written nothing, when it cannot take the rows, and ActQuantizers or the Go quantizer
+// run instead. Empty natively.
+var ActsQuantizers = map[quant.Type]func(x []float32, a *Acts) bool{}
+
 // RowBytes is the size in bytes of one weight row.
 func (m *Matrix) RowBytes() int { return m.rowBytes }
 

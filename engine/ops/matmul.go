@@ -56,7 +56,8 @@ type Acts struct {
 	RowBytes int
 	Data     []byte
 	// Version changes with every QuantizeActs into this Acts (a conversion can be reused
-	// by a kernel's own layout while it is unchanged).
+	// by a kernel's own layout while it is unchanged, and the browser's Q8_0 quantizer
+	// makes that layout as it quantizes): code that writes Data otherwise must change it.
 	Version uint64
 }
 
@@ -81,6 +82,9 @@ func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, err
 	}
 	buf.Type, buf.N, buf.Cols, buf.RowBytes, buf.Data = t, n, cols, int(rb), buf.Data[:need]
 	buf.Version = actsVersion.Add(1)
+	if whole := ActsQuantizers[t]; whole != nil && whole(x[:n*cols], buf) {
+		return buf, nil
+	}
 	fast := ActQuantizers[t]
 	for i := 0; i < n; i++ {
 		src, dst := x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)]

@@ -5,6 +5,7 @@ package simd
 import (
 	"unsafe"
 
+	"hearth/engine/ops"
 	"hearth/engine/quant"
 )
 
@@ -46,5 +47,32 @@ func rmsNorm(out, x, w []float32, eps float32) bool {
 		return false
 	}
 	rmsNormKernel(unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(w)), unsafe.Pointer(unsafe.SliceData(out)), int32(n), eps)
+	return true
+}
+
+// x (rows, 32·nb) f32 -> out (rows, nb Q8_0 blocks), prep (rows, 40·nb bytes: PrepQ8_0's
+// layout, corrections included).
+//
+//go:wasmimport hearth_simd quantize_prep_q8_0
+func quantizePrepQ8_0Kernel(x unsafe.Pointer, nb, rows int32, out, prep unsafe.Pointer)
+
+// quantizeActsQ8_0 is ops.ActsQuantizers[Q8_0] over quantize_prep_q8_0: every row of a in
+// one call, the rows prepared for the 32-element block kernels at the same time (what
+// prepared would otherwise make from a.Data in Go, with the corrections), so a product of
+// these activations finds them ready.
+func quantizeActsQ8_0(x []float32, a *ops.Acts) bool {
+	nb := a.Cols / 32
+	if a.Cols%32 != 0 || nb == 0 || a.N < 1 || len(x) < a.N*a.Cols || a.RowBytes != 34*nb ||
+		len(a.Data) < a.N*a.RowBytes || a.N*a.Cols >= 1<<28 {
+		return false
+	}
+	need := a.N * 40 * nb
+	if cap(prepBuf) < need {
+		prepBuf = make([]byte, need)
+	}
+	prepBuf = prepBuf[:need]
+	quantizePrepQ8_0Kernel(unsafe.Pointer(unsafe.SliceData(x)), int32(nb), int32(a.N),
+		unsafe.Pointer(unsafe.SliceData(a.Data)), unsafe.Pointer(unsafe.SliceData(prepBuf)))
+	prepFor, prepVersion, prepSums = a, a.Version, true
 	return true
 }

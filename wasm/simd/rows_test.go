@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -98,5 +99,65 @@ func TestRMSNorm(t *testing.T) {
 	}
 	if rmsNorm(make([]float32, 6), make([]float32, 6), make([]float32, 6), 1e-5) {
 		t.Fatal("n=6 taken; the kernel reads whole groups of 4")
+	}
+}
+
+// TestQuantizePrepQ8_0: quantize_prep_q8_0 writes, for whole sets of rows, the Go
+// quantizer's Q8_0 bytes row by row and PrepQ8_0's layout of them (f32 scales,
+// corrections, quants) byte for byte: random rows of the models' widths and past them,
+// one row and 64, ties, all-zero blocks, NaN, ±Inf, huge and subnormal values (fp16
+// scales that are subnormal, zero or Inf).
+func TestQuantizePrepQ8_0(t *testing.T) {
+	tr, _ := quant.Q8_0.Traits()
+	rng := rand.New(rand.NewPCG(8, 1))
+	check := func(name string, x []float32, n, cols int) {
+		t.Helper()
+		a := &ops.Acts{Type: quant.Q8_0, N: n, Cols: cols, RowBytes: cols / 32 * 34, Data: make([]byte, n*cols/32*34), Version: 77}
+		want := &ops.Acts{Type: quant.Q8_0, N: n, Cols: cols, RowBytes: a.RowBytes, Data: make([]byte, len(a.Data))}
+		for r := 0; r < n; r++ {
+			tr.Quantize(x[r*cols:(r+1)*cols], want.Data[r*a.RowBytes:(r+1)*a.RowBytes])
+		}
+		if !quantizeActsQ8_0(x, a) {
+			t.Fatalf("%s: refused", name)
+		}
+		for i := range want.Data {
+			if a.Data[i] != want.Data[i] {
+				t.Fatalf("%s: row %d block %d byte %d: %d, want %d", name, i/a.RowBytes, i%a.RowBytes/34, i%34, a.Data[i], want.Data[i])
+			}
+		}
+		wantPrep := PrepQ8_0(want, nil, true)
+		got := prepared(a, true) // made by the kernel: the same Acts and Version
+		if len(got) != len(wantPrep) {
+			t.Fatalf("%s: prepared %d bytes, want %d", name, len(got), len(wantPrep))
+		}
+		for i := range wantPrep {
+			if got[i] != wantPrep[i] {
+				rb := len(wantPrep) / n
+				t.Fatalf("%s: prepared row %d byte %d (of %d): %d, want %d", name, i/rb, i%rb, rb, got[i], wantPrep[i])
+			}
+		}
+	}
+	for _, shape := range [][2]int{{1, 32}, {1, 576}, {3, 1536}, {64, 576}, {2, 32 * 130}} {
+		n, cols := shape[0], shape[1]
+		x := make([]float32, n*cols)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()) * float32(math.Exp2(float64(rng.IntN(40)-20)))
+		}
+		check(fmt.Sprintf("random %dx%d", n, cols), x, n, cols)
+	}
+	special := make([]float32, 8*32)
+	for i := 0; i < 32; i++ {
+		special[i] = float32(i%8) - 3.5
+	}
+	special[0] = 127 // id = 1: ties to even
+	copy(special[64:], []float32{float32(math.NaN()), 1, -2})
+	copy(special[96:], []float32{float32(math.Inf(1)), 1, -2})
+	copy(special[128:], []float32{float32(math.Inf(-1)), float32(math.NaN()), 3})
+	copy(special[160:], []float32{math.MaxFloat32, -math.MaxFloat32, 1})
+	copy(special[192:], []float32{math.SmallestNonzeroFloat32, -2 * math.SmallestNonzeroFloat32, 1e-40})
+	copy(special[224:], []float32{3e-6, -1e-7, 2e-6}) // fp16 scale subnormal
+	check("special", special, 2, 4*32)
+	if quantizeActsQ8_0(make([]float32, 33), &ops.Acts{Type: quant.Q8_0, N: 1, Cols: 33, RowBytes: 36, Data: make([]byte, 36)}) {
+		t.Fatal("a row that is not whole blocks was accepted")
 	}
 }

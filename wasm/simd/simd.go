@@ -136,6 +136,7 @@ func Install() {
 		ops.Kernels[t] = rows(k)
 	}
 	ops.ActQuantizers[quant.Q8_0] = quantizeQ8_0
+	ops.ActsQuantizers[quant.Q8_0] = quantizeActsQ8_0 // rows.go
 	ops.StridedDotF32 = stridedDotF32
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU

@@ -99,6 +99,7 @@ func acts(t quant.Type, tokens, n int, rng *rand.Rand, exact bool) *ops.Acts {
 				binary.LittleEndian.PutUint32(p, math.Float32bits(1))
 			}
 		}
+		a.Version++ // new contents: the kernels' prepared copy of the rows is stale
 	}
 	return a
 }

@@ -31,6 +31,7 @@ const (
 	opI32Load16U = 0x2f
 	opF32Store   = 0x38
 	opI32Store   = 0x36
+	opI32Store16 = 0x3b
 
 	opI32Const = 0x41
 	opF32Const = 0x43
@@ -169,6 +170,8 @@ const (
 	i16x8MaxU  = 0x99
 
 	i16x8NarrowI32x4U = 0x86 // convert.go
+
+	i16x8ExtaddPairwiseI8x16S = 0x7c // quantize.go
 )
 
 // Local is a local variable index (parameters first).

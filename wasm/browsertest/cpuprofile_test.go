@@ -1,0 +1,109 @@
+package browsertest
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/profiler"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"hearth/engine/synth"
+	"hearth/internal/webtest"
+)
+
+var cpuProfile = flag.String("browser.cpuprofile", "", "run TestBrowserCPUProfile: write a V8 CPU profile (.cpuprofile, Chrome DevTools format) of the engine worker decoding 64 tokens of a SmolLM2-135M-shaped Q8_0 file, 1 thread, to this file")
+
+var cpuProfilePhase = flag.String("browser.cpuprofile.phase", "decode", "what TestBrowserCPUProfile profiles: decode (64 tokens after a 64-token prompt) or prefill (a 64-token prompt)")
+
+// TestBrowserCPUProfile is a measurement, not a check (behind -browser.cpuprofile): V8's
+// sampling profiler on the engine worker (a DevTools session attached to it) while it
+// decodes. Function names: engine.wasm's name section is kept, so Go functions show as
+// their symbols; the kernel module's functions as wasm-function[i], i its index in
+// wasm/simd/gen's Kernels list.
+func TestBrowserCPUProfile(t *testing.T) {
+	if *cpuProfile == "" {
+		t.Skip("a measurement: go test ./wasm/browsertest -run TestBrowserCPUProfile -browser.cpuprofile FILE")
+	}
+	dir := site(t)
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: "Q8_0", Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
+	page, err := blankPage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, dir, true)
+	ctx := browser(t)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
+		t.Fatal(err)
+	}
+	var ok bool
+	evalPage(t, ctx, `
+		const assets = JSON.parse(document.getElementById("hearth-assets").textContent);
+		const abs = (u) => new URL(u, document.baseURI).href;
+		const { HearthEngine } = await import(abs(assets.client));
+		const e = new HearthEngine(abs(assets.worker), { threads: 1 });
+		await e.load("models/profile-q8_0/manifest.json", { contextSize: 512 });
+		window.prompt64 = Array.from({ length: 64 }, (_, i) => 100 + 37 * i);
+		await e.complete(window.prompt64.slice(0, 8), { temperature: 0, maxTokens: 16 }); // warm up
+		window.engine = e;
+		return true;`, &ok)
+	var workerID target.ID
+	for deadline := time.Now().Add(10 * time.Second); workerID == "" && time.Now().Before(deadline); {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Type == "worker" && strings.Contains(in.URL, "worker") {
+				workerID = in.TargetID
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if workerID == "" {
+		t.Fatal("no engine worker target")
+	}
+	wctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(workerID))
+	defer cancel()
+	if _, err := chromedp.Call(wctx, profiler.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(wctx, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(wctx, profiler.Start, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	body := `const r = await window.engine.complete(window.prompt64, { temperature: 0, maxTokens: 1 });
+		const r2 = await window.engine.complete(window.prompt64.concat(r.tokens), { temperature: 0, maxTokens: 64 });
+		return r2.stats;`
+	if *cpuProfilePhase == "prefill" {
+		body = `await window.engine.complete([1, 2, 3], { temperature: 0, maxTokens: 1 });
+		const r = await window.engine.complete(window.prompt64, { temperature: 0, maxTokens: 1 });
+		return r.stats;`
+	}
+	var stats map[string]any
+	evalPage(t, ctx, body, &stats)
+	res, err := chromedp.Call(wctx, profiler.Stop, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(*cpuProfile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(fmt.Sprintf("%s: %v; profile in %s", *cpuProfilePhase, stats, *cpuProfile))
+}
