@@ -76,3 +76,20 @@ func quantizeActsQ8_0(x []float32, a *ops.Acts) bool {
 	prepFor, prepVersion, prepSums = a, a.Version, true
 	return true
 }
+
+// x (256·nb,) f32 -> out (nb Q8_K blocks of 292 bytes).
+//
+//go:wasmimport hearth_simd quantize_q8_k
+func quantizeQ8_KKernel(x unsafe.Pointer, nb int32, out unsafe.Pointer)
+
+// quantizeActsQ8_K is ops.ActsQuantizers[Q8_K] over quantize_q8_k: a Q8_K row is its
+// blocks one after another, so all the rows are one call.
+func quantizeActsQ8_K(x []float32, a *ops.Acts) bool {
+	nb := a.N * a.Cols / 256
+	if a.Cols%256 != 0 || nb == 0 || len(x) < a.N*a.Cols || a.RowBytes != 292*(a.Cols/256) ||
+		len(a.Data) < 292*nb || a.N*a.Cols >= 1<<28 {
+		return false
+	}
+	quantizeQ8_KKernel(unsafe.Pointer(unsafe.SliceData(x)), int32(nb), unsafe.Pointer(unsafe.SliceData(a.Data)))
+	return true
+}

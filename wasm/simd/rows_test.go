@@ -161,3 +161,53 @@ func TestQuantizePrepQ8_0(t *testing.T) {
 		t.Fatal("a row that is not whole blocks was accepted")
 	}
 }
+
+// TestQuantizeQ8_K: quantize_q8_k writes the Go Q8_K quantizer's bytes exactly: random
+// rows (one and several, the models' widths), all-zero blocks, ties, the largest |x|
+// negative, positive and both (the first wins), NaN, ±Inf, and blocks so tiny that
+// -127/xmax overflows.
+func TestQuantizeQ8_K(t *testing.T) {
+	tr, _ := quant.Q8_K.Traits()
+	rng := rand.New(rand.NewPCG(8, 2))
+	check := func(name string, x []float32, n int) {
+		t.Helper()
+		cols := len(x) / n
+		rb := cols / 256 * 292
+		want := make([]byte, n*rb)
+		for r := 0; r < n; r++ {
+			tr.Quantize(x[r*cols:(r+1)*cols], want[r*rb:(r+1)*rb])
+		}
+		a := &ops.Acts{Type: quant.Q8_K, N: n, Cols: cols, RowBytes: rb, Data: make([]byte, len(want))}
+		if !quantizeActsQ8_K(x, a) {
+			t.Fatalf("%s: refused", name)
+		}
+		for i := range want {
+			if a.Data[i] != want[i] {
+				t.Fatalf("%s: block %d byte %d: %d, want %d", name, i/292, i%292, a.Data[i], want[i])
+			}
+		}
+	}
+	for _, shape := range [][2]int{{1, 256}, {1, 1536}, {3, 2048}, {64, 768}} {
+		x := make([]float32, shape[0]*shape[1])
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()) * float32(math.Exp2(float64(rng.IntN(40)-20)))
+		}
+		check(fmt.Sprintf("random %dx%d", shape[0], shape[1]), x, shape[0])
+	}
+	blocks := [][]float32{
+		nil, // all zero
+		{127, -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5},
+		{1, -8, 2, 8, 3}, // the first of -8 and 8 wins
+		{1, 8, 2, -8, 3},
+		{float32(math.NaN()), 1, -2},
+		{float32(math.Inf(1)), 1, -2},
+		{float32(math.Inf(-1)), float32(math.NaN()), 3},
+		{math.SmallestNonzeroFloat32, -2 * math.SmallestNonzeroFloat32, 1e-40}, // -127/xmax overflows
+		{math.MaxFloat32, -math.MaxFloat32, 1},
+	}
+	x := make([]float32, 256*len(blocks))
+	for b, vals := range blocks {
+		copy(x[256*b+100:], vals)
+	}
+	check("special", x, len(blocks))
+}

@@ -137,6 +137,7 @@ func Install() {
 	}
 	ops.ActQuantizers[quant.Q8_0] = quantizeQ8_0
 	ops.ActsQuantizers[quant.Q8_0] = quantizeActsQ8_0 // rows.go
+	ops.ActsQuantizers[quant.Q8_K] = quantizeActsQ8_K
 	ops.StridedDotF32 = stridedDotF32
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU

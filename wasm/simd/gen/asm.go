@@ -172,6 +172,7 @@ const (
 	i16x8NarrowI32x4U = 0x86 // convert.go
 
 	i16x8ExtaddPairwiseI8x16S = 0x7c // quantize.go
+	i32x4MinS                 = 0xb6 // quantize_k.go
 )
 
 // Local is a local variable index (parameters first).
