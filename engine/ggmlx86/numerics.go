@@ -31,8 +31,9 @@ func (Numerics) Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product) {
 
 func (Numerics) RMSNorm(out, x, w []float32, eps float32) { RMSNormGGML(out, x, w, eps) }
 
-func (Numerics) Rope(r *ops.RoPE, pos int, q []float32, nHead int, k []float32, nHeadKV, headDim int, cos, sin []float32) {
-	RoPEAngles(r, pos, cos, sin)
+func (Numerics) RopeAngles(r *ops.RoPE, pos int, cos, sin []float32) { RoPEAngles(r, pos, cos, sin) }
+
+func (Numerics) Rope(r *ops.RoPE, q []float32, nHead int, k []float32, nHeadKV, headDim int, cos, sin []float32) {
 	RoPEApply(r, q, nHead, headDim, cos, sin)
 	RoPEApply(r, k, nHeadKV, headDim, cos, sin)
 }

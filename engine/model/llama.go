@@ -61,7 +61,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 					s.rmsNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm)
 				}
 			}
-			s.rope(il, s.Pos+b, qb, kb)
+			s.rope(il, b, B, qb, kb)
 			if c.QScale != 0 { // gemma3
 				scale(qb, c.QScale)
 			}

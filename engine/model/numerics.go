@@ -31,9 +31,12 @@ type Numerics interface {
 	Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product)
 	// RMSNorm: out = x / rms(x) * w, x and out (len(w),).
 	RMSNorm(out, x, w []float32, eps float32)
-	// Rope rotates one token's q (nHead·headDim,) and k (nHeadKV·headDim,) at position pos
-	// in place, cos and sin (r.NDims/2,) scratch.
-	Rope(r *ops.RoPE, pos int, q []float32, nHead int, k []float32, nHeadKV, headDim int, cos, sin []float32)
+	// RopeAngles fills cos and sin (r.NDims/2,) with r's angles at position pos. The State
+	// computes them once per position for all the layers that share r.
+	RopeAngles(r *ops.RoPE, pos int, cos, sin []float32)
+	// Rope rotates one token's q (nHead·headDim,) and k (nHeadKV·headDim,) in place by the
+	// angles cos and sin (r.NDims/2,) that RopeAngles gave for its position.
+	Rope(r *ops.RoPE, q []float32, nHead int, k []float32, nHeadKV, headDim int, cos, sin []float32)
 	// SwiGLU: out = silu(gate) * up, elementwise.
 	SwiGLU(out, gate, up []float32)
 	// Attention computes one layer's attention (ops.Attention).
@@ -67,8 +70,9 @@ func (Default) Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product) {
 
 func (Default) RMSNorm(out, x, w []float32, eps float32) { ops.RMSNorm(out, x, w, eps) }
 
-func (Default) Rope(r *ops.RoPE, pos int, q []float32, nHead int, k []float32, nHeadKV, headDim int, cos, sin []float32) {
-	r.Angles(pos, cos, sin)
+func (Default) RopeAngles(r *ops.RoPE, pos int, cos, sin []float32) { r.Angles(pos, cos, sin) }
+
+func (Default) Rope(r *ops.RoPE, q []float32, nHead int, k []float32, nHeadKV, headDim int, cos, sin []float32) {
 	r.Apply(q, nHead, headDim, cos, sin)
 	r.Apply(k, nHeadKV, headDim, cos, sin)
 }

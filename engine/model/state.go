@@ -34,7 +34,7 @@ type State struct {
 	batch                   int
 	x, xb, q, kb, vb, att   []float32
 	gate, up, logits, score []float32
-	cos, sin                []float32
+	angles                  [2]angleCache // rope.go
 	acts                    ops.Acts
 }
 
@@ -185,8 +185,6 @@ func (s *State) grow(b int) {
 	s.att = make([]float32, b*qDim)
 	s.gate = make([]float32, b*c.NFF)
 	s.up = make([]float32, b*c.NFF)
-	s.cos = make([]float32, c.RopeDims/2)
-	s.sin = make([]float32, c.RopeDims/2)
 }
 
 func (s *State) checkTokens(tokens []int32) error {

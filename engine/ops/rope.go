@@ -63,6 +63,9 @@ func (r *RoPE) Angles(pos int, cos, sin []float32) {
 // Apply rotates every head of x in place: x (nHeads*headSize,) at the position whose
 // angles are cos, sin (NDims/2,).
 func (r *RoPE) Apply(x []float32, nHeads, headSize int, cos, sin []float32) {
+	if RopeHook != nil && RopeHook(r, x, nHeads, headSize, cos, sin) {
+		return
+	}
 	half := r.NDims / 2
 	for h := 0; h < nHeads; h++ {
 		v := x[h*headSize : h*headSize+r.NDims]
@@ -81,3 +84,7 @@ func (r *RoPE) Apply(x []float32, nHeads, headSize int, cos, sin []float32) {
 		}
 	}
 }
+
+// RopeHook is a fast Apply with the same results bit for bit (the browser build's SIMD
+// kernel); it returns false, having written nothing, when it cannot take the rotation.
+var RopeHook func(r *RoPE, x []float32, nHeads, headSize int, cos, sin []float32) bool

@@ -93,3 +93,25 @@ func quantizeActsQ8_K(x []float32, a *ops.Acts) bool {
 	quantizeQ8_KKernel(unsafe.Pointer(unsafe.SliceData(x)), int32(nb), unsafe.Pointer(unsafe.SliceData(a.Data)))
 	return true
 }
+
+// x (heads, head_bytes/4) f32 rotated in place by cos, sin (ndims/2,); neox: 1 (halves)
+// or 0 (adjacent pairs).
+//
+//go:wasmimport hearth_simd rope_f32
+func ropeKernel(x unsafe.Pointer, heads, headBytes, ndims int32, cos, sin unsafe.Pointer, neox int32)
+
+// rope is ops.RopeHook over rope_f32, for rotated widths of whole vector groups (a
+// multiple of 4 dimensions for adjacent pairs, 8 for halves: every model's).
+func rope(r *ops.RoPE, x []float32, nHeads, headSize int, cos, sin []float32) bool {
+	nd, neox := r.NDims, int32(0)
+	if r.Style == ops.RoPENeoX {
+		neox = 1
+	}
+	if nd <= 0 || nd%(4+4*int(neox)) != 0 || nHeads <= 0 || headSize < nd || len(x) < nHeads*headSize ||
+		len(cos) < nd/2 || len(sin) < nd/2 || nHeads*headSize >= 1<<28 {
+		return false
+	}
+	ropeKernel(unsafe.Pointer(unsafe.SliceData(x)), int32(nHeads), int32(4*headSize), int32(nd),
+		unsafe.Pointer(unsafe.SliceData(cos)), unsafe.Pointer(unsafe.SliceData(sin)), neox)
+	return true
+}

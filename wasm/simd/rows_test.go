@@ -211,3 +211,40 @@ func TestQuantizeQ8_K(t *testing.T) {
 	}
 	check("special", x, len(blocks))
 }
+
+// TestRope: rope_f32 equals ops.(*RoPE).Apply bit for bit in both styles, at the head
+// shapes of the catalog's models (all dimensions rotated, or part of each head), at small
+// and large positions and magnitudes; widths it cannot take are refused.
+func TestRope(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, style := range []ops.RoPEStyle{ops.RoPENormal, ops.RoPENeoX} {
+		for _, shape := range [][3]int{{9, 64, 64}, {14, 64, 64}, {2, 128, 128}, {8, 128, 64}, {3, 256, 256}, {1, 16, 8}} {
+			heads, headSize, nd := shape[0], shape[1], shape[2]
+			r := ops.NewRoPE(style, nd, 10000, nil)
+			for _, pos := range []int{0, 1, 37, 4095, 131071} {
+				cos, sin := make([]float32, nd/2), make([]float32, nd/2)
+				r.Angles(pos, cos, sin)
+				x := make([]float32, heads*headSize)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64() * math.Exp2(float64(rng.IntN(30)-15)))
+				}
+				want := append([]float32(nil), x...)
+				saved := ops.RopeHook
+				ops.RopeHook = nil
+				r.Apply(want, heads, headSize, cos, sin)
+				ops.RopeHook = saved
+				if !rope(r, x, heads, headSize, cos, sin) {
+					t.Fatalf("style %d %v refused", style, shape)
+				}
+				for i := range want {
+					if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("style %d heads %d size %d dims %d pos %d: [%d] kernel %v, Go %v", style, heads, headSize, nd, pos, i, x[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if rope(ops.NewRoPE(ops.RoPENeoX, 12, 10000, nil), make([]float32, 12), 1, 12, make([]float32, 6), make([]float32, 6)) {
+		t.Fatal("neox over 12 dimensions taken; the kernel rotates groups of 8")
+	}
+}

@@ -58,7 +58,7 @@ func Kernels(relaxed bool) []*Func {
 	}
 	fs = append(fs, dotRowsF16(), weightedRowsF16()) // attn_f16.go: the F16 KV cache
 	fs = append(fs, attnHeadsF16(len(fs)-2, len(fs)-1))
-	return append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K())
+	return append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32())
 }
 
 // Build returns the encoded module.
