@@ -39,7 +39,8 @@ func attention(a *ops.AttentionF16) bool {
 			return false
 		}
 	}
-	stride := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
+	row := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
+	stride := 2 * row      // a thread's scratch: two heads' scores
 	threads := max(1, hostThreads)
 	if cap(attnScratch) < threads*stride {
 		attnScratch = make([]float32, threads*stride)
@@ -56,12 +57,12 @@ func attention(a *ops.AttentionF16) bool {
 	// 9-head, 64-dimension model).
 	work := 4 * a.B * nh * min(nCtx, a.Pos0+(a.B+1)/2) * hd * 4
 	p := &attnParams
-	*p = [15]int32{
+	*p = [16]int32{
 		int32(min(work, math.MaxInt32)), int32(uintptr(unsafe.Pointer(&q[0]))), int32(qDim * 4),
 		int32(uintptr(unsafe.Pointer(&a.K[0]))), int32(uintptr(unsafe.Pointer(&a.V[0]))), int32(kvDim * 2),
 		int32(hd), int32(nh), int32(nh / a.NHeadKV), int32(a.Pos0), int32(a.Window),
 		int32(math.Float32bits(a.Scale)), int32(uintptr(unsafe.Pointer(&a.Out[0]))), int32(qDim * 4),
-		int32(uintptr(unsafe.Pointer(&flags[0]))),
+		int32(uintptr(unsafe.Pointer(&flags[0]))), int32(row * 4),
 	}
 	attnHeadsF16Kernel(unsafe.Pointer(p), unsafe.Pointer(&attnScratch[0]), int32(stride*4), 0, int32(pairs))
 	for bh, f := range flags {
@@ -86,7 +87,7 @@ var (
 	attnQ       []float32
 	attnScratch []float32
 	attnFlags   []int32
-	attnParams  [15]int32
+	attnParams  [16]int32
 )
 
 // attentionPairGo is one (token, head) pair through the Go operations (engine/model's

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"hearth/engine/ops"
 	"hearth/engine/quant"
@@ -70,4 +71,54 @@ func TestAttentionHeads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAttentionHeadsPairing: attn_heads_f16 takes two heads of one K/V head together where
+// it can; a worker's chunks of the pairs cut those groups anywhere. Every head's output is
+// the same bit for bit whether the kernel runs all the pairs at once, one pair a call
+// (every head alone), or in chunks that start at odd pairs.
+func TestAttentionHeadsPairing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	for _, c := range []struct{ b, nh, nkv, hd, pos0 int }{{1, 9, 3, 64, 40}, {3, 14, 2, 64, 17}, {2, 4, 1, 80, 9}, {2, 8, 8, 64, 5}} {
+		qDim, kvDim, nCtx := c.nh*c.hd, c.nkv*c.hd, c.pos0+c.b
+		a := &ops.AttentionF16{B: c.b, NHead: c.nh, NHeadKV: c.nkv, HeadDim: c.hd, Pos0: c.pos0,
+			Scale: float32(1 / math.Sqrt(float64(c.hd))),
+			Q:     make([]float32, c.b*qDim), Out: make([]float32, c.b*qDim), K: make([]uint16, nCtx*kvDim), V: make([]uint16, nCtx*kvDim)}
+		for i := range a.Q {
+			a.Q[i] = float32(rng.NormFloat64())
+		}
+		for i := range a.K {
+			a.K[i] = quant.F32ToF16(float32(rng.NormFloat64()))
+			a.V[i] = quant.F32ToF16(float32(rng.NormFloat64()))
+		}
+		if !attention(a) {
+			t.Fatal("refused")
+		}
+		whole := append([]float32(nil), a.Out...)
+		pairs := c.b * c.nh
+		stride := int32(len(attnScratch) / max(1, hostThreads) * 4)
+		for _, cuts := range [][]int{allCuts(pairs), {0, 1, pairs}, {0, 3, 4, pairs}} {
+			clear(a.Out)
+			for i := 0; i+1 < len(cuts); i++ {
+				lo, hi := min(cuts[i], pairs), min(cuts[i+1], pairs)
+				if lo < hi {
+					attnHeadsF16Kernel(unsafe.Pointer(&attnParams), unsafe.Pointer(&attnScratch[0]), stride, int32(lo), int32(hi))
+				}
+			}
+			for i, w := range whole {
+				if math.Float32bits(a.Out[i]) != math.Float32bits(w) {
+					t.Fatalf("%+v cut at %v: out[%d] (token %d head %d) %v, all pairs at once %v", c, cuts, i, i/qDim, i%qDim/c.hd, a.Out[i], w)
+				}
+			}
+		}
+	}
+}
+
+// allCuts is 0, 1, ..., n: every pair its own call.
+func allCuts(n int) []int {
+	c := make([]int, n+1)
+	for i := range c {
+		c[i] = i
+	}
+	return c
 }

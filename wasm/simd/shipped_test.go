@@ -4,6 +4,7 @@ package simd
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -19,21 +20,31 @@ import (
 )
 
 // withoutKernels runs fn on the pure-Go path (every hook Install sets cleared), then puts
-// the hooks back.
-func withoutKernels(fn func()) {
+// the hooks back. exactOnly keeps the kernels whose results are the Go code's bit for bit
+// (RMSNorm, the F16 store, RoPE, the activation quantizers): the path is then still the
+// native one, which TestShippedSIMD checks.
+func withoutKernels(exactOnly bool, fn func()) {
 	kernels, q8 := maps.Clone(ops.Kernels), ops.ActQuantizers[quant.Q8_0]
 	sdot, wrows, swiglu, bb, be := ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd
 	attn, sdot16, wrows16 := ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook
+	norm, f16, rope, whole := ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, maps.Clone(ops.ActsQuantizers)
 	defer func() {
 		ops.Kernels, ops.ActQuantizers[quant.Q8_0] = kernels, q8
 		ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd = sdot, wrows, swiglu, bb, be
 		ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = attn, sdot16, wrows16
+		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.ActsQuantizers = norm, f16, rope, whole
 	}()
-	ops.Kernels, ops.ActQuantizers[quant.Q8_0] = map[quant.Type]ops.RowsKernel{}, nil
-	ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd = nil, nil, nil, nil, nil
+	ops.Kernels = map[quant.Type]ops.RowsKernel{}
+	ops.StridedDotF32, ops.WeightedRowsHook, ops.BatchBegin, ops.BatchEnd = nil, nil, nil, nil
 	ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = nil, nil, nil
+	if !exactOnly {
+		ops.ActQuantizers[quant.Q8_0], ops.SwiGLUHook = nil, nil
+		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.ActsQuantizers = nil, nil, nil, map[quant.Type]func([]float32, *ops.Acts) bool{}
+	}
 	fn()
 }
+
+var update = flag.Bool("update", false, "rewrite testdata/simd_digests.json from the current kernels")
 
 type shippedRun struct{ s *model.State }
 
@@ -67,6 +78,18 @@ func TestShippedSIMD(t *testing.T) {
 	if err := json.Unmarshal(b, &pinned); err != nil {
 		t.Fatal(err)
 	}
+	pinnedSIMD, simd := map[string]string{}, map[string]string{}
+	digestsFile := filepath.Join("testdata", "simd_digests.json")
+	if b, err := os.ReadFile(digestsFile); err == nil {
+		if err := json.Unmarshal(b, &pinnedSIMD); err != nil {
+			t.Fatal(err)
+		}
+	} else if !*update {
+		t.Fatal(err)
+	}
+	if Relaxed {
+		t.Fatal("TestShippedSIMD pins the simd128 module's results; run it without HEARTH_KERNELS_RELAXED")
+	}
 	Install()
 	var rows []conformance.Row
 	diffs := map[string]float64{}
@@ -94,11 +117,19 @@ func TestShippedSIMD(t *testing.T) {
 			return row
 		}
 		kernels := measure()
-		var pure conformance.Row
-		withoutKernels(func() { pure = measure() })
+		simd[g.ModelFile] = kernels.Digest
+		if want := pinnedSIMD[g.ModelFile]; !*update && kernels.Digest != want {
+			t.Errorf("%s: the SIMD kernels give other step-0 logits than testdata/simd_digests.json pins (sha256 %.12s…, pinned %.12s…): a kernel's arithmetic changed (-update if on purpose)", g.ModelFile, kernels.Digest, want)
+		}
+		var pure, exact conformance.Row
+		withoutKernels(false, func() { pure = measure() })
+		withoutKernels(true, func() { exact = measure() })
 		key := g.ModelFile + "/f16"
 		if pure.Digest != pinned[key] {
 			t.Errorf("%s: the pure-Go path under wasm gives other step-0 logits than native (sha256 %.12s…, native %.12s…)", key, pure.Digest, pinned[key])
+		}
+		if exact.Digest != pinned[key] {
+			t.Errorf("%s: with the bit-exact kernels (RMSNorm, F16 store, RoPE, quantizers) the step-0 logits are not native's (sha256 %.12s…, native %.12s…)", key, exact.Digest, pinned[key])
 		}
 		d := conformance.MaxAbs(kernels.Logits0, pure.Logits0)
 		diffs[g.ModelFile] = d
@@ -113,6 +144,18 @@ func TestShippedSIMD(t *testing.T) {
 			t.Errorf("%s: SIMD path %.4f from the exact-math answer, llama.cpp %.4f: ratio %.2f > 1.5", g.ModelFile, kernels.EngineVsExact, kernels.LlamaVsExact, kernels.Ratio)
 		}
 		rows = append(rows, kernels)
+	}
+	if *update {
+		b, err := json.MarshalIndent(simd, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(digestsFile, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Logf("browser SIMD kernels (simd128 module, Node), default numerics, F16 KV cache:\n%s",
 		conformance.Table(rows, "SIMD vs native default (max abs)", func(r conformance.Row) string {

@@ -75,25 +75,76 @@ func (f *Func) sawInfNaN(mx Local) {
 	f.V(i16x8GeU, vAnyTrue)
 }
 
-func dotRowsF16() *Func {
-	f := NewFunc("dot_rows_f16", true, []byte{i32, i32, i32, i32, i32, i32, i32}, []byte{i32})
-	w, rowBytes, a, n, y, lo, hi := f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5), f.Param(6)
-	r, wp, ap := f.Local(i32), f.Local(i32), f.Local(i32)
-	var acc [4]Local
-	for i := range acc {
-		acc[i] = f.Local(v128)
+func dotRowsF16() *Func { return dotRowsF16Heads("dot_rows_f16", true, 1) }
+
+// dotRowsF16Heads is dot_rows_f16 for heads queries sharing the key rows (grouped-query
+// attention: the heads of one K/V head), each row widened once for all of them:
+//
+//	(k, row_bytes, q'_0..q'_{heads-1}, n, y_0..y_{heads-1}, row_lo, row_hi) -> i32
+//	K (rows, n) F16 @ q_g (n,) F32 -> y_g (rows,) for each g
+//
+// Every head's sums are dot_rows_f16's, in its order, bit for bit (heads = 1 is it).
+func dotRowsF16Heads(name string, export bool, heads int) *Func {
+	params := []byte{i32, i32}
+	for g := 0; g < heads; g++ {
+		params = append(params, i32)
+	}
+	params = append(params, i32)
+	for g := 0; g < heads; g++ {
+		params = append(params, i32)
+	}
+	params = append(params, i32, i32)
+	f := NewFunc(name, export, params, []byte{i32})
+	w, rowBytes := f.Param(0), f.Param(1)
+	a, y := make([]Local, heads), make([]Local, heads)
+	for g := range a {
+		a[g], y[g] = f.Param(2+g), f.Param(3+heads+g)
+	}
+	n, lo, hi := f.Param(2+heads), f.Param(3+2*heads), f.Param(4+2*heads)
+	r, wp := f.Local(i32), f.Local(i32)
+	ap := make([]Local, heads)
+	for g := range ap {
+		ap[g] = f.Local(i32)
+	}
+	acc := make([][4]Local, heads)
+	for g := range acc {
+		for i := range acc[g] {
+			acc[g][i] = f.Local(v128)
+		}
 	}
 	mx := f.Local(v128)
-	cnt, h, em, s := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(f32)
-	// acc += raw(K[4i..4i+3]) * q[4i..4i+3]
-	quad := func(i int, acc Local) {
+	cnt, h, em := f.Local(i32), f.Local(i32), f.Local(i32)
+	s := make([]Local, heads)
+	for g := range s {
+		s[g] = f.Local(f32)
+	}
+	var wv, hv Local
+	if heads > 1 {
+		wv, hv = f.Local(v128), f.Local(f32)
+	}
+	// acc_g[i] += raw(K[4i..4i+3]) * q_g[4i..4i+3], the keys widened once
+	quad := func(i int, accOf func(g int) Local) {
 		f.widenRaw(wp, uint32(8*i))
-		f.Get(ap)
-		f.VLoad(uint32(16 * i))
-		f.V(f32x4Mul)
-		f.Get(acc)
-		f.V(f32x4Add)
-		f.Set(acc)
+		if heads > 1 {
+			f.Tee(wv)
+		}
+		for g := 0; g < heads; g++ {
+			if g > 0 {
+				f.Get(wv)
+			}
+			f.Get(ap[g])
+			f.VLoad(uint32(16 * i))
+			f.V(f32x4Mul)
+			f.Get(accOf(g))
+			f.V(f32x4Add)
+			f.Set(accOf(g))
+		}
+	}
+	advance := func(wBytes, aBytes int32) {
+		f.Add(wp, wBytes)
+		for g := range ap {
+			f.Add(ap[g], aBytes)
+		}
 	}
 	f.VZero()
 	f.Set(mx)
@@ -111,36 +162,43 @@ func dotRowsF16() *Func {
 		f.Get(rowBytes)
 		f.Op(opI32Mul, opI32Add)
 		f.Set(wp)
-		f.Get(a)
-		f.Set(ap)
-		f.Get(y) // store address y + 4r
-		f.Get(r)
-		f.I32(2)
-		f.Op(opI32Shl, opI32Add)
-		for _, a := range acc {
-			f.VZero()
-			f.Set(a)
+		for g := range ap {
+			f.Get(a[g])
+			f.Set(ap[g])
+		}
+		if heads == 1 {
+			f.Get(y[0]) // store address y + 4r
+			f.Get(r)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+		}
+		for g := range acc {
+			for _, a := range acc[g] {
+				f.VZero()
+				f.Set(a)
+			}
 		}
 		f.Get(n)
 		f.I32(4)
 		f.Op(opI32ShrU)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
-			for i, a := range acc {
-				quad(i, a)
+			for i := 0; i < 4; i++ {
+				quad(i, func(g int) Local { return acc[g][i] })
 			}
 			f.watch(mx, wp, 0, false)
 			f.watch(mx, wp, 16, false)
-			f.Add(wp, 32)
-			f.Add(ap, 64)
+			advance(32, 64)
 		})
-		f.Get(acc[0])
-		f.Get(acc[1])
-		f.V(f32x4Add)
-		f.Get(acc[2])
-		f.Get(acc[3])
-		f.V(f32x4Add, f32x4Add)
-		f.Set(acc[0])
+		for g := range acc {
+			f.Get(acc[g][0])
+			f.Get(acc[g][1])
+			f.V(f32x4Add)
+			f.Get(acc[g][2])
+			f.Get(acc[g][3])
+			f.V(f32x4Add, f32x4Add)
+			f.Set(acc[g][0])
+		}
 		f.Get(n)
 		f.I32(2)
 		f.Op(opI32ShrU)
@@ -148,34 +206,53 @@ func dotRowsF16() *Func {
 		f.Op(opI32And)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
-			quad(0, acc[0])
+			quad(0, func(g int) Local { return acc[g][0] })
 			f.watch(mx, wp, 0, true)
-			f.Add(wp, 8)
-			f.Add(ap, 16)
+			advance(8, 16)
 		})
-		f.hsum(acc[0])
-		f.F32(0x1p48)
-		f.Op(opF32Mul)
-		f.Set(s)
+		for g := range acc {
+			f.hsum(acc[g][0])
+			f.F32(0x1p48)
+			f.Op(opF32Mul)
+			f.Set(s[g])
+		}
 		f.Get(n)
 		f.I32(3)
 		f.Op(opI32And)
 		f.Set(cnt)
 		f.Repeat(cnt, func() { // exact: f16At handles every half; q' = q·2^64
 			f.f16At(wp, 0, h, em)
-			f.Get(ap)
-			f.Mem(opF32Load, 0, 0)
-			f.Op(opF32Mul)
-			f.F32(0x1p-64)
-			f.Op(opF32Mul)
-			f.Get(s)
-			f.Op(opF32Add)
-			f.Set(s)
-			f.Add(wp, 2)
-			f.Add(ap, 4)
+			if heads > 1 {
+				f.Set(hv)
+			}
+			for g := 0; g < heads; g++ {
+				if heads > 1 {
+					f.Get(hv)
+				}
+				f.Get(ap[g])
+				f.Mem(opF32Load, 0, 0)
+				f.Op(opF32Mul)
+				f.F32(0x1p-64)
+				f.Op(opF32Mul)
+				f.Get(s[g])
+				f.Op(opF32Add)
+				f.Set(s[g])
+			}
+			advance(2, 4)
 		})
-		f.Get(s)
-		f.Mem(opF32Store, 0, 0)
+		if heads == 1 {
+			f.Get(s[0])
+			f.Mem(opF32Store, 0, 0)
+		} else {
+			for g := range y {
+				f.Get(y[g])
+				f.Get(r)
+				f.I32(2)
+				f.Op(opI32Shl, opI32Add)
+				f.Get(s[g])
+				f.Mem(opF32Store, 0, 0)
+			}
+		}
 		f.Add(r, 1)
 		f.Get(r)
 		f.Get(hi)
@@ -300,5 +377,164 @@ func weightedRowsF16() *Func {
 	f.Get(bad)
 	f.sawInfNaN(mx)
 	f.Op(opI32Or)
+	return f
+}
+
+// weightedRowsF16Attn is weighted_rows_f16 as attn_heads_f16 runs it: for heads
+// probability rows sharing the value rows (grouped-query attention), each value row
+// widened once for all of them, and the probabilities already times 2^112 (p' = p·2^112:
+// exact, and never Inf for softmax output, p ≤ 1, so there is nothing to watch but the
+// halves):
+//
+//	(v, stride, p'_0..p'_{heads-1}, rows, out_0..out_{heads-1}, n) -> i32
+//	p_g (rows,) F32 @ V (rows, n) F16 -> out_g (n,) for each g
+//
+// Every head's sums are weighted_rows_f16's, bit for bit: the same products (raw(h)·p'),
+// one running sum per column, rows in order; the last n%4 columns exactly, by p'·2^-112 =
+// p (exact).
+func weightedRowsF16Attn(name string, heads int) *Func {
+	params := []byte{i32, i32}
+	for g := 0; g < heads; g++ {
+		params = append(params, i32)
+	}
+	params = append(params, i32)
+	for g := 0; g < heads; g++ {
+		params = append(params, i32)
+	}
+	params = append(params, i32)
+	f := NewFunc(name, false, params, []byte{i32})
+	v, stride := f.Param(0), f.Param(1)
+	p, out := make([]Local, heads), make([]Local, heads)
+	for g := range p {
+		p[g], out[g] = f.Param(2+g), f.Param(3+heads+g)
+	}
+	rows, n := f.Param(2+heads), f.Param(3+2*heads)
+	acc := make([][4]Local, heads)
+	for g := range acc {
+		for i := range acc[g] {
+			acc[g][i] = f.Local(v128)
+		}
+	}
+	chunks, cnt, vp, pp, h, em := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	mx, wv, hv := f.Local(v128), f.Local(v128), f.Local(f32)
+	sv := make([]Local, heads)
+	ps := make([]Local, heads)
+	for g := range sv {
+		sv[g], ps[g] = f.Local(v128), f.Local(f32)
+	}
+	// over every row t: body() with vp at V[t] + the pass's first column and pp = 4t
+	overRows := func(body func()) {
+		f.Get(v)
+		f.Set(vp)
+		f.I32(0)
+		f.Set(pp)
+		f.Get(rows)
+		f.Set(cnt)
+		f.Repeat(cnt, func() {
+			body()
+			f.Get(vp)
+			f.Get(stride)
+			f.Op(opI32Add)
+			f.Set(vp)
+			f.Add(pp, 4)
+		})
+	}
+	// pushes p_g + pp
+	pAt := func(g int) {
+		f.Get(p[g])
+		f.Get(pp)
+		f.Op(opI32Add)
+	}
+	// 16 columns (width 4) or 4 (width 1) over every row
+	pass := func(width int) {
+		for g := range acc {
+			for i := 0; i < width; i++ {
+				f.VZero()
+				f.Set(acc[g][i])
+			}
+		}
+		overRows(func() {
+			for g := range sv {
+				pAt(g)
+				f.VMem(vLoad32Splat, 0)
+				f.Set(sv[g])
+			}
+			for i := 0; i < width; i++ {
+				f.widenRaw(vp, uint32(8*i))
+				f.Set(wv)
+				for g := range acc {
+					f.Get(wv)
+					f.Get(sv[g])
+					f.V(f32x4Mul)
+					f.Get(acc[g][i])
+					f.V(f32x4Add)
+					f.Set(acc[g][i])
+				}
+			}
+			if width == 4 {
+				f.watch(mx, vp, 0, false)
+				f.watch(mx, vp, 16, false)
+			} else {
+				f.watch(mx, vp, 0, true)
+			}
+		})
+		for g := range acc {
+			for i := 0; i < width; i++ {
+				f.Get(out[g])
+				f.Get(acc[g][i])
+				f.VMem(vStore, uint32(16*i))
+			}
+			f.Add(out[g], int32(16*width))
+		}
+		f.Add(v, int32(8*width))
+	}
+	f.VZero()
+	f.Set(mx)
+	f.Get(n)
+	f.I32(4)
+	f.Op(opI32ShrU)
+	f.Set(chunks)
+	f.Repeat(chunks, func() { pass(4) })
+	f.Get(n)
+	f.I32(2)
+	f.Op(opI32ShrU)
+	f.I32(3)
+	f.Op(opI32And)
+	f.Set(chunks)
+	f.Repeat(chunks, func() { pass(1) })
+	// the last n%4 columns one at a time, exactly (f16At, p = p'·2^-112)
+	f.Get(n)
+	f.I32(3)
+	f.Op(opI32And)
+	f.Set(chunks)
+	f.Repeat(chunks, func() {
+		for g := range ps {
+			f.F32(0)
+			f.Set(ps[g])
+		}
+		overRows(func() {
+			f.f16At(vp, 0, h, em)
+			f.Set(hv)
+			for g := range ps {
+				pAt(g)
+				f.Mem(opF32Load, 0, 0)
+				f.F32(0x1p-112)
+				f.Op(opF32Mul)
+				f.Get(hv)
+				f.Op(opF32Mul)
+				f.Get(ps[g])
+				f.Op(opF32Add)
+				f.Set(ps[g])
+			}
+		})
+		for g := range ps {
+			f.Get(out[g])
+			f.Get(ps[g])
+			f.Mem(opF32Store, 0, 0)
+			f.Add(out[g], 4)
+		}
+		f.Add(v, 2)
+	})
+	f.sawInfNaN(mx)
 	return f
 }

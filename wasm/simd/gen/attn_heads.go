@@ -13,15 +13,19 @@ import "math"
 // For each pair: the scores K[first..n)·q_h (dot_rows_f16) times scale, softmax (the max,
 // e^(s-max) by expf4, the sum in f64 lanes, times f32(1/sum)), then P·V
 // (weighted_rows_f16) into out; n = pos0+b+1 cached positions are visible, from first =
-// max(0, n-window) on a sliding-window layer (window > 0). scratch holds one pair's scores
-// (n_ctx+4 floats); a split gives every thread its own (scratch + thread·scratch_stride,
-// the worker adds it). flags[bh] is set to the two kernels' "went out of range" results
-// (Inf/NaN halves: the Go wrapper recomputes those pairs with the Go loops).
+// max(0, n-window) on a sliding-window layer (window > 0). Two neighbouring heads of one
+// K/V head (and one token) go together: their keys and values are widened once for both
+// (dotRowsF16Heads, weightedRowsF16Attn with two heads), each head's arithmetic unchanged,
+// so the results do not depend on the pairing. scratch holds two pairs' scores (n_ctx+4
+// floats each, scratch_row bytes apart); a split gives every thread its own (scratch +
+// thread·scratch_stride, the worker adds it). flags[bh] is set to the kernels' "went out
+// of range" results (Inf/NaN halves: the Go wrapper recomputes those pairs with the Go
+// loops).
 //
 // params (i32 each, at params): 0 work (bytes the pairs read, for the worker's split
 // decision), 1 q, 2 q_stride (bytes per token), 3 k, 4 v (the layer's caches), 5 kv_row
 // (bytes per cached position), 6 hd, 7 n_head, 8 group (n_head/n_head_kv), 9 pos0, 10
-// window, 11 scale (f32 bits), 12 out, 13 out_stride, 14 flags.
+// window, 11 scale (f32 bits), 12 out, 13 out_stride, 14 flags, 15 scratch_row.
 const (
 	attnWork = iota
 	attnQ
@@ -38,10 +42,13 @@ const (
 	attnOut
 	attnOutStride
 	attnFlags
+	attnScratchRow
 	attnParams // count
 )
 
-func attnHeadsF16(dotRows, weightedRows int) *Func {
+// attnHeadsF16 calls dot_rows_f16 (dot1) and its two-head form (dot2), and
+// weightedRowsF16Attn with one head (w1) and two (w2), by function index.
+func attnHeadsF16(dot1, dot2, w1, w2 int) *Func {
 	f := NewFunc("attn_heads_f16", true, []byte{i32, i32, i32, i32, i32}, nil)
 	params, scratch, lo, hi := f.Param(0), f.Param(1), f.Param(3), f.Param(4)
 	var p [attnParams]Local
@@ -52,6 +59,7 @@ func attnHeadsF16(dotRows, weightedRows int) *Func {
 		f.Set(p[i])
 	}
 	bh, b, h, n, first, rows, kv, cnt, sp, flag := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	two, scratch2 := f.Local(i32), f.Local(i32)
 	scale, mx, sumv, sumh := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
 	e := f.Local(v128)
 	xs := newExpScratch(f)
@@ -59,92 +67,43 @@ func attnHeadsF16(dotRows, weightedRows int) *Func {
 	f.Get(p[attnScale])
 	f.V(i32x4Splat)
 	f.Set(scale)
+	f.Get(scratch)
+	f.Get(p[attnScratchRow])
+	f.Op(opI32Add)
+	f.Set(scratch2)
 
-	// headRow pushes base + b·stride + h·hd·4: token b's head h in a (B, n_head·hd) f32
-	// array (the queries, the output)
-	headRow := func(base, stride Local) {
+	// headRow pushes base + b·stride + h·hd·4 (+ hd·4 for the next head): token b's head
+	// h in a (B, n_head·hd) f32 array (the queries, the output)
+	headRow := func(base, stride Local, next bool) {
 		f.Get(base)
 		f.Get(b)
 		f.Get(stride)
 		f.Op(opI32Mul, opI32Add)
 		f.Get(h)
+		if next {
+			f.I32(1)
+			f.Op(opI32Add)
+		}
 		f.Get(p[attnHD])
 		f.Op(opI32Mul)
 		f.I32(2)
 		f.Op(opI32Shl, opI32Add)
 	}
-
-	f.Get(lo)
-	f.Set(bh)
-	f.Block()
-	f.Get(bh)
-	f.Get(hi)
-	f.Op(opI32GeS)
-	f.BrIf(0)
-	f.Loop()
-	{
-		// b, h; n visible positions from first
+	// setFlag stores flag at flags[bh + d]
+	setFlag := func(d int32) {
+		f.Get(p[attnFlags])
 		f.Get(bh)
-		f.Get(p[attnNHead])
-		f.Op(opI32DivU)
-		f.Set(b)
-		f.Get(bh)
-		f.Get(b)
-		f.Get(p[attnNHead])
-		f.Op(opI32Mul, opI32Sub)
-		f.Set(h)
-		f.Get(p[attnPos0])
-		f.Get(b)
-		f.Op(opI32Add)
-		f.I32(1)
-		f.Op(opI32Add)
-		f.Set(n)
-		// first = window > 0 && n > window ? n - window : 0
-		f.Get(n)
-		f.Get(p[attnWindow])
-		f.Op(opI32Sub)
-		f.I32(0)
-		f.Get(p[attnWindow])
-		f.I32(0)
-		f.Op(opI32GtS)
-		f.Get(n)
-		f.Get(p[attnWindow])
-		f.Op(opI32GtS)
-		f.Op(opI32And, opSelect)
-		f.Set(first)
-		f.Get(n)
-		f.Get(first)
-		f.Op(opI32Sub)
-		f.Set(rows)
-		// kv = (h / group)·hd·2 + first·kv_row
-		f.Get(h)
-		f.Get(p[attnGroup])
-		f.Op(opI32DivU)
-		f.Get(p[attnHD])
-		f.Op(opI32Mul)
-		f.I32(1)
-		f.Op(opI32Shl)
-		f.Get(first)
-		f.Get(p[attnKVRow])
-		f.Op(opI32Mul, opI32Add)
-		f.Set(kv)
-
-		// scores: dot_rows_f16(k + kv, kv_row, q + b·q_stride + h·hd·4, hd, scratch, 0, rows)
-		f.Get(p[attnK])
-		f.Get(kv)
-		f.Op(opI32Add)
-		f.Get(p[attnKVRow])
-		headRow(p[attnQ], p[attnQStride])
-		f.Get(p[attnHD])
-		f.Get(scratch)
-		f.I32(0)
-		f.Get(rows)
-		f.Call(dotRows)
-		f.Set(flag)
-
+		f.I32(2)
+		f.Op(opI32Shl, opI32Add)
+		f.Get(flag)
+		f.Mem(opI32Store, 2, uint32(4*d))
+	}
+	// softmax turns the rows scores at row (scratch or scratch2) into probabilities times
+	// 2^112 (what weightedRowsF16Attn takes)
+	softmax := func(row Local) {
 		// pad the scores to a multiple of four with -Inf (e^-Inf = 0)
 		for i := uint32(0); i < 4; i++ {
-			f.Get(scratch)
+			f.Get(row)
 			f.Get(rows)
 			f.I32(2)
 			f.Op(opI32Shl, opI32Add)
@@ -159,7 +118,7 @@ func attnHeadsF16(dotRows, weightedRows int) *Func {
 			f.I32(2)
 			f.Op(opI32ShrU)
 			f.Set(cnt)
-			f.Get(scratch)
+			f.Get(row)
 			f.Set(sp)
 			f.Repeat(cnt, func() {
 				body()
@@ -221,7 +180,7 @@ func attnHeadsF16(dotRows, weightedRows int) *Func {
 		f.Shuffle([16]byte{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7})
 		f.V(f64x2Add)
 		f.Set(sumh)
-		// inv = f32(1 / sum)
+		// inv = f32(1 / sum); p' = (e·inv)·2^112
 		f.F64(1)
 		f.Get(sumh)
 		f.Lane(f64x2ExtractLane, 0)
@@ -234,31 +193,152 @@ func attnHeadsF16(dotRows, weightedRows int) *Func {
 			f.VLoad(0)
 			f.Get(mx)
 			f.V(f32x4Mul)
+			f.splatF32(0x1p112)
+			f.V(f32x4Mul)
 			f.VMem(vStore, 0)
 		})
+	}
 
-		// out_h = P·V: weighted_rows_f16(v + kv, kv_row, scratch, rows, out + b·out_stride + h·hd·4, hd)
+	f.Get(lo)
+	f.Set(bh)
+	f.Block()
+	f.Get(bh)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Loop()
+	{
+		// b, h; n visible positions from first
+		f.Get(bh)
+		f.Get(p[attnNHead])
+		f.Op(opI32DivU)
+		f.Set(b)
+		f.Get(bh)
+		f.Get(b)
+		f.Get(p[attnNHead])
+		f.Op(opI32Mul, opI32Sub)
+		f.Set(h)
+		f.Get(p[attnPos0])
+		f.Get(b)
+		f.Op(opI32Add)
+		f.I32(1)
+		f.Op(opI32Add)
+		f.Set(n)
+		// first = window > 0 && n > window ? n - window : 0
+		f.Get(n)
+		f.Get(p[attnWindow])
+		f.Op(opI32Sub)
+		f.I32(0)
+		f.Get(p[attnWindow])
+		f.I32(0)
+		f.Op(opI32GtS)
+		f.Get(n)
+		f.Get(p[attnWindow])
+		f.Op(opI32GtS)
+		f.Op(opI32And, opSelect)
+		f.Set(first)
+		f.Get(n)
+		f.Get(first)
+		f.Op(opI32Sub)
+		f.Set(rows)
+		// kv = (h / group)·hd·2 + first·kv_row
+		f.Get(h)
+		f.Get(p[attnGroup])
+		f.Op(opI32DivU)
+		f.Get(p[attnHD])
+		f.Op(opI32Mul)
+		f.I32(1)
+		f.Op(opI32Shl)
+		f.Get(first)
+		f.Get(p[attnKVRow])
+		f.Op(opI32Mul, opI32Add)
+		f.Set(kv)
+		// two = bh+1 < hi && h+1 < n_head && (h+1) / group == h / group
+		f.Get(bh)
+		f.I32(1)
+		f.Op(opI32Add)
+		f.Get(hi)
+		f.Op(opI32LtS)
+		f.Get(h)
+		f.I32(1)
+		f.Op(opI32Add)
+		f.Get(p[attnNHead])
+		f.Op(opI32LtS, opI32And)
+		f.Get(h)
+		f.I32(1)
+		f.Op(opI32Add)
+		f.Get(p[attnGroup])
+		f.Op(opI32DivU)
+		f.Get(h)
+		f.Get(p[attnGroup])
+		f.Op(opI32DivU)
+		f.Op(opI32Eq, opI32And)
+		f.Set(two)
+
+		// scores: K[first..n)·q_h into scratch (and ·q_{h+1} into scratch2)
+		f.Get(two)
+		f.Op(opIf, 0x40)
+		f.Get(p[attnK])
+		f.Get(kv)
+		f.Op(opI32Add)
+		f.Get(p[attnKVRow])
+		headRow(p[attnQ], p[attnQStride], false)
+		headRow(p[attnQ], p[attnQStride], true)
+		f.Get(p[attnHD])
+		f.Get(scratch)
+		f.Get(scratch2)
+		f.I32(0)
+		f.Get(rows)
+		f.Call(dot2)
+		f.Set(flag)
+		softmax(scratch)
+		softmax(scratch2)
+		f.Get(p[attnV])
+		f.Get(kv)
+		f.Op(opI32Add)
+		f.Get(p[attnKVRow])
+		f.Get(scratch)
+		f.Get(scratch2)
+		f.Get(rows)
+		headRow(p[attnOut], p[attnOutStride], false)
+		headRow(p[attnOut], p[attnOutStride], true)
+		f.Get(p[attnHD])
+		f.Call(w2)
+		f.Get(flag)
+		f.Op(opI32Or)
+		f.Set(flag)
+		setFlag(0)
+		setFlag(1)
+		f.Add(bh, 2)
+		f.Op(opElse)
+		f.Get(p[attnK])
+		f.Get(kv)
+		f.Op(opI32Add)
+		f.Get(p[attnKVRow])
+		headRow(p[attnQ], p[attnQStride], false)
+		f.Get(p[attnHD])
+		f.Get(scratch)
+		f.I32(0)
+		f.Get(rows)
+		f.Call(dot1)
+		f.Set(flag)
+		softmax(scratch)
 		f.Get(p[attnV])
 		f.Get(kv)
 		f.Op(opI32Add)
 		f.Get(p[attnKVRow])
 		f.Get(scratch)
 		f.Get(rows)
-		headRow(p[attnOut], p[attnOutStride])
+		headRow(p[attnOut], p[attnOutStride], false)
 		f.Get(p[attnHD])
-		f.Call(weightedRows)
+		f.Call(w1)
 		f.Get(flag)
 		f.Op(opI32Or)
 		f.Set(flag)
-		// flags[bh] = flag
-		f.Get(p[attnFlags])
-		f.Get(bh)
-		f.I32(2)
-		f.Op(opI32Shl, opI32Add)
-		f.Get(flag)
-		f.Mem(opI32Store, 2, 0)
-
+		setFlag(0)
 		f.Add(bh, 1)
+		f.Op(opEnd)
+
 		f.Get(bh)
 		f.Get(hi)
 		f.Op(opI32LtS)

@@ -82,7 +82,9 @@ for (const f of process.argv.slice(1)) {
 	}
 	var names []string
 	for _, f := range Kernels(false) {
-		names = append(names, f.Name)
+		if f.Export {
+			names = append(names, f.Name)
+		}
 	}
 	want := ""
 	for i := 0; i < 4; i++ {

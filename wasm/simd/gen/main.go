@@ -57,8 +57,14 @@ func Kernels(relaxed bool) []*Func {
 		}
 	}
 	fs = append(fs, dotRowsF16(), weightedRowsF16()) // attn_f16.go: the F16 KV cache
-	fs = append(fs, attnHeadsF16(len(fs)-2, len(fs)-1))
-	return append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32())
+	attn := len(fs)
+	fs = append(fs, nil) // attn_heads_f16, once the functions it calls have indices
+	fs = append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32())
+	// attn_heads_f16's own forms of the two products (not exported)
+	dot2, w1, w2 := len(fs), len(fs)+1, len(fs)+2
+	fs = append(fs, dotRowsF16Heads("dot_rows_f16x2", false, 2), weightedRowsF16Attn("weighted_rows_f16_attn", 1), weightedRowsF16Attn("weighted_rows_f16x2_attn", 2))
+	fs[attn] = attnHeadsF16(attn-2, dot2, w1, w2)
+	return fs
 }
 
 // Build returns the encoded module.
