@@ -10,8 +10,9 @@ import (
 	"hearth/engine/ops"
 )
 
-// params (i32 each) -> out; scratch holds one (token, head) pair's scores; the worker
-// gives each thread its own (scratch + thread·stride bytes). See gen/attn_heads.go.
+// params (i32 each) -> out; scratch holds three (token, head) pairs' scores (the kernel
+// takes up to three heads of one K/V head at once); the worker gives each thread its own
+// (scratch + thread·stride bytes). See gen/attn_heads.go.
 //
 //go:wasmimport hearth_simd attn_heads_f16
 func attnHeadsF16Kernel(params, scratch unsafe.Pointer, stride int32, lo, hi int32)
@@ -40,7 +41,7 @@ func attention(a *ops.AttentionF16) bool {
 		}
 	}
 	row := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
-	stride := 2 * row      // a thread's scratch: two heads' scores
+	stride := 3 * row      // a thread's scratch: the scores of the (up to) three heads it takes at once
 	threads := max(1, hostThreads)
 	if cap(attnScratch) < threads*stride {
 		attnScratch = make([]float32, threads*stride)

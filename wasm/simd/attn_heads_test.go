@@ -73,8 +73,8 @@ func TestAttentionHeads(t *testing.T) {
 	}
 }
 
-// TestAttentionHeadsPairing: attn_heads_f16 takes two heads of one K/V head together where
-// it can; a worker's chunks of the pairs cut those groups anywhere. Every head's output is
+// TestAttentionHeadsPairing: attn_heads_f16 takes up to three heads of one K/V head
+// together where it can; a worker's chunks of the pairs cut those groups anywhere. Every head's output is
 // the same bit for bit whether the kernel runs all the pairs at once, one pair a call
 // (every head alone), or in chunks that start at odd pairs.
 func TestAttentionHeadsPairing(t *testing.T) {
@@ -121,4 +121,35 @@ func allCuts(n int) []int {
 		c[i] = i
 	}
 	return c
+}
+
+// BenchmarkAttentionHeads is one layer's attention through attn_heads_f16 (the engine's
+// path) in SmolLM2-135M's shape (9 query heads over 3 K/V heads × 64), F16 cache: a decode
+// step at position 1024, and a 64-token prefill chunk after 448 cached positions.
+func BenchmarkAttentionHeads(b *testing.B) {
+	const hd, heads, kvHeads = 64, 9, 3
+	for _, c := range []struct {
+		name         string
+		tokens, pos0 int
+	}{{"decode/pos1024", 1, 1024}, {"prefill/64at448", 64, 448}} {
+		b.Run(c.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(2, 3))
+			nCtx := c.pos0 + c.tokens
+			a := &ops.AttentionF16{B: c.tokens, NHead: heads, NHeadKV: kvHeads, HeadDim: hd, Pos0: c.pos0, Scale: 0.125,
+				Q: make([]float32, c.tokens*heads*hd), Out: make([]float32, c.tokens*heads*hd),
+				K: make([]uint16, nCtx*kvHeads*hd), V: make([]uint16, nCtx*kvHeads*hd)}
+			for i := range a.Q {
+				a.Q[i] = float32(rng.NormFloat64())
+			}
+			for i := range a.K {
+				a.K[i] = quant.F32ToF16(float32(rng.NormFloat64()))
+				a.V[i] = quant.F32ToF16(float32(rng.NormFloat64()))
+			}
+			for b.Loop() {
+				if !attention(a) {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
 }

@@ -60,10 +60,17 @@ func Kernels(relaxed bool) []*Func {
 	attn := len(fs)
 	fs = append(fs, nil) // attn_heads_f16, once the functions it calls have indices
 	fs = append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32())
-	// attn_heads_f16's own forms of the two products (not exported)
-	dot2, w1, w2 := len(fs), len(fs)+1, len(fs)+2
-	fs = append(fs, dotRowsF16Heads("dot_rows_f16x2", false, 2), weightedRowsF16Attn("weighted_rows_f16_attn", 1), weightedRowsF16Attn("weighted_rows_f16x2_attn", 2))
-	fs[attn] = attnHeadsF16(attn-2, dot2, w1, w2)
+	// attn_heads_f16's own forms of the two products, for groups of heads (not exported)
+	dot, weighted := [maxAttnHeads]int{attn - 2}, [maxAttnHeads]int{}
+	for k := 1; k <= maxAttnHeads; k++ {
+		if k > 1 {
+			dot[k-1] = len(fs)
+			fs = append(fs, dotRowsF16Heads(fmt.Sprintf("dot_rows_f16x%d", k), false, k))
+		}
+		weighted[k-1] = len(fs)
+		fs = append(fs, weightedRowsF16Attn(fmt.Sprintf("weighted_rows_f16x%d_attn", k), k))
+	}
+	fs[attn] = attnHeadsF16(dot, weighted)
 	return fs
 }
 
