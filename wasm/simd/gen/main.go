@@ -22,9 +22,11 @@ import (
 // Kernels lists the exported functions: the matvec_* kernels with the signature
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
 // forms matmul_* (matmul.go; matmul32.go for Q8_0, Q4_0 and Q5_0, matmulk.go for Q4_K, Q5_K
-// and Q6_K), weighted_rows_f32 (weighted.go), quantize_q8_0 (quantize.go), and
-// dot_rows_f16 and weighted_rows_f16 (attn_f16.go). Function i has index i:
-// matmul_* call matvec_* by index.
+// and Q6_K), weighted_rows_f32 (weighted.go), dot_rows_f16 and weighted_rows_f16
+// (attn_f16.go), attn_heads_f16 (attn_heads.go), quantize_q8_0 and quantize_prep_q8_0
+// (quantize.go), quantize_q8_k (quantize_k.go), swiglu, f32_to_f16 (convert.go), rmsnorm
+// (norm.go), rope_f32 (rope.go), and, not exported, attn_heads_f16's grouped forms of the
+// two attention products. Function i has index i: matmul_* call matvec_* by index.
 func Kernels(relaxed bool) []*Func {
 	matvecs := []*Func{
 		matvecQ8_0(relaxed),
