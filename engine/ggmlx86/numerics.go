@@ -29,7 +29,12 @@ func (Numerics) Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product) {
 	}
 }
 
-func (Numerics) RMSNorm(out, x, w []float32, eps float32) { RMSNormGGML(out, x, w, eps) }
+func (Numerics) RMSNorm(out, x, w []float32, eps float32) {
+	n := len(w)
+	for r := 0; r+n <= len(x); r += n {
+		RMSNormGGML(out[r:r+n], x[r:r+n], w, eps)
+	}
+}
 
 func (Numerics) RopeAngles(r *ops.RoPE, pos int, cos, sin []float32) { RoPEAngles(r, pos, cos, sin) }
 

@@ -124,7 +124,5 @@ func (s *State) postNorm(x []float32, n int, w []float32) {
 		return
 	}
 	E := s.m.Config.NEmbd
-	for b := 0; b < n; b++ {
-		s.rmsNorm(x[b*E:(b+1)*E], x[b*E:(b+1)*E], w)
-	}
+	s.rmsNorm(x[:n*E], x[:n*E], w)
 }

@@ -42,9 +42,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		l := &w.Layers[il]
 
 		// attention: attn_norm, then Q/K/V projections (+bias), per-head Q/K norm, rope
-		for b := 0; b < B; b++ {
-			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.AttnNorm)
-		}
+		s.rmsNorm(xb, x, l.AttnNorm)
 		num.Mul(xb, B, &s.acts, ops.Product{M: l.Wq, Y: q}, ops.Product{M: l.Wk, Y: k}, ops.Product{M: l.Wv, Y: v})
 		for b := 0; b < B; b++ {
 			qb, kb, vb := q[b*qDim:(b+1)*qDim], k[b*kvDim:(b+1)*kvDim], v[b*kvDim:(b+1)*kvDim]
@@ -53,13 +51,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 				ops.Add(kb, l.Bk)
 				ops.Add(vb, l.Bv)
 			}
-			if l.QNorm != nil {
-				for h := 0; h < c.NHead; h++ {
-					s.rmsNorm(qb[h*hd:(h+1)*hd], qb[h*hd:(h+1)*hd], l.QNorm)
-				}
-				for h := 0; h < c.NHeadKV; h++ {
-					s.rmsNorm(kb[h*hd:(h+1)*hd], kb[h*hd:(h+1)*hd], l.KNorm)
-				}
+			if l.QNorm != nil { // per head
+				s.rmsNorm(qb, qb, l.QNorm)
+				s.rmsNorm(kb, kb, l.KNorm)
 			}
 			s.rope(il, b, B, qb, kb)
 			if c.QScale != 0 { // gemma3
@@ -91,9 +85,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		}
 
 		// feed-forward: ffn_norm, SwiGLU (GeGLU), down projection, post-FFN norm, residual
-		for b := 0; b < nb; b++ {
-			s.rmsNorm(xb[b*E:(b+1)*E], x[b*E:(b+1)*E], l.FFNNorm)
-		}
+		s.rmsNorm(xb[:nb*E], x[:nb*E], l.FFNNorm)
 		g, u := gate[:nb*c.NFF], up[:nb*c.NFF]
 		num.Mul(xb[:nb*E], nb, &s.acts, ops.Product{M: l.Gate, Y: g}, ops.Product{M: l.Up, Y: u})
 		if c.GELU {
@@ -121,9 +113,7 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		first = 0
 	}
 	n := nb - first
-	for b := first; b < nb; b++ {
-		s.rmsNorm(xb[(b-first)*E:(b-first+1)*E], x[b*E:(b+1)*E], w.OutputNorm)
-	}
+	s.rmsNorm(xb[:n*E], x[first*E:nb*E], w.OutputNorm)
 	if cap(s.logits) < n*c.NVocab {
 		s.logits = make([]float32, n*c.NVocab)
 	}
@@ -155,6 +145,7 @@ func (s *State) attentionArgs(il, B int, q, out []float32) *ops.Attention {
 	return a
 }
 
+// rmsNorm normalises every row of x (rows, len(w)) into out.
 func (s *State) rmsNorm(out, x, w []float32) {
 	s.numerics().RMSNorm(out, x, w, s.m.Config.NormEps)
 }

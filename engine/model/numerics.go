@@ -29,7 +29,7 @@ type Numerics interface {
 	// Mul computes every product of one input x (n, Cols): p.Y = x @ p.Mᵀ. acts is scratch
 	// for converted activations.
 	Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product)
-	// RMSNorm: out = x / rms(x) * w, x and out (len(w),).
+	// RMSNorm: out = x / rms(x) * w for each row of x, x and out (rows, len(w)).
 	RMSNorm(out, x, w []float32, eps float32)
 	// RopeAngles fills cos and sin (r.NDims/2,) with r's angles at position pos. The State
 	// computes them once per position for all the layers that share r.

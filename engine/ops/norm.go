@@ -2,14 +2,23 @@ package ops
 
 import "math"
 
-// RMSNorm normalises x by its root mean square and multiplies by the weight:
-// x (n,), w (n,) -> out (n,);  out[i] = x[i] / sqrt(mean(x²) + eps) * w[i].
+// RMSNorm normalises each row of x by its root mean square and multiplies by the weight:
+// x (rows, n), w (n,) -> out (rows, n), n = len(w);
+// out[r][i] = x[r][i] / sqrt(mean(x[r]²) + eps) * w[i].
 // The sum of squares is accumulated in float64 as ggml_compute_forward_rms_norm_f32 does.
 // out may alias x.
 func RMSNorm(out, x, w []float32, eps float32) {
 	if RMSNormHook != nil && RMSNormHook(out, x, w, eps) {
 		return
 	}
+	n := len(w)
+	for r := 0; r+n <= len(x); r += n {
+		rmsNormRow(out[r:r+n], x[r:r+n], w, eps)
+	}
+}
+
+// rmsNormRow is RMSNorm of one row: x (n,), w (n,) -> out (n,).
+func rmsNormRow(out, x, w []float32, eps float32) {
 	var sum float64
 	for _, v := range x {
 		sum += float64(v * v)

@@ -18,10 +18,10 @@ import (
 //go:wasmimport hearth_simd f32_to_f16
 func f32ToF16Kernel(src, dst unsafe.Pointer, n int32)
 
-// x (n,), w (n,) -> out (n,), n a multiple of 4.
+// x (rows, n), w (n,) -> out (rows, n), n a multiple of 4.
 //
 //go:wasmimport hearth_simd rmsnorm
-func rmsNormKernel(x, w, out unsafe.Pointer, n int32, eps float32)
+func rmsNormKernel(x, w, out unsafe.Pointer, n int32, eps float32, rows int32)
 
 // f32ToF16 is ops.F32ToF16Hook over f32_to_f16: the multiple-of-8 prefix in the kernel,
 // the rest in Go.
@@ -39,14 +39,14 @@ func f32ToF16(dst []uint16, src []float32) bool {
 	return true
 }
 
-// rmsNorm is ops.RMSNormHook over rmsnorm, for rows whose length is a multiple of 4 (every
-// model's widths are); others go the Go way.
+// rmsNorm is ops.RMSNormHook over rmsnorm, every row in one call, for rows whose length
+// is a multiple of 4 (every model's widths are); others go the Go way.
 func rmsNorm(out, x, w []float32, eps float32) bool {
-	n := len(x)
-	if n == 0 || n%4 != 0 || len(w) < n || len(out) < n || n >= 1<<28 {
+	n := len(w)
+	if n == 0 || n%4 != 0 || len(x)%n != 0 || len(x) == 0 || len(out) < len(x) || len(x) >= 1<<28 {
 		return false
 	}
-	rmsNormKernel(unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(w)), unsafe.Pointer(unsafe.SliceData(out)), int32(n), eps)
+	rmsNormKernel(unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(w)), unsafe.Pointer(unsafe.SliceData(out)), int32(n), eps, int32(len(x)/n))
 	return true
 }
 

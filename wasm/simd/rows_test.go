@@ -63,35 +63,42 @@ func TestF32ToF16(t *testing.T) {
 	}
 }
 
-// TestRMSNorm: the kernel equals the Go RMSNorm bit for bit on rows of the models' widths
-// and small ones, at ordinary, tiny (the mean of squares subnormal) and huge (its sum past
-// f32 range) magnitudes, with eps from 0 to 1e-5, in place (out = x) and not; a length
-// that is not a multiple of 4 is refused (the Go loop runs it).
+// TestRMSNorm: the kernel equals the Go RMSNorm bit for bit on one row and several (each
+// normalised alone), at the models' widths and small ones, at ordinary, tiny (the mean of
+// squares subnormal) and huge (its sum past f32 range) magnitudes, with eps from 0 to
+// 1e-5, in place (out = x) and not; a width that is not a multiple of 4 is refused (the
+// Go loop runs it).
 func TestRMSNorm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	for _, n := range []int{4, 8, 64, 576, 896, 1536, 2048} {
-		for _, mag := range []float64{1, 1e-22, 3e18, 1e30} {
-			for _, eps := range []float32{1e-5, 1e-6, 0} {
-				x, w := make([]float32, n), make([]float32, n)
-				for i := range x {
-					x[i] = float32(rng.NormFloat64() * mag)
-					w[i] = float32(1 + rng.NormFloat64()*0.3)
-				}
-				want := make([]float32, n)
-				saved := ops.RMSNormHook
-				ops.RMSNormHook = nil
-				ops.RMSNorm(want, x, w, eps)
-				ops.RMSNormHook = saved
-				got := make([]float32, n)
-				if !rmsNorm(got, x, w, eps) {
-					t.Fatalf("n=%d refused", n)
-				}
-				inPlace := append([]float32(nil), x...)
-				rmsNorm(inPlace, inPlace, w, eps)
-				for i := range want {
-					wb := math.Float32bits(want[i])
-					if math.Float32bits(got[i]) != wb || math.Float32bits(inPlace[i]) != wb {
-						t.Fatalf("n=%d mag=%g eps=%g: [%d] kernel %v (in place %v), Go %v", n, mag, eps, i, got[i], inPlace[i], want[i])
+		for _, rows := range []int{1, 3} {
+			for _, mag := range []float64{1, 1e-22, 3e18, 1e30} {
+				for _, eps := range []float32{1e-5, 1e-6, 0} {
+					x, w := make([]float32, rows*n), make([]float32, n)
+					for i := range x {
+						x[i] = float32(rng.NormFloat64() * mag * float64(1+i/n*100))
+					}
+					for i := range w {
+						w[i] = float32(1 + rng.NormFloat64()*0.3)
+					}
+					want := make([]float32, rows*n)
+					saved := ops.RMSNormHook
+					ops.RMSNormHook = nil
+					for r := 0; r < rows; r++ {
+						ops.RMSNorm(want[r*n:(r+1)*n], x[r*n:(r+1)*n], w, eps)
+					}
+					ops.RMSNormHook = saved
+					got := make([]float32, rows*n)
+					if !rmsNorm(got, x, w, eps) {
+						t.Fatalf("n=%d refused", n)
+					}
+					inPlace := append([]float32(nil), x...)
+					rmsNorm(inPlace, inPlace, w, eps)
+					for i := range want {
+						wb := math.Float32bits(want[i])
+						if math.Float32bits(got[i]) != wb || math.Float32bits(inPlace[i]) != wb {
+							t.Fatalf("n=%d rows=%d mag=%g eps=%g: [%d] kernel %v (in place %v), Go %v", n, rows, mag, eps, i, got[i], inPlace[i], want[i])
+						}
 					}
 				}
 			}

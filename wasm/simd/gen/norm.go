@@ -1,16 +1,26 @@
 package main
 
-// rmsnorm(x, w, out, n, eps): RMSNorm of one row, for n a multiple of 4:
+// rmsnorm(x, w, out, n, eps, rows): RMSNorm of each of rows rows, for n a multiple of 4:
 //
-//	x (n,), w (n,) -> out (n,) = x · f32(1/sqrt(f32(Σ f64(x²)/n) + eps)) · w   (out may alias x)
+//	x (rows, n), w (n,) -> out (rows, n) = x · f32(1/sqrt(f32(Σ f64(x²)/n) + eps)) · w   (out may alias x)
 //
 // Bit for bit ops.RMSNorm: each square in f32 (f32x4.mul), widened to f64 and added to
 // the sum one at a time in index order (the sum's rounding is the Go loop's), the mean
 // and scale in the same f64/f32 steps, then (x·scale)·w four lanes at a time.
 func rmsNorm() *Func {
-	f := NewFunc("rmsnorm", true, []byte{i32, i32, i32, i32, f32}, nil)
-	x, w, out, n, eps := f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4)
-	sum, sq, scale, p, count := f.Local(f64), f.Local(v128), f.Local(v128), f.Local(i32), f.Local(i32)
+	f := NewFunc("rmsnorm", true, []byte{i32, i32, i32, i32, f32, i32}, nil)
+	x, w0, out, n, eps, rows := f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5)
+	sum, sq, scale, p, count, w := f.Local(f64), f.Local(v128), f.Local(v128), f.Local(i32), f.Local(i32), f.Local(i32)
+	f.Repeat(rows, func() { rmsNormRow(f, x, w0, w, out, n, eps, sum, sq, scale, p, count) })
+	return f
+}
+
+// rmsNormRow emits one row of rmsnorm, leaving x and out at the next row.
+func rmsNormRow(f *Func, x, w0, w, out, n, eps, sum, sq, scale, p, count Local) {
+	f.F64(0)
+	f.Set(sum)
+	f.Get(w0)
+	f.Set(w)
 	f.Get(x)
 	f.Set(p)
 	f.Get(n)
@@ -60,5 +70,4 @@ func rmsNorm() *Func {
 		f.Add(w, 16)
 		f.Add(out, 16)
 	})
-	return f
 }
