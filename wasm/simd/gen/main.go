@@ -31,7 +31,7 @@ func Kernels(relaxed bool) []*Func {
 	matvecs := []*Func{
 		matvecQ8_0(relaxed),
 		matvecQ4_0(),
-		matvecQ5_0(),
+		matvecQ5_0(relaxed),
 		matvecQ4_K(),
 		matvecQ5_K(),
 		matvecQ6_K(),

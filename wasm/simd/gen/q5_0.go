@@ -14,7 +14,14 @@ package main
 // in blocks32.go).
 //
 // Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
-func matvecQ5_0() *Func {
+//
+// relaxed (the relaxed-SIMD module): the blocks of the groups of four and two go through
+// i32x4.relaxed_dot_i8x16_i7x16_add_s instead, the weights as their u5 values 0..31
+// (q5Halves, the i7 operand) and the activations as they are, the zero point as -16·Σa
+// lane sums made once per activation block for both rows: the same integer block totals,
+// which those groups sum before scaling, so the results are the simd128 kernel's bit for
+// bit (a last odd block, scaled lane by lane, keeps the simd128 products).
+func matvecQ5_0(relaxed bool) *Func {
 	var bitOf [16]byte // lane i tests bit i%8 of its qh byte
 	for i := range bitOf {
 		bitOf[i] = 1 << (i % 8)
@@ -82,7 +89,36 @@ func matvecQ5_0() *Func {
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&s2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}}
-	return blocks32PairPrepared("matvec_q5_0", 22, d, d)
+	if !relaxed {
+		return blocks32PairPrepared("matvec_q5_0", 22, d, d)
+	}
+	var q, bits, lo, hi Local
+	r := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
+		// av[0], av[1]: the block's two halves of quants; av[2]: -16 × their lane sums
+		for h := uint32(0); h < 2; h++ {
+			f.Get(ap)
+			f.VLoad(aOff + 2 + 16*h)
+			f.Tee(av[h])
+			f.V(i16x8ExtaddPairwiseI8x16S, i32x4ExtaddPairwiseI16x8S)
+		}
+		f.V(i32x4Add)
+		f.splat32(0xfffffff0) // -16
+		f.V(i32x4Mul)
+		f.Set(av[2])
+	}, 3, func(f *Func, wp Local, wOff uint32, av []Local) {
+		if q == 0 {
+			q, bits, lo, hi = f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+		}
+		f.q5Halves(wp, wOff, q, bits, lo, hi)
+		// relaxed_dot(a_hi, hi, relaxed_dot(a_lo, lo, -16·Σa))
+		f.Get(av[1])
+		f.Get(hi)
+		f.Get(av[0])
+		f.Get(lo)
+		f.Get(av[2])
+		f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+	}}
+	return blocks32PairPrepared("matvec_q5_0", 22, r, d)
 }
 
 // q5Halves sets lo and hi to the u8 values 0..31 (nibble | fifth bit << 4) of elements

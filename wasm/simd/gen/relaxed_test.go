@@ -14,7 +14,8 @@ import (
 // headless Chromium, the browser that runs it: both modules over one memory, the same
 // random Q8_0, Q4_0 and Q5_0 weights and prepared activations (including the -8·Σa corrections),
 // at token counts around the group of four and awkward block counts; and the decode
-// kernel matvec_q8_0, whose relaxed variant must give the simd128 one's results bit for bit. With unit scales the
+// kernels matvec_q8_0 and matvec_q5_0, whose relaxed variants must give the simd128 ones'
+// results bit for bit. With unit scales the
 // integer sums make both exact, so they must be equal; with random scales they agree
 // within 1e-5 of Σ|w·a| (the lanes are summed in another order). The simd128 module is
 // itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
@@ -127,28 +128,36 @@ const relaxedCheckJS = `(() => {
       }
     }
   }
-  // matvec_q8_0 (decode): prepared activations (f32 scales, i32 corrections, int8 quants);
-  // the relaxed kernel's integer block sums are the simd128 one's, so the results must be
-  // equal bit for bit
-  for (const nb of [1, 2, 3, 5, 6, 18, 37]) {
-    for (const rows of [1, 2, 3, 7, 33]) {
-      cases++;
-      const W = 0, rb = 34 * nb, A = W + rows * rb + 64, Y = A + 40 * nb + 64;
-      for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
-        dv.setUint16(W + r * rb + b * 34, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
-        for (let i = 0; i < 32; i++) dv.setInt8(W + r * rb + b * 34 + 2 + i, (rnd() %% 255) - 127);
-      }
-      for (let b = 0; b < nb; b++) {
-        dv.setFloat32(A + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
-        for (let i = 0; i < 32; i++) dv.setInt8(A + 8 * nb + 32 * b + i, b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127);
-      }
-      const out = mods.map((k) => {
-        for (let i = 0; i < rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
-        k.matvec_q8_0(W, rb, A, 32 * nb, Y, 0, rows);
-        return Array.from({ length: rows }, (_, i) => dv.getFloat32(Y + 4 * i, true));
-      });
-      for (let r = 0; r < rows; r++) {
-        if (!(out[0][r] === out[1][r]) && failures.length < 20) failures.push("matvec_q8_0 nb=" + nb + " rows=" + rows + " row " + r + ": simd128 " + out[0][r] + ", relaxed " + out[1][r]);
+  // matvec_q8_0 and matvec_q5_0 (decode): prepared activations (f32 scales, i32
+  // corrections, int8 quants); the relaxed kernels' integer block sums are the simd128
+  // ones', so the results must be equal bit for bit
+  for (const [q, wBlock] of [["q8_0", 34], ["q5_0", 22]]) {
+    for (const nb of [1, 2, 3, 5, 6, 18, 37]) {
+      for (const rows of [1, 2, 3, 7, 33]) {
+        cases++;
+        const W = 0, rb = wBlock * nb, A = W + rows * rb + 64, Y = A + 40 * nb + 64;
+        for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
+          dv.setUint16(W + r * rb + b * wBlock, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
+          for (let i = 0; i < wBlock - 2; i++) dv.setUint8(W + r * rb + b * wBlock + 2 + i, q === "q8_0" ? ((rnd() %% 255) - 127) & 255 : rnd() & 255);
+        }
+        for (let b = 0; b < nb; b++) {
+          dv.setFloat32(A + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
+          let s = 0;
+          for (let i = 0; i < 32; i++) {
+            const v = b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127;
+            dv.setInt8(A + 8 * nb + 32 * b + i, v);
+            s += v;
+          }
+          dv.setInt32(A + 4 * nb + 4 * b, -8 * s, true);
+        }
+        const out = mods.map((k) => {
+          for (let i = 0; i < rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
+          k["matvec_" + q](W, rb, A, 32 * nb, Y, 0, rows);
+          return Array.from({ length: rows }, (_, i) => dv.getFloat32(Y + 4 * i, true));
+        });
+        for (let r = 0; r < rows; r++) {
+          if (!(out[0][r] === out[1][r]) && failures.length < 20) failures.push("matvec_" + q + " nb=" + nb + " rows=" + rows + " row " + r + ": simd128 " + out[0][r] + ", relaxed " + out[1][r]);
+        }
       }
     }
   }
