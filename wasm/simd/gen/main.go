@@ -30,7 +30,7 @@ import (
 func Kernels(relaxed bool) []*Func {
 	matvecs := []*Func{
 		matvecQ8_0(relaxed),
-		matvecQ4_0(),
+		matvecQ4_0(relaxed),
 		matvecQ5_0(relaxed),
 		matvecQ4_K(),
 		matvecQ5_K(),

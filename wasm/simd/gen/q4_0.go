@@ -11,7 +11,11 @@ package main
 // (blocks32.go).
 //
 // Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
-func matvecQ4_0() *Func {
+//
+// relaxed: the blocks of the groups of four and two by i32x4.relaxed_dot_i8x16_i7x16_add_s
+// on the nibbles as they are (0..15) with the zero point as -8·Σa, as matvec_q5_0 does
+// (relaxedZeroPointActs): the same integer block totals, bit for bit the simd128 kernel.
+func matvecQ4_0(relaxed bool) *Func {
 	// isum multiplies the weight block at wp+wOff by the four widened activation vectors
 	// act(k) (elements 8k..8k+7), k = i + 2*half for weight bytes 8i..8i+7's low (half 0)
 	// and high (half 1) nibbles.
@@ -54,7 +58,27 @@ func matvecQ4_0() *Func {
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}}
-	return blocks32PairPrepared("matvec_q4_0", 18, d, d)
+	if !relaxed {
+		return blocks32PairPrepared("matvec_q4_0", 18, d, d)
+	}
+	var lo, hi Local
+	r := pairDot{relaxedZeroPointActs(8), 3, func(f *Func, wp Local, wOff uint32, av []Local) {
+		if lo == 0 {
+			lo, hi = f.Local(v128), f.Local(v128)
+		}
+		f.Get(wp)
+		f.VLoad(wOff + 2)
+		f.Tee(hi)
+		f.splat8(0x0f)
+		f.V(vAnd)
+		f.Set(lo)
+		f.Get(hi)
+		f.I32(4)
+		f.V(i8x16ShrU)
+		f.Set(hi)
+		f.relaxedHalves(lo, hi, av)
+	}}
+	return blocks32PairPrepared("matvec_q4_0", 18, r, d)
 }
 
 // matmulQ4_0 is the several-token Q4_0 kernel over prepared activations (matmul32.go):

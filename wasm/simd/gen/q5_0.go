@@ -93,8 +93,22 @@ func matvecQ5_0(relaxed bool) *Func {
 		return blocks32PairPrepared("matvec_q5_0", 22, d, d)
 	}
 	var q, bits, lo, hi Local
-	r := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
-		// av[0], av[1]: the block's two halves of quants; av[2]: -16 × their lane sums
+	r := pairDot{relaxedZeroPointActs(16), 3, func(f *Func, wp Local, wOff uint32, av []Local) {
+		if q == 0 {
+			q, bits, lo, hi = f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+		}
+		f.q5Halves(wp, wOff, q, bits, lo, hi)
+		f.relaxedHalves(lo, hi, av)
+	}}
+	return blocks32PairPrepared("matvec_q5_0", 22, r, d)
+}
+
+// relaxedZeroPointActs is the loadA of the relaxed decode kernels whose weights are
+// unsigned with a zero point z (Q4_0: 8, Q5_0: 16): av[0], av[1] the activation block's two
+// halves of quants as they are, av[2] -z × their i32x4 lane sums (whose total is the
+// block's -z·Σa).
+func relaxedZeroPointActs(z int32) func(f *Func, ap Local, aOff uint32, av []Local) {
+	return func(f *Func, ap Local, aOff uint32, av []Local) {
 		for h := uint32(0); h < 2; h++ {
 			f.Get(ap)
 			f.VLoad(aOff + 2 + 16*h)
@@ -102,23 +116,22 @@ func matvecQ5_0(relaxed bool) *Func {
 			f.V(i16x8ExtaddPairwiseI8x16S, i32x4ExtaddPairwiseI16x8S)
 		}
 		f.V(i32x4Add)
-		f.splat32(0xfffffff0) // -16
+		f.splat32(uint32(-z))
 		f.V(i32x4Mul)
 		f.Set(av[2])
-	}, 3, func(f *Func, wp Local, wOff uint32, av []Local) {
-		if q == 0 {
-			q, bits, lo, hi = f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
-		}
-		f.q5Halves(wp, wOff, q, bits, lo, hi)
-		// relaxed_dot(a_hi, hi, relaxed_dot(a_lo, lo, -16·Σa))
-		f.Get(av[1])
-		f.Get(hi)
-		f.Get(av[0])
-		f.Get(lo)
-		f.Get(av[2])
-		f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
-	}}
-	return blocks32PairPrepared("matvec_q5_0", 22, r, d)
+	}
+}
+
+// relaxedHalves pushes the i32x4 lane sums of a weight block given as its unsigned values
+// (elements 0-15 in lo, 16-31 in hi, each below 128) times relaxedZeroPointActs' av:
+// relaxed_dot(a_hi, hi, relaxed_dot(a_lo, lo, -z·Σa)).
+func (f *Func) relaxedHalves(lo, hi Local, av []Local) {
+	f.Get(av[1])
+	f.Get(hi)
+	f.Get(av[0])
+	f.Get(lo)
+	f.Get(av[2])
+	f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
 }
 
 // q5Halves sets lo and hi to the u8 values 0..31 (nibble | fifth bit << 4) of elements

@@ -14,8 +14,8 @@ import (
 // headless Chromium, the browser that runs it: both modules over one memory, the same
 // random Q8_0, Q4_0 and Q5_0 weights and prepared activations (including the -8·Σa corrections),
 // at token counts around the group of four and awkward block counts; and the decode
-// kernels matvec_q8_0 and matvec_q5_0, whose relaxed variants must give the simd128 ones'
-// results bit for bit. With unit scales the
+// kernels matvec_q8_0, matvec_q4_0 and matvec_q5_0, whose relaxed variants must give the
+// simd128 ones' results bit for bit. With unit scales the
 // integer sums make both exact, so they must be equal; with random scales they agree
 // within 1e-5 of Σ|w·a| (the lanes are summed in another order). The simd128 module is
 // itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
@@ -131,7 +131,7 @@ const relaxedCheckJS = `(() => {
   // matvec_q8_0 and matvec_q5_0 (decode): prepared activations (f32 scales, i32
   // corrections, int8 quants); the relaxed kernels' integer block sums are the simd128
   // ones', so the results must be equal bit for bit
-  for (const [q, wBlock] of [["q8_0", 34], ["q5_0", 22]]) {
+  for (const [q, wBlock] of [["q8_0", 34], ["q4_0", 18], ["q5_0", 22]]) {
     for (const nb of [1, 2, 3, 5, 6, 18, 37]) {
       for (const rows of [1, 2, 3, 7, 33]) {
         cases++;
