@@ -20,8 +20,15 @@ var SwiGLUHook func(out, gate, up []float32) bool
 
 // Add accumulates the residual: dst (n,) += src (n,).
 func Add(dst, src []float32) {
+	if AddHook != nil && AddHook(dst, src) {
+		return
+	}
 	src = src[:len(dst)]
 	for i := range dst {
 		dst[i] += src[i]
 	}
 }
+
+// AddHook is a fast Add with the same results bit for bit (the browser build's SIMD
+// kernel); it returns false, having written nothing, when it cannot take the slices.
+var AddHook func(dst, src []float32) bool

@@ -34,11 +34,8 @@ func attention(a *ops.AttentionF16) bool {
 		attnQ = make([]float32, a.B*qDim)
 	}
 	q := attnQ[:a.B*qDim]
-	for i, v := range a.Q[:a.B*qDim] {
-		q[i] = v * 0x1p64 // exact, unless it overflows
-		if math.IsInf(float64(q[i]), 0) {
-			return false
-		}
+	if !scaleBy(q, a.Q[:a.B*qDim], 0x1p64) { // exact, unless it overflows
+		return false
 	}
 	row := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
 	stride := 3 * row      // a thread's scratch: the scores of the (up to) three heads it takes at once

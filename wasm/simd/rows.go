@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"math"
 	"unsafe"
 
 	"hearth/engine/ops"
@@ -114,4 +115,44 @@ func rope(r *ops.RoPE, x []float32, nHeads, headSize int, cos, sin []float32) bo
 	ropeKernel(unsafe.Pointer(unsafe.SliceData(x)), int32(nHeads), int32(4*headSize), int32(nd),
 		unsafe.Pointer(unsafe.SliceData(cos)), unsafe.Pointer(unsafe.SliceData(sin)), neox)
 	return true
+}
+
+// dst (n,) += src (n,), n a multiple of 4.
+//
+//go:wasmimport hearth_simd add_f32
+func addKernel(dst, src unsafe.Pointer, n int32)
+
+// src (n,) · s -> dst (n,), n a multiple of 4; 1 when some product is ±Inf.
+//
+//go:wasmimport hearth_simd scale_f32
+func scaleKernel(src, dst unsafe.Pointer, n int32, s float32) int32
+
+// add is ops.AddHook over add_f32: the multiple-of-4 prefix in the kernel, the rest in Go.
+func add(dst, src []float32) bool {
+	n := len(dst)
+	if len(src) < n || n >= 1<<28 {
+		return false
+	}
+	if m := n &^ 3; m > 0 {
+		addKernel(unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(src)), int32(m))
+	}
+	for i := n &^ 3; i < n; i++ {
+		dst[i] += src[i]
+	}
+	return true
+}
+
+// scaleBy sets dst = src · s (len(src) elements) and reports whether every product is
+// finite: the multiple-of-4 prefix in scale_f32, the rest in Go.
+func scaleBy(dst, src []float32, s float32) bool {
+	n := len(src)
+	ok := true
+	if m := n &^ 3; m > 0 {
+		ok = scaleKernel(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), int32(m), s) == 0
+	}
+	for i := n &^ 3; i < n; i++ {
+		dst[i] = src[i] * s
+		ok = ok && !math.IsInf(float64(dst[i]), 0)
+	}
+	return ok
 }

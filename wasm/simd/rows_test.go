@@ -255,3 +255,65 @@ func TestRope(t *testing.T) {
 		t.Fatal("neox over 12 dimensions taken; the kernel rotates groups of 8")
 	}
 }
+
+// TestAddScale: add_f32 equals ops.Add's loop and scale_f32 the Go product bit for bit, at
+// lengths with every remainder mod 4 (the tails run in Go), with ±Inf, NaN and
+// subnormals; scaleBy reports an infinite product (an overflow, or an Inf in src), in the
+// kernel's part or the tail, and only then.
+func TestAddScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	special := []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-40, -1e-45, 3e38}
+	for n := 0; n <= 21; n++ {
+		x, y := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 1e3)
+			y[i] = float32(rng.NormFloat64())
+			if n > 8 && i < len(special) {
+				x[i] = special[i]
+			}
+		}
+		want := append([]float32(nil), x...)
+		for i := range want {
+			want[i] += y[i]
+		}
+		got := append([]float32(nil), x...)
+		if !add(got, y) {
+			t.Fatalf("n=%d refused", n)
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+				t.Fatalf("add n=%d [%d]: %v, want %v", n, i, got[i], want[i])
+			}
+		}
+		for _, s := range []float32{0x1p64, 0.5} {
+			dst := make([]float32, n)
+			ok := scaleBy(dst, y, s)
+			for i := range y {
+				if w := y[i] * s; math.Float32bits(dst[i]) != math.Float32bits(w) {
+					t.Fatalf("scale n=%d [%d]: %v, want %v", n, i, dst[i], w)
+				}
+			}
+			if !ok {
+				t.Fatalf("scale n=%d by %v: an overflow reported for finite products", n, s)
+			}
+		}
+	}
+	for _, at := range []int{0, 5, 8, 10} { // in the kernel's part and in the tail (n = 11)
+		src := make([]float32, 11)
+		for i := range src {
+			src[i] = 1
+		}
+		src[at] = 0x1p100 // · 2^64 overflows
+		if scaleBy(make([]float32, 11), src, 0x1p64) {
+			t.Fatalf("an overflow at %d not reported", at)
+		}
+		src[at] = float32(math.Inf(-1))
+		if scaleBy(make([]float32, 11), src, 0.5) {
+			t.Fatalf("-Inf at %d not reported", at)
+		}
+		src[at] = float32(math.NaN())
+		if !scaleBy(make([]float32, 11), src, 0.5) {
+			t.Fatalf("NaN at %d reported as Inf", at)
+		}
+	}
+}

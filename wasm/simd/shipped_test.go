@@ -21,25 +21,25 @@ import (
 
 // withoutKernels runs fn on the pure-Go path (every hook Install sets cleared), then puts
 // the hooks back. exactOnly keeps the kernels whose results are the Go code's bit for bit
-// (RMSNorm, the F16 store, RoPE, the activation quantizers): the path is then still the
+// (RMSNorm, the F16 store, RoPE, the residual add, the activation quantizers): the path is then still the
 // native one, which TestShippedSIMD checks.
 func withoutKernels(exactOnly bool, fn func()) {
 	kernels, q8 := maps.Clone(ops.Kernels), ops.ActQuantizers[quant.Q8_0]
 	sdot, wrows, swiglu, bb, be := ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd
 	attn, sdot16, wrows16 := ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook
-	norm, f16, rope, whole := ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, maps.Clone(ops.ActsQuantizers)
+	norm, f16, rope, add, whole := ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, maps.Clone(ops.ActsQuantizers)
 	defer func() {
 		ops.Kernels, ops.ActQuantizers[quant.Q8_0] = kernels, q8
 		ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd = sdot, wrows, swiglu, bb, be
 		ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = attn, sdot16, wrows16
-		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.ActsQuantizers = norm, f16, rope, whole
+		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, ops.ActsQuantizers = norm, f16, rope, add, whole
 	}()
 	ops.Kernels = map[quant.Type]ops.RowsKernel{}
 	ops.StridedDotF32, ops.WeightedRowsHook, ops.BatchBegin, ops.BatchEnd = nil, nil, nil, nil
 	ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = nil, nil, nil
 	if !exactOnly {
 		ops.ActQuantizers[quant.Q8_0], ops.SwiGLUHook = nil, nil
-		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.ActsQuantizers = nil, nil, nil, map[quant.Type]func([]float32, *ops.Acts) bool{}
+		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, ops.ActsQuantizers = nil, nil, nil, nil, map[quant.Type]func([]float32, *ops.Acts) bool{}
 	}
 	fn()
 }

@@ -141,7 +141,7 @@ func Install() {
 	ops.StridedDotF32 = stridedDotF32
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU
-	ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook = rmsNorm, f32ToF16, rope // rows.go
+	ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook = rmsNorm, f32ToF16, rope, add // rows.go
 	ops.BatchBegin, ops.BatchEnd = batchBegin, batchEnd
 	ops.AttentionF16Hook = attention // attn_heads.go
 	readHostThreads()

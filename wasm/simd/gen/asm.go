@@ -173,6 +173,7 @@ const (
 
 	i16x8ExtaddPairwiseI8x16S = 0x7c // quantize.go
 	i32x4MinS                 = 0xb6 // quantize_k.go
+	f32x4Eq                   = 0x41 // scale.go
 )
 
 // Local is a local variable index (parameters first).

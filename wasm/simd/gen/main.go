@@ -61,7 +61,7 @@ func Kernels(relaxed bool) []*Func {
 	fs = append(fs, dotRowsF16(), weightedRowsF16()) // attn_f16.go: the F16 KV cache
 	attn := len(fs)
 	fs = append(fs, nil) // attn_heads_f16, once the functions it calls have indices
-	fs = append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32())
+	fs = append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32(), addF32(), scaleF32())
 	// attn_heads_f16's own forms of the two products, for groups of heads (not exported)
 	dot, weighted := [maxAttnHeads]int{attn - 2}, [maxAttnHeads]int{}
 	for k := 1; k <= maxAttnHeads; k++ {
