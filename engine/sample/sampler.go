@@ -48,6 +48,9 @@ func (s *Sampler) Sample(logits []float32) int32 {
 		return -1
 	}
 	o := &s.opts
+	if o.Temperature <= 0 && o.RepeatPenalty == 1 && o.FrequencyPenalty == 0 && o.PresencePenalty == 0 {
+		return argmax(logits) // greedy, nothing changes the logits: no copy of the vocabulary
+	}
 	buf := s.load(logits)
 	applyPenalties(buf, s.win.counts, o.RepeatPenalty, o.FrequencyPenalty, o.PresencePenalty)
 	if o.Temperature <= 0 {
