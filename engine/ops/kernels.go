@@ -14,18 +14,12 @@ type RowsKernel func(m *Matrix, a *Acts, y []float32, lo, hi int) bool
 // run; MulActs only reads it.
 var Kernels = map[quant.Type]RowsKernel{}
 
-// ActQuantizers holds fast activation quantizers by activation type: src (cols,) f32 ->
-// dst (one row of that type), byte for byte what the type's Go quantizer writes. Empty
-// natively; the browser build fills it. A quantizer returns false, having written
-// nothing, when it cannot take the row, and the Go quantizer runs instead.
-var ActQuantizers = map[quant.Type]func(src []float32, dst []byte) bool{}
-
 // ActsQuantizers holds fast quantizers of whole activation sets by type: x (a.N, a.Cols)
 // f32 -> a.Data (a.N rows of that type), byte for byte what the type's Go quantizer writes
 // row by row; a has its type, sizes and Version set. The browser build's Q8_0 one also
 // lays the rows out for its kernels in the same pass. A quantizer returns false, having
-// written nothing, when it cannot take the rows, and ActQuantizers or the Go quantizer
-// run instead. Empty natively.
+// written nothing, when it cannot take the rows, and the Go quantizer runs instead, row
+// by row. Empty natively.
 var ActsQuantizers = map[quant.Type]func(x []float32, a *Acts) bool{}
 
 // RowBytes is the size in bytes of one weight row.

@@ -85,12 +85,8 @@ func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, err
 	if whole := ActsQuantizers[t]; whole != nil && whole(x[:n*cols], buf) {
 		return buf, nil
 	}
-	fast := ActQuantizers[t]
 	for i := 0; i < n; i++ {
-		src, dst := x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)]
-		if fast == nil || !fast(src, dst) {
-			tr.Quantize(src, dst)
-		}
+		tr.Quantize(x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)])
 	}
 	return buf, nil
 }

@@ -24,12 +24,12 @@ import (
 // (RMSNorm, the F16 store, RoPE, the residual add, the activation quantizers): the path is then still the
 // native one, which TestShippedSIMD checks.
 func withoutKernels(exactOnly bool, fn func()) {
-	kernels, q8 := maps.Clone(ops.Kernels), ops.ActQuantizers[quant.Q8_0]
+	kernels := maps.Clone(ops.Kernels)
 	sdot, wrows, swiglu, bb, be := ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd
 	attn, sdot16, wrows16 := ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook
 	norm, f16, rope, add, whole := ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, maps.Clone(ops.ActsQuantizers)
 	defer func() {
-		ops.Kernels, ops.ActQuantizers[quant.Q8_0] = kernels, q8
+		ops.Kernels = kernels
 		ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd = sdot, wrows, swiglu, bb, be
 		ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = attn, sdot16, wrows16
 		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, ops.ActsQuantizers = norm, f16, rope, add, whole
@@ -38,7 +38,7 @@ func withoutKernels(exactOnly bool, fn func()) {
 	ops.StridedDotF32, ops.WeightedRowsHook, ops.BatchBegin, ops.BatchEnd = nil, nil, nil, nil
 	ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = nil, nil, nil
 	if !exactOnly {
-		ops.ActQuantizers[quant.Q8_0], ops.SwiGLUHook = nil, nil
+		ops.SwiGLUHook = nil
 		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, ops.ActsQuantizers = nil, nil, nil, nil, map[quant.Type]func([]float32, *ops.Acts) bool{}
 	}
 	fn()

@@ -5,7 +5,6 @@ package simd
 import (
 	"encoding/binary"
 	"math"
-	"sync"
 	"unsafe"
 
 	"hearth/engine/ops"
@@ -84,12 +83,6 @@ func batchEnd()
 //go:wasmimport hearth_simd weighted_rows_f32
 func weightedRowsF32(v unsafe.Pointer, strideBytes int32, p unsafe.Pointer, rows int32, out unsafe.Pointer, n int32)
 
-// x (32·nb,) f32 -> nb Q8_0 blocks at out (quants only; bytes 0-1 of each block are left
-// for the caller) and each block's largest |x| at amax (nb,) f32.
-//
-//go:wasmimport hearth_simd quantize_q8_0
-func quantizeQ8_0Kernel(x unsafe.Pointer, nb int32, out unsafe.Pointer, amax unsafe.Pointer)
-
 type matvec func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
 type matmul func(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
@@ -135,7 +128,6 @@ func Install() {
 	for t, k := range matvecs {
 		ops.Kernels[t] = rows(k)
 	}
-	ops.ActQuantizers[quant.Q8_0] = quantizeQ8_0
 	ops.ActsQuantizers[quant.Q8_0] = quantizeActsQ8_0 // rows.go
 	ops.ActsQuantizers[quant.Q8_K] = quantizeActsQ8_K
 	ops.StridedDotF32 = stridedDotF32
@@ -294,28 +286,3 @@ func swiGLU(out, gate, up []float32) bool {
 	}
 	return true
 }
-
-// quantizeQ8_0 is the Q8_0 activation quantizer over quantize_q8_0: the kernel writes the
-// quants and each block's amax, this writes the fp16 scales amax/127 (quant.F32ToF16, as
-// the Go quantizer does), 64 blocks at a time through a fixed buffer.
-func quantizeQ8_0(src []float32, dst []byte) bool {
-	nb := len(src) / 32
-	if len(src)%32 != 0 || len(dst) != nb*34 || nb == 0 {
-		return false
-	}
-	amaxMu.Lock()
-	defer amaxMu.Unlock()
-	for b0 := 0; b0 < nb; b0 += len(amaxBuf) {
-		n := min(nb-b0, len(amaxBuf))
-		quantizeQ8_0Kernel(unsafe.Pointer(&src[32*b0]), int32(n), unsafe.Pointer(&dst[34*b0]), unsafe.Pointer(&amaxBuf[0]))
-		for b, a := range amaxBuf[:n] {
-			binary.LittleEndian.PutUint16(dst[34*(b0+b):], quant.F32ToF16(a/127))
-		}
-	}
-	return true
-}
-
-var (
-	amaxMu  sync.Mutex
-	amaxBuf [64]float32
-)

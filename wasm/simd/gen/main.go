@@ -23,7 +23,7 @@ import (
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
 // forms matmul_* (matmul.go; matmul32.go for Q8_0, Q4_0 and Q5_0, matmulk.go for Q4_K, Q5_K
 // and Q6_K), weighted_rows_f32 (weighted.go), dot_rows_f16 and weighted_rows_f16
-// (attn_f16.go), attn_heads_f16 (attn_heads.go), quantize_q8_0 and quantize_prep_q8_0
+// (attn_f16.go), attn_heads_f16 (attn_heads.go), quantize_prep_q8_0
 // (quantize.go), quantize_q8_k (quantize_k.go), swiglu, f32_to_f16 (convert.go), rmsnorm
 // (norm.go), rope_f32 (rope.go), and, not exported, attn_heads_f16's grouped forms of the
 // two attention products. Function i has index i: matmul_* call matvec_* by index.
@@ -61,7 +61,7 @@ func Kernels(relaxed bool) []*Func {
 	fs = append(fs, dotRowsF16(), weightedRowsF16()) // attn_f16.go: the F16 KV cache
 	attn := len(fs)
 	fs = append(fs, nil) // attn_heads_f16, once the functions it calls have indices
-	fs = append(fs, weightedRowsF32(), quantizeQ8_0(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32(), addF32(), scaleF32())
+	fs = append(fs, weightedRowsF32(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32(), addF32(), scaleF32())
 	// attn_heads_f16's own forms of the two products, for groups of heads (not exported)
 	dot, weighted := [maxAttnHeads]int{attn - 2}, [maxAttnHeads]int{}
 	for k := 1; k <= maxAttnHeads; k++ {

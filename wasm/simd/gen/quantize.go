@@ -1,45 +1,17 @@
 package main
 
-// quantize_q8_0(x, nb, out, amax): nb blocks of 32 floats to Q8_0 activations, as the Go
-// quantizer (engine/quant quantizeQ8_0, llama.cpp's AVX quantize_row_q8_0) does:
-//
-//	x (32·nb,) f32 -> out (nb blocks of 34 bytes), amax (nb,) f32
-//
-// amax = the largest |x| of the block (NaNs skipped: m = m < |x| ? |x| : m from 0, which
-// is f32x4.pmax), id = 127/amax (0 when amax is 0), q = nearest(x·id), ties to even
-// (f32x4.nearest, as _mm256_round_ps), saturated to int8, with NaN and values beyond
-// int32 (±Inf: id overflows when amax is subnormal) giving -128 (the "integer indefinite"
-// of _mm256_cvtps_epi32). The quants go to bytes 2..34 of each block;
-// the fp16 scale amax/127 is written by the Go wrapper from amax[b], which keeps fp16
-// rounding in one place (quant.F32ToF16).
-func quantizeQ8_0() *Func {
-	f := NewFunc("quantize_q8_0", true, []byte{i32, i32, i32, i32}, nil)
-	x, nb, out, amax := f.Param(0), f.Param(1), f.Param(2), f.Param(3)
-	s := newQuantScratch(f)
-	f.Repeat(nb, func() {
-		f.blockAmax(s, x)
-		f.Get(amax)
-		f.Get(s.a)
-		f.Mem(opF32Store, 2, 0)
-		for half := uint32(0); half < 2; half++ {
-			f.Get(out) // store address
-			f.blockQuants(s, x, half)
-			f.VMem(vStore, 2+16*half)
-		}
-		f.Add(x, 128)
-		f.Add(out, 34)
-		f.Add(amax, 4)
-	})
-	return f
-}
-
 // quantize_prep_q8_0(x, nb, rows, out, prep): rows rows of nb blocks of 32 floats to Q8_0
 // activations and, from the same quants, the prepared layout the 32-element block
 // kernels read (PrepQ8_0 in package simd), in one pass:
 //
 //	x (rows, 32·nb) f32 -> out (rows, nb blocks of 34 bytes), prep (rows, 40·nb bytes)
 //
-// Each block as quantize_q8_0, its fp16 scale h = fp16(amax/127) rounded as
+// Each block as the Go quantizer (engine/quant quantizeQ8_0, llama.cpp's AVX
+// quantize_row_q8_0) does it: amax = the largest |x| of the block (NaNs skipped: m = m <
+// |x| ? |x| : m from 0, which is f32x4.pmax), id = 127/amax (0 when amax is 0), q =
+// nearest(x·id), ties to even (f32x4.nearest, as _mm256_round_ps), saturated to int8, with
+// NaN and values beyond int32 (±Inf: id overflows when amax is subnormal) giving -128 (the
+// "integer indefinite" of _mm256_cvtps_epi32); its fp16 scale h = fp16(amax/127) rounded as
 // quant.F32ToF16 (halves4) written before its quants; in prep, per row, the nb scales
 // as f32 (h widened exactly, f16x4), the nb corrections -8 × the block's sum of quants,
 // then the nb blocks' quants.
