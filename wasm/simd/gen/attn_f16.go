@@ -265,120 +265,7 @@ func dotRowsF16Heads(name string, export bool, heads int) *Func {
 	return f
 }
 
-func weightedRowsF16() *Func {
-	f := NewFunc("weighted_rows_f16", true, []byte{i32, i32, i32, i32, i32, i32}, []byte{i32})
-	v, stride, p, rows, out, n := f.Param(0), f.Param(1), f.Param(2), f.Param(3), f.Param(4), f.Param(5)
-	var acc [4]Local
-	for i := range acc {
-		acc[i] = f.Local(v128)
-	}
-	chunks, cnt, vp, pp, bad := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
-	s, mx := f.Local(v128), f.Local(v128)
-	h, em, ps := f.Local(i32), f.Local(i32), f.Local(f32)
-	// over every row t: body() with vp at V[t] + the pass's first column and pp at p[t]
-	overRows := func(body func()) {
-		f.Get(v)
-		f.Set(vp)
-		f.Get(p)
-		f.Set(pp)
-		f.Get(rows)
-		f.Set(cnt)
-		f.Repeat(cnt, func() {
-			body()
-			f.Get(vp)
-			f.Get(stride)
-			f.Op(opI32Add)
-			f.Set(vp)
-			f.Add(pp, 4)
-		})
-	}
-	// 16 columns (width 4) or 4 (width 1) over every row
-	pass := func(width int) {
-		for i := 0; i < width; i++ {
-			f.VZero()
-			f.Set(acc[i])
-		}
-		overRows(func() {
-			// s = splat(p' = p[t]·2^112); bad |= |p'| == Inf
-			f.Get(pp)
-			f.Mem(opF32Load, 0, 0)
-			f.F32(0x1p112)
-			f.Op(opF32Mul)
-			f.Tee(ps)
-			f.V(f32x4Splat)
-			f.Set(s)
-			f.Get(ps)
-			f.Op(opF32Abs)
-			f.F32(float32(math.Inf(1)))
-			f.Op(opF32Eq)
-			f.Get(bad)
-			f.Op(opI32Or)
-			f.Set(bad)
-			for i := 0; i < width; i++ {
-				f.widenRaw(vp, uint32(8*i))
-				f.Get(s)
-				f.V(f32x4Mul)
-				f.Get(acc[i])
-				f.V(f32x4Add)
-				f.Set(acc[i])
-			}
-			if width == 4 {
-				f.watch(mx, vp, 0, false)
-				f.watch(mx, vp, 16, false)
-			} else {
-				f.watch(mx, vp, 0, true)
-			}
-		})
-		for i := 0; i < width; i++ {
-			f.Get(out)
-			f.Get(acc[i])
-			f.VMem(vStore, uint32(16*i))
-		}
-		f.Add(v, int32(8*width))
-		f.Add(out, int32(16*width))
-	}
-	f.VZero()
-	f.Set(mx)
-	f.Get(n)
-	f.I32(4)
-	f.Op(opI32ShrU)
-	f.Set(chunks)
-	f.Repeat(chunks, func() { pass(4) })
-	f.Get(n)
-	f.I32(2)
-	f.Op(opI32ShrU)
-	f.I32(3)
-	f.Op(opI32And)
-	f.Set(chunks)
-	f.Repeat(chunks, func() { pass(1) })
-	// the last n%4 columns one at a time, exactly (f16At, unscaled p)
-	f.Get(n)
-	f.I32(3)
-	f.Op(opI32And)
-	f.Set(chunks)
-	f.Repeat(chunks, func() {
-		f.F32(0)
-		f.Set(ps)
-		overRows(func() {
-			f.Get(pp)
-			f.Mem(opF32Load, 0, 0)
-			f.f16At(vp, 0, h, em)
-			f.Op(opF32Mul)
-			f.Get(ps)
-			f.Op(opF32Add)
-			f.Set(ps)
-		})
-		f.Get(out)
-		f.Get(ps)
-		f.Mem(opF32Store, 0, 0)
-		f.Add(v, 2)
-		f.Add(out, 4)
-	})
-	f.Get(bad)
-	f.sawInfNaN(mx)
-	f.Op(opI32Or)
-	return f
-}
+func weightedRowsF16() *Func { return weightedRowsF16Heads("weighted_rows_f16", true, 1, false) }
 
 // weightedRowsF16Attn is weighted_rows_f16 as attn_heads_f16 runs it: for heads
 // probability rows sharing the value rows (grouped-query attention), each value row
@@ -393,6 +280,14 @@ func weightedRowsF16() *Func {
 // one running sum per column, rows in order; the last n%4 columns exactly, by p'·2^-112 =
 // p (exact).
 func weightedRowsF16Attn(name string, heads int) *Func {
+	return weightedRowsF16Heads(name, false, heads, true)
+}
+
+// weightedRowsF16Heads generates weighted_rows_f16 (one head, p as it is: heads 1,
+// prescaled false, byte for byte) and weightedRowsF16Attn's kernels: heads probability
+// rows over the same value rows, each value row widened once for all, p given times 2^112
+// when prescaled (then no Inf check on it).
+func weightedRowsF16Heads(name string, export bool, heads int, prescaled bool) *Func {
 	params := []byte{i32, i32}
 	for g := 0; g < heads; g++ {
 		params = append(params, i32)
@@ -402,7 +297,7 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 		params = append(params, i32)
 	}
 	params = append(params, i32)
-	f := NewFunc(name, false, params, []byte{i32})
+	f := NewFunc(name, export, params, []byte{i32})
 	v, stride := f.Param(0), f.Param(1)
 	p, out := make([]Local, heads), make([]Local, heads)
 	for g := range p {
@@ -415,19 +310,37 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 			acc[g][i] = f.Local(v128)
 		}
 	}
-	chunks, cnt, vp, pp, h, em := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
-	mx, wv, hv := f.Local(v128), f.Local(v128), f.Local(f32)
-	sv := make([]Local, heads)
-	ps := make([]Local, heads)
-	for g := range sv {
-		sv[g], ps[g] = f.Local(v128), f.Local(f32)
+	chunks, cnt, vp := f.Local(i32), f.Local(i32), f.Local(i32)
+	pp := make([]Local, heads)
+	for g := range pp {
+		pp[g] = f.Local(i32)
 	}
-	// over every row t: body() with vp at V[t] + the pass's first column and pp = 4t
+	var bad Local
+	if !prescaled {
+		bad = f.Local(i32)
+	}
+	s := make([]Local, heads)
+	for g := range s {
+		s[g] = f.Local(v128)
+	}
+	mx := f.Local(v128)
+	h, em := f.Local(i32), f.Local(i32)
+	ps := make([]Local, heads)
+	for g := range ps {
+		ps[g] = f.Local(f32)
+	}
+	var wv, hv Local
+	if heads > 1 {
+		wv, hv = f.Local(v128), f.Local(f32)
+	}
+	// over every row t: body() with vp at V[t] + the pass's first column and pp at p[t]
 	overRows := func(body func()) {
 		f.Get(v)
 		f.Set(vp)
-		f.I32(0)
-		f.Set(pp)
+		for g := range pp {
+			f.Get(p[g])
+			f.Set(pp[g])
+		}
 		f.Get(rows)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
@@ -436,14 +349,10 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 			f.Get(stride)
 			f.Op(opI32Add)
 			f.Set(vp)
-			f.Add(pp, 4)
+			for g := range pp {
+				f.Add(pp[g], 4)
+			}
 		})
-	}
-	// pushes p_g + pp
-	pAt := func(g int) {
-		f.Get(p[g])
-		f.Get(pp)
-		f.Op(opI32Add)
 	}
 	// 16 columns (width 4) or 4 (width 1) over every row
 	pass := func(width int) {
@@ -454,17 +363,39 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 			}
 		}
 		overRows(func() {
-			for g := range sv {
-				pAt(g)
-				f.VMem(vLoad32Splat, 0)
-				f.Set(sv[g])
+			for g := range s {
+				if prescaled {
+					f.Get(pp[g])
+					f.VMem(vLoad32Splat, 0)
+					f.Set(s[g])
+					continue
+				}
+				// s = splat(p' = p[t]·2^112); bad |= |p'| == Inf
+				f.Get(pp[g])
+				f.Mem(opF32Load, 0, 0)
+				f.F32(0x1p112)
+				f.Op(opF32Mul)
+				f.Tee(ps[g])
+				f.V(f32x4Splat)
+				f.Set(s[g])
+				f.Get(ps[g])
+				f.Op(opF32Abs)
+				f.F32(float32(math.Inf(1)))
+				f.Op(opF32Eq)
+				f.Get(bad)
+				f.Op(opI32Or)
+				f.Set(bad)
 			}
 			for i := 0; i < width; i++ {
 				f.widenRaw(vp, uint32(8*i))
-				f.Set(wv)
+				if heads > 1 {
+					f.Set(wv)
+				}
 				for g := range acc {
-					f.Get(wv)
-					f.Get(sv[g])
+					if heads > 1 {
+						f.Get(wv)
+					}
+					f.Get(s[g])
 					f.V(f32x4Mul)
 					f.Get(acc[g][i])
 					f.V(f32x4Add)
@@ -484,9 +415,11 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 				f.Get(acc[g][i])
 				f.VMem(vStore, uint32(16*i))
 			}
-			f.Add(out[g], int32(16*width))
 		}
 		f.Add(v, int32(8*width))
+		for g := range out {
+			f.Add(out[g], int32(16*width))
+		}
 	}
 	f.VZero()
 	f.Set(mx)
@@ -502,7 +435,7 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 	f.Op(opI32And)
 	f.Set(chunks)
 	f.Repeat(chunks, func() { pass(1) })
-	// the last n%4 columns one at a time, exactly (f16At, p = p'·2^-112)
+	// the last n%4 columns one at a time, exactly (f16At, unscaled p: p'·2^-112 is exact)
 	f.Get(n)
 	f.I32(3)
 	f.Op(opI32And)
@@ -513,14 +446,22 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 			f.Set(ps[g])
 		}
 		overRows(func() {
-			f.f16At(vp, 0, h, em)
-			f.Set(hv)
+			if heads > 1 {
+				f.f16At(vp, 0, h, em)
+				f.Set(hv)
+			}
 			for g := range ps {
-				pAt(g)
+				f.Get(pp[g])
 				f.Mem(opF32Load, 0, 0)
-				f.F32(0x1p-112)
-				f.Op(opF32Mul)
-				f.Get(hv)
+				if prescaled {
+					f.F32(0x1p-112)
+					f.Op(opF32Mul)
+				}
+				if heads > 1 {
+					f.Get(hv)
+				} else {
+					f.f16At(vp, 0, h, em)
+				}
 				f.Op(opF32Mul)
 				f.Get(ps[g])
 				f.Op(opF32Add)
@@ -531,10 +472,18 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 			f.Get(out[g])
 			f.Get(ps[g])
 			f.Mem(opF32Store, 0, 0)
-			f.Add(out[g], 4)
 		}
 		f.Add(v, 2)
+		for g := range out {
+			f.Add(out[g], 4)
+		}
 	})
+	if !prescaled {
+		f.Get(bad)
+	}
 	f.sawInfNaN(mx)
+	if !prescaled {
+		f.Op(opI32Or)
+	}
 	return f
 }
