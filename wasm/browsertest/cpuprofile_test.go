@@ -13,9 +13,6 @@ import (
 	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
-
-	"hearth/engine/synth"
-	"hearth/internal/webtest"
 )
 
 var cpuProfile = flag.String("browser.cpuprofile", "", "run TestBrowserCPUProfile: write a V8 CPU profile (.cpuprofile, Chrome DevTools format) of the engine worker decoding 64 tokens of a SmolLM2-135M-shaped Q8_0 file, 1 thread, to this file")
@@ -24,28 +21,15 @@ var cpuProfilePhase = flag.String("browser.cpuprofile.phase", "decode", "what Te
 
 // TestBrowserCPUProfile is a measurement, not a check (behind -browser.cpuprofile): V8's
 // sampling profiler on the engine worker (a DevTools session attached to it) while it
-// decodes. Function names: engine.wasm's name section is kept, so Go functions show as
-// their symbols; the kernel module's functions as wasm-function[i], i its index in
+// decodes. Functions show as wasm-function[i]: in the engine, i is the function's index
+// in the name section of `GOOS=js GOARCH=wasm go build -trimpath ./wasm` (the shipped
+// build strips the names, not the functions); in the kernel module, its index in
 // wasm/simd/gen's Kernels list.
 func TestBrowserCPUProfile(t *testing.T) {
 	if *cpuProfile == "" {
 		t.Skip("a measurement: go test ./wasm/browsertest -run TestBrowserCPUProfile -browser.cpuprofile FILE")
 	}
-	dir := site(t)
-	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: "Q8_0", Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
-	page, err := blankPage(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, dir, true)
-	ctx := browser(t)
-	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
-		t.Fatal(err)
-	}
+	ctx := profilePage(t)
 	var ok bool
 	evalPage(t, ctx, `
 		const assets = JSON.parse(document.getElementById("hearth-assets").textContent);

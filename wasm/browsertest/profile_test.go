@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"sort"
@@ -32,21 +33,7 @@ func TestBrowserProfile(t *testing.T) {
 	if !*profileFlag {
 		t.Skip("a measurement: go test ./wasm/browsertest -run TestBrowserProfile -browser.profile -v")
 	}
-	dir := site(t)
-	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: "Q8_0", Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
-	page, err := blankPage(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, dir, true)
-	ctx := browser(t)
-	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
-		t.Fatal(err)
-	}
+	ctx := profilePage(t)
 	for _, threads := range []int{1, 2} {
 		var res struct {
 			Threads int                      `json:"threads"`
@@ -100,4 +87,25 @@ func TestBrowserProfile(t *testing.T) {
 func num(v any) float64 {
 	f, _ := v.(float64)
 	return f
+}
+
+// profilePage opens, in a cross-origin-isolated page, a site holding a
+// SmolLM2-135M-shaped Q8_0 model as models/profile-q8_0 (the profiling tests' subject).
+func profilePage(t *testing.T) context.Context {
+	dir := site(t)
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: "Q8_0", Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
+	page, err := blankPage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, dir, true)
+	ctx := browser(t)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }
