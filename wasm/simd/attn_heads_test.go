@@ -26,17 +26,8 @@ func TestAttentionHeads(t *testing.T) {
 		{9, 9, 3, 64, 20, 0}, {5, 4, 2, 80, 37, 0}, {3, 2, 1, 6, 11, 0}, {6, 4, 2, 64, 40, 16}, {1, 4, 1, 64, 100, 32},
 	} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
-			qDim, kvDim, nCtx := c.nh*c.hd, c.nkv*c.hd, c.pos0+c.b
-			a := &ops.AttentionF16{B: c.b, NHead: c.nh, NHeadKV: c.nkv, HeadDim: c.hd, Pos0: c.pos0, Window: c.window,
-				Scale: float32(1 / math.Sqrt(float64(c.hd))),
-				Q:     make([]float32, c.b*qDim), Out: make([]float32, c.b*qDim), K: make([]uint16, nCtx*kvDim), V: make([]uint16, nCtx*kvDim)}
-			for i := range a.Q {
-				a.Q[i] = float32(rng.NormFloat64())
-			}
-			for i := range a.K {
-				a.K[i] = quant.F32ToF16(float32(rng.NormFloat64()))
-				a.V[i] = quant.F32ToF16(float32(rng.NormFloat64()))
-			}
+			qDim, kvDim := c.nh*c.hd, c.nkv*c.hd
+			a := randomAttention(rng, c.b, c.nh, c.nkv, c.hd, c.pos0, c.window)
 			if c.b == 9 {
 				a.K[5*kvDim+1] = 0x7c00 // +Inf in position 5, KV head 0: the pairs that see it fall back
 			}
@@ -80,17 +71,8 @@ func TestAttentionHeads(t *testing.T) {
 func TestAttentionHeadsPairing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 7))
 	for _, c := range []struct{ b, nh, nkv, hd, pos0 int }{{1, 9, 3, 64, 40}, {3, 14, 2, 64, 17}, {2, 4, 1, 80, 9}, {2, 8, 8, 64, 5}} {
-		qDim, kvDim, nCtx := c.nh*c.hd, c.nkv*c.hd, c.pos0+c.b
-		a := &ops.AttentionF16{B: c.b, NHead: c.nh, NHeadKV: c.nkv, HeadDim: c.hd, Pos0: c.pos0,
-			Scale: float32(1 / math.Sqrt(float64(c.hd))),
-			Q:     make([]float32, c.b*qDim), Out: make([]float32, c.b*qDim), K: make([]uint16, nCtx*kvDim), V: make([]uint16, nCtx*kvDim)}
-		for i := range a.Q {
-			a.Q[i] = float32(rng.NormFloat64())
-		}
-		for i := range a.K {
-			a.K[i] = quant.F32ToF16(float32(rng.NormFloat64()))
-			a.V[i] = quant.F32ToF16(float32(rng.NormFloat64()))
-		}
+		qDim := c.nh * c.hd
+		a := randomAttention(rng, c.b, c.nh, c.nkv, c.hd, c.pos0, 0)
 		if !attention(a) {
 			t.Fatal("refused")
 		}
@@ -133,18 +115,7 @@ func BenchmarkAttentionHeads(b *testing.B) {
 		tokens, pos0 int
 	}{{"decode/pos1024", 1, 1024}, {"prefill/64at448", 64, 448}} {
 		b.Run(c.name, func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(2, 3))
-			nCtx := c.pos0 + c.tokens
-			a := &ops.AttentionF16{B: c.tokens, NHead: heads, NHeadKV: kvHeads, HeadDim: hd, Pos0: c.pos0, Scale: 0.125,
-				Q: make([]float32, c.tokens*heads*hd), Out: make([]float32, c.tokens*heads*hd),
-				K: make([]uint16, nCtx*kvHeads*hd), V: make([]uint16, nCtx*kvHeads*hd)}
-			for i := range a.Q {
-				a.Q[i] = float32(rng.NormFloat64())
-			}
-			for i := range a.K {
-				a.K[i] = quant.F32ToF16(float32(rng.NormFloat64()))
-				a.V[i] = quant.F32ToF16(float32(rng.NormFloat64()))
-			}
+			a := randomAttention(rand.New(rand.NewPCG(2, 3)), c.tokens, heads, kvHeads, hd, c.pos0, 0)
 			for b.Loop() {
 				if !attention(a) {
 					b.Fatal("refused")
@@ -152,4 +123,22 @@ func BenchmarkAttentionHeads(b *testing.B) {
 			}
 		})
 	}
+}
+
+// randomAttention is one layer's attention of b tokens at positions pos0.. over an F16
+// cache of pos0+b positions (nh query heads over nkv K/V heads of hd, scale 1/sqrt(hd)),
+// with normal random queries, keys and values.
+func randomAttention(rng *rand.Rand, b, nh, nkv, hd, pos0, window int) *ops.AttentionF16 {
+	qDim, kvDim, nCtx := nh*hd, nkv*hd, pos0+b
+	a := &ops.AttentionF16{B: b, NHead: nh, NHeadKV: nkv, HeadDim: hd, Pos0: pos0, Window: window,
+		Scale: float32(1 / math.Sqrt(float64(hd))),
+		Q:     make([]float32, b*qDim), Out: make([]float32, b*qDim), K: make([]uint16, nCtx*kvDim), V: make([]uint16, nCtx*kvDim)}
+	for i := range a.Q {
+		a.Q[i] = float32(rng.NormFloat64())
+	}
+	for i := range a.K {
+		a.K[i] = quant.F32ToF16(float32(rng.NormFloat64()))
+		a.V[i] = quant.F32ToF16(float32(rng.NormFloat64()))
+	}
+	return a
 }
