@@ -25,7 +25,7 @@ import (
 // and Q6_K), weighted_rows_f32 (weighted.go), dot_rows_f16 and weighted_rows_f16
 // (attn_f16.go), attn_heads_f16 (attn_heads.go), quantize_prep_q8_0
 // (quantize.go), quantize_q8_k (quantize_k.go), swiglu, f32_to_f16 (convert.go), rmsnorm
-// (norm.go), rope_f32 (rope.go), and, not exported, attn_heads_f16's grouped forms of the
+// (norm.go), rope_f32 (rope.go), add_f32 and scale_f32 (scale.go), and, not exported, attn_heads_f16's grouped forms of the
 // two attention products. Function i has index i: matmul_* call matvec_* by index.
 func Kernels(relaxed bool) []*Func {
 	matvecs := []*Func{
