@@ -1,6 +1,9 @@
 package main
 
-import "math"
+import (
+	"bytes"
+	"math"
+)
 
 // Attention over an F16 KV cache (engine/model's default): keys and values are IEEE
 // halves, queries and probabilities float32.
@@ -85,16 +88,8 @@ func dotRowsF16() *Func { return dotRowsF16Heads("dot_rows_f16", true, 1) }
 //
 // Every head's sums are dot_rows_f16's, in its order, bit for bit (heads = 1 is it).
 func dotRowsF16Heads(name string, export bool, heads int) *Func {
-	params := []byte{i32, i32}
-	for g := 0; g < heads; g++ {
-		params = append(params, i32)
-	}
-	params = append(params, i32)
-	for g := 0; g < heads; g++ {
-		params = append(params, i32)
-	}
-	params = append(params, i32, i32)
-	f := NewFunc(name, export, params, []byte{i32})
+	// (k, row_bytes, q'_0.., n, y_0.., row_lo, row_hi): all i32
+	f := NewFunc(name, export, bytes.Repeat([]byte{i32}, 5+2*heads), []byte{i32})
 	w, rowBytes := f.Param(0), f.Param(1)
 	a, y := make([]Local, heads), make([]Local, heads)
 	for g := range a {
@@ -288,16 +283,8 @@ func weightedRowsF16Attn(name string, heads int) *Func {
 // rows over the same value rows, each value row widened once for all, p given times 2^112
 // when prescaled (then no Inf check on it).
 func weightedRowsF16Heads(name string, export bool, heads int, prescaled bool) *Func {
-	params := []byte{i32, i32}
-	for g := 0; g < heads; g++ {
-		params = append(params, i32)
-	}
-	params = append(params, i32)
-	for g := 0; g < heads; g++ {
-		params = append(params, i32)
-	}
-	params = append(params, i32)
-	f := NewFunc(name, export, params, []byte{i32})
+	// (v, stride, p_0.., rows, out_0.., n): all i32
+	f := NewFunc(name, export, bytes.Repeat([]byte{i32}, 4+2*heads), []byte{i32})
 	v, stride := f.Param(0), f.Param(1)
 	p, out := make([]Local, heads), make([]Local, heads)
 	for g := range p {
