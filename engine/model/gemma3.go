@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"hearth/engine/gguf"
+	"hearth/engine/ops"
 )
 
 // Gemma 3 (general.architecture "gemma3") is the llama forward pass with these differences,
@@ -95,6 +96,7 @@ func (c *Config) window(il, pos int) int {
 // softcap caps the logits in place, logits = cap·tanh(logits/cap), as llama.cpp's graph
 // does it in float: ggml_scale by 1.0f/cap, ggml_tanh, ggml_scale by cap.
 func softcap(logits []float32, cap float32) {
+	defer ops.GoCode()()
 	inv := 1 / cap
 	for i, v := range logits {
 		logits[i] = float32(float32(math.Tanh(float64(float32(v*inv)))) * cap)
@@ -112,6 +114,7 @@ func (c *Config) kqScale(def float32) float32 {
 
 // scale multiplies x in place by f (ggml_scale: one float multiply per element).
 func scale(x []float32, f float32) {
+	defer ops.GoCode()()
 	for i := range x {
 		x[i] *= f
 	}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"math"
 
 	"hearth/engine/ops"
@@ -13,6 +14,11 @@ import (
 //
 // The prompt goes through each layer at once: every weight matrix is multiplied by all its
 // tokens' activations together (matrix–matrix), so each weight row is read once per layer.
+//
+// In the browser with helper threads a decode step (one token) runs through the host's
+// deferred queue (ops.BeginQueue): its kernel calls are recorded and run by all the threads
+// in order while this goroutine is still recording. Should a queued kernel's own check fail
+// (a non-finite value the fast path cannot take), the step runs again without the queue.
 func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	if err := s.checkTokens(tokens); err != nil {
 		return nil, err
@@ -20,6 +26,31 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	if err := s.checkKV(); err != nil {
 		return nil, err
 	}
+	if s.queueing(len(tokens)) {
+		if logits, err := s.forward(tokens, allLogits, true); err != errQueueCheck {
+			return logits, err
+		}
+	}
+	return s.forward(tokens, allLogits, false)
+}
+
+// errQueueCheck: a queued kernel call's check failed (ops.EndQueue); the pass is run again.
+var errQueueCheck = errors.New("model: a queued kernel's check failed")
+
+// queueing reports whether a pass of B tokens goes through the host's queue: a single
+// token (ops.QueueAll: any), with the default numerics, where the host has a queue.
+func (s *State) queueing(B int) bool {
+	if ops.QueueBegin == nil || (B != 1 && !ops.QueueAll) {
+		return false
+	}
+	_, isDefault := s.numerics().(Default)
+	return isDefault
+}
+
+// forward is Forward's pass, through the host's queue when queued (it returns
+// errQueueCheck, having changed nothing but this pass's own cache rows, when a queued
+// check failed).
+func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, error) {
 	c, w, num := s.m.Config, s.m.Weights, s.numerics()
 	B := len(tokens)
 	s.grow(B)
@@ -35,6 +66,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	}
 	if c.EmbedScale != 0 { // gemma3
 		scale(x, c.EmbedScale)
+	}
+	if queued && ops.BeginQueue() {
+		defer ops.EndQueue() // a return on an error below
 	}
 
 	nb := B // rows of x still computed
@@ -80,7 +114,9 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		// inp_out_ids): the others' feed-forward cannot change the result, and llama.cpp's
 		// kernels for a single row round differently from its batched ones.
 		if il == len(w.Layers)-1 && !allLogits && nb > 1 {
+			resume := ops.GoCode()
 			copy(x[:E], x[(nb-1)*E:nb*E])
+			resume()
 			nb = 1
 		}
 
@@ -104,9 +140,6 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 		}
 	}
 
-	s.Pos += B
-	s.Tokens = append(s.Tokens, tokens...)
-
 	// final norm and output projection, for the last token or all of them (x holds nb rows)
 	first := nb - 1
 	if allLogits {
@@ -119,6 +152,11 @@ func (s *State) Forward(tokens []int32, allLogits bool) ([]float32, error) {
 	}
 	logits := s.logits[:n*c.NVocab]
 	num.Mul(xb[:n*E], n, &s.acts, ops.Product{M: w.Output, Y: logits})
+	if queued && !ops.EndQueue() {
+		return nil, errQueueCheck
+	}
+	s.Pos += B
+	s.Tokens = append(s.Tokens, tokens...)
 	if c.LogitSoftcap != 0 {
 		softcap(logits, c.LogitSoftcap)
 	}

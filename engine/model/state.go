@@ -147,6 +147,7 @@ func (s *State) checkKV() error {
 func (s *State) storeKV(il int, k, v []float32) {
 	off := s.Pos * s.m.Config.NHeadKV * s.m.Config.HeadDim
 	if s.cached == KVF32 {
+		defer ops.GoCode()()
 		copy(s.k32[il][off:], k)
 		copy(s.v32[il][off:], v)
 		return

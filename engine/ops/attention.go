@@ -61,6 +61,7 @@ func Attend(a *Attention) {
 			return
 		}
 	}
+	defer GoCode()()
 	ParallelFor(a.B*a.NHead, 1, func(lo, hi int) {
 		score := make([]float32, nCtx)
 		for bh := lo; bh < hi; bh++ {

@@ -53,6 +53,7 @@ var geluTable = sync.OnceValue(func() *[1 << 16]uint16 {
 // is both the reference-compatible and the fast path: one table lookup per element. out may
 // alias gate or up.
 func GeGLU(out, gate, up []float32) {
+	defer GoCode()()
 	tab := geluTable()
 	up = up[:len(gate)]
 	out = out[:len(gate)]

@@ -36,6 +36,7 @@ func DotRowsF32(w []float32, stride, n, rows int, x, y []float32) {
 	if StridedDotF32 != nil && StridedDotF32(w, stride, n, rows, x, y) {
 		return
 	}
+	defer GoCode()()
 	x = x[:n]
 	for r := 0; r < rows; r++ {
 		row := w[r*stride : r*stride+n]
@@ -59,6 +60,7 @@ func WeightedRowsF32(v []float32, stride, n, rows int, p, out []float32) {
 	if WeightedRowsHook != nil && WeightedRowsHook(v, stride, n, rows, p, out) {
 		return
 	}
+	defer GoCode()()
 	o := out[:n]
 	clear(o)
 	for t, pt := range p[:rows] {
@@ -84,6 +86,7 @@ func DotRowsF16(w []uint16, stride, n, rows int, x, y []float32) {
 	if StridedDotF16 != nil && StridedDotF16(w, stride, n, rows, x, y) {
 		return
 	}
+	defer GoCode()()
 	x = x[:n]
 	for r := 0; r < rows; r++ {
 		row := w[r*stride : r*stride+n]
@@ -106,6 +109,7 @@ func WeightedRowsF16(v []uint16, stride, n, rows int, p, out []float32) {
 	if WeightedRowsF16Hook != nil && WeightedRowsF16Hook(v, stride, n, rows, p, out) {
 		return
 	}
+	defer GoCode()()
 	o := out[:n]
 	clear(o)
 	for t, pt := range p[:rows] {
@@ -127,6 +131,7 @@ func F32ToF16Row(dst []uint16, src []float32) {
 	if F32ToF16Hook != nil && F32ToF16Hook(dst, src) {
 		return
 	}
+	defer GoCode()()
 	dst = dst[:len(src)]
 	for i, x := range src {
 		dst[i] = quant.F32ToF16(x)

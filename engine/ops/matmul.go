@@ -78,6 +78,7 @@ func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, err
 	}
 	need := int(rb) * n
 	if cap(buf.Data) < need {
+		GoCode()() // queued products may still read the old buffer
 		buf.Data = make([]byte, need)
 	}
 	buf.Type, buf.N, buf.Cols, buf.RowBytes, buf.Data = t, n, cols, int(rb), buf.Data[:need]
@@ -85,6 +86,7 @@ func QuantizeActs(t quant.Type, x []float32, n, cols int, buf *Acts) (*Acts, err
 	if whole := ActsQuantizers[t]; whole != nil && whole(x[:n*cols], buf) {
 		return buf, nil
 	}
+	defer GoCode()()
 	for i := 0; i < n; i++ {
 		tr.Quantize(x[i*cols:(i+1)*cols], buf.Data[i*int(rb):(i+1)*int(rb)])
 	}
@@ -103,6 +105,7 @@ func (m *Matrix) MulActs(a *Acts, y []float32) {
 		if kernel != nil && kernel(m, a, y, lo, hi) {
 			return
 		}
+		defer GoCode()()
 		dot := m.traits.VecDot
 		for r := lo; r < hi; r++ {
 			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]

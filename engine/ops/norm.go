@@ -11,6 +11,7 @@ func RMSNorm(out, x, w []float32, eps float32) {
 	if RMSNormHook != nil && RMSNormHook(out, x, w, eps) {
 		return
 	}
+	defer GoCode()()
 	n := len(w)
 	for r := 0; r+n <= len(x); r += n {
 		rmsNormRow(out[r:r+n], x[r:r+n], w, eps)

@@ -66,6 +66,7 @@ func (r *RoPE) Apply(x []float32, nHeads, headSize int, cos, sin []float32) {
 	if RopeHook != nil && RopeHook(r, x, nHeads, headSize, cos, sin) {
 		return
 	}
+	defer GoCode()()
 	half := r.NDims / 2
 	for h := 0; h < nHeads; h++ {
 		v := x[h*headSize : h*headSize+r.NDims]

@@ -7,6 +7,7 @@ func SwiGLU(out, gate, up []float32) {
 	if SwiGLUHook != nil && SwiGLUHook(out, gate, up) {
 		return
 	}
+	defer GoCode()()
 	up = up[:len(gate)]
 	out = out[:len(gate)]
 	for i, g := range gate {
@@ -23,6 +24,7 @@ func Add(dst, src []float32) {
 	if AddHook != nil && AddHook(dst, src) {
 		return
 	}
+	defer GoCode()()
 	src = src[:len(dst)]
 	for i := range dst {
 		dst[i] += src[i]

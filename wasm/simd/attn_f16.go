@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync"
 	"unsafe"
+
+	"hearth/engine/ops"
 )
 
 // Attention over the F16 KV cache (gen/attn_f16.go): halves widened to f32 exactly, f32
@@ -32,6 +34,7 @@ func stridedDotF16(w []uint16, stride, n, rows int, x, y []float32) bool {
 		len(w) < (rows-1)*stride+n || stride >= 1<<28 {
 		return false
 	}
+	defer ops.GoCode()() // reads x here, and the kernel's result is needed now
 	qMu.Lock()
 	defer qMu.Unlock()
 	q := qScaled[:n]
@@ -61,6 +64,7 @@ func weightedRowsF16(v []uint16, stride, n, rows int, p, out []float32) bool {
 		len(v) < (rows-1)*stride+n || stride >= 1<<28 {
 		return false
 	}
+	defer ops.GoCode()() // the kernel's result is needed now
 	return weightedRowsF16Kernel(unsafe.Pointer(unsafe.SliceData(v)), int32(stride*2), unsafe.Pointer(unsafe.SliceData(p)), int32(rows),
 		unsafe.Pointer(unsafe.SliceData(out)), int32(n)) == 0
 }

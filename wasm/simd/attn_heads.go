@@ -30,6 +30,11 @@ func attention(a *ops.AttentionF16) bool {
 		len(a.K) >= 1<<30 || a.B*qDim >= 1<<28 || !(a.Scale > 0) {
 		return false
 	}
+	queued := ops.Queued()
+	if queued && (cap(attnQ) < a.B*qDim || cap(attnFlags) < a.B*nh || cap(attnScratch) < max(1, hostThreads)*3*((nCtx+8)&^3) ||
+		attnParamsUsed == len(attnParams)) {
+		ops.GoCode()() // queued calls may still use the buffers about to be replaced, or every params block
+	}
 	if cap(attnQ) < a.B*qDim {
 		attnQ = make([]float32, a.B*qDim)
 	}
@@ -54,7 +59,12 @@ func attention(a *ops.AttentionF16) bool {
 	// product's weights (a decode step's attention splits from ~30 cached positions on a
 	// 9-head, 64-dimension model).
 	work := 4 * a.B * nh * min(nCtx, a.Pos0+(a.B+1)/2) * hd * 4
-	p := &attnParams
+	// queued, each call has its own params (read when the kernel runs)
+	p := &attnParams[0]
+	if ops.Queued() {
+		p = &attnParams[attnParamsUsed]
+		attnParamsUsed++
+	}
 	*p = [16]int32{
 		int32(min(work, math.MaxInt32)), int32(uintptr(unsafe.Pointer(&q[0]))), int32(qDim * 4),
 		int32(uintptr(unsafe.Pointer(&a.K[0]))), int32(uintptr(unsafe.Pointer(&a.V[0]))), int32(kvDim * 2),
@@ -63,6 +73,9 @@ func attention(a *ops.AttentionF16) bool {
 		int32(uintptr(unsafe.Pointer(&flags[0]))), int32(row * 4),
 	}
 	attnHeadsF16Kernel(unsafe.Pointer(p), unsafe.Pointer(&attnScratch[0]), int32(stride*4), 0, int32(pairs))
+	if ops.Queued() {
+		return true // the worker checks the flags as the kernel runs (ops.EndQueue reports them)
+	}
 	for bh, f := range flags {
 		if f != 0 {
 			attentionPairGo(a, bh/nh, bh%nh)
@@ -85,7 +98,10 @@ var (
 	attnQ       []float32
 	attnScratch []float32
 	attnFlags   []int32
-	attnParams  [16]int32
+	// attnParams holds attention's params: one block, or queued one per call until the
+	// queue has run (attnParamsUsed of them in use)
+	attnParams     [64][16]int32
+	attnParamsUsed int
 )
 
 // attentionPairGo is one (token, head) pair through the Go operations (engine/model's

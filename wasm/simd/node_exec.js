@@ -42,6 +42,26 @@ async function main() {
 	// Trampolines for every hearth_simd import the Go binary declares.
 	let kernels = null;
 	const simd = {};
+	// The worker's deferred queue (ops.QueueBegin), on one thread: calls between
+	// queue_begin and queue_end are recorded and run only at queue_end, in order, with the
+	// checks the worker makes (scale_f32's result, attn_heads_f16's flags), so whatever Go
+	// reads or writes too early shows as different results. Tests install it themselves
+	// (globalThis.hearthQueue stays unset: simd.Install leaves it out).
+	let queue = null;
+	const runQueued = () => {
+		let ok = 1;
+		for (const [name, args] of queue) {
+			const r = kernels[name](...args);
+			if (name === "scale_f32" && r !== 0) ok = 0;
+			if (name.startsWith("attn_")) {
+				const [params, , , lo, hi] = args;
+				const flags = new Int32Array(goInstance.exports.mem.buffer, new Int32Array(goInstance.exports.mem.buffer, params, 16)[14], hi);
+				for (let i = lo; i < hi; i++) if (flags[i] !== 0) ok = 0;
+			}
+		}
+		queue = null;
+		return ok;
+	};
 	for (const imp of WebAssembly.Module.imports(goModule)) {
 		if (imp.module !== "hearth_simd") continue;
 		const name = imp.name;
@@ -49,7 +69,18 @@ async function main() {
 			simd[name] = () => {};
 			continue;
 		}
-		simd[name] = (...args) => kernels[name](...args);
+		if (name === "queue_begin") {
+			simd[name] = () => { if (queue) throw new Error("queue_begin: a queue is open"); queue = []; };
+			continue;
+		}
+		if (name === "queue_end") {
+			simd[name] = () => { if (!queue) throw new Error("queue_end: no queue is open"); return runQueued(); };
+			continue;
+		}
+		simd[name] = (...args) => {
+			if (queue) { queue.push([name, args]); return 0; }
+			return kernels[name](...args);
+		};
 	}
 	const importObject = Object.assign({}, go.importObject, { hearth_simd: simd });
 
@@ -57,7 +88,7 @@ async function main() {
 	const kernelInstance = await WebAssembly.instantiate(kernelModule, { env: { memory: goInstance.exports.mem } });
 	kernels = kernelInstance.exports;
 	for (const name of Object.keys(simd)) {
-		if (typeof kernels[name] !== "function" && !name.startsWith("batch_")) {
+		if (typeof kernels[name] !== "function" && !name.startsWith("batch_") && !name.startsWith("queue_")) {
 			throw new Error(`hearth_simd.${name}: not exported by ${process.argv[2]}`);
 		}
 	}

@@ -34,6 +34,9 @@ func f32ToF16(dst []uint16, src []float32) bool {
 	if m := n &^ 7; m > 0 {
 		f32ToF16Kernel(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), int32(m))
 	}
+	if n%8 != 0 {
+		defer ops.GoCode()()
+	}
 	for i := n &^ 7; i < n; i++ {
 		dst[i] = quant.F32ToF16(src[i])
 	}
@@ -69,6 +72,7 @@ func quantizeActsQ8_0(x []float32, a *ops.Acts) bool {
 	}
 	need := a.N * 40 * nb
 	if cap(prepBuf) < need {
+		ops.GoCode()() // queued products may still read the old buffer
 		prepBuf = make([]byte, need)
 	}
 	prepBuf = prepBuf[:need]
@@ -136,6 +140,9 @@ func add(dst, src []float32) bool {
 	if m := n &^ 3; m > 0 {
 		addKernel(unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(src)), int32(m))
 	}
+	if n%4 != 0 {
+		defer ops.GoCode()()
+	}
 	for i := n &^ 3; i < n; i++ {
 		dst[i] += src[i]
 	}
@@ -143,12 +150,16 @@ func add(dst, src []float32) bool {
 }
 
 // scaleBy sets dst = src · s (len(src) elements) and reports whether every product is
-// finite: the multiple-of-4 prefix in scale_f32, the rest in Go.
+// finite: the multiple-of-4 prefix in scale_f32, the rest in Go. Queued (ops.Queued), the
+// kernel's part reports true here and its check goes to ops.EndQueue.
 func scaleBy(dst, src []float32, s float32) bool {
 	n := len(src)
 	ok := true
 	if m := n &^ 3; m > 0 {
 		ok = scaleKernel(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), int32(m), s) == 0
+	}
+	if n%4 != 0 {
+		defer ops.GoCode()()
 	}
 	for i := n &^ 3; i < n; i++ {
 		dst[i] = src[i] * s

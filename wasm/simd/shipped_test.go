@@ -44,6 +44,14 @@ func withoutKernels(exactOnly bool, fn func()) {
 	fn()
 }
 
+// withQueue runs fn with the host's deferred queue installed (ops.QueueBegin), for decode
+// steps only or, with all, every pass.
+func withQueue(all bool, fn func()) {
+	defer func() { ops.QueueBegin, ops.QueueEnd, ops.QueueAll = nil, nil, false }()
+	ops.QueueBegin, ops.QueueEnd, ops.QueueAll = queueBegin, queueEnd, all
+	fn()
+}
+
 var update = flag.Bool("update", false, "rewrite testdata/simd_digests.json from the current kernels")
 
 type shippedRun struct{ s *model.State }
@@ -120,6 +128,17 @@ func TestShippedSIMD(t *testing.T) {
 		simd[g.ModelFile] = kernels.Digest
 		if want := pinnedSIMD[g.ModelFile]; !*update && kernels.Digest != want {
 			t.Errorf("%s: the SIMD kernels give other step-0 logits than testdata/simd_digests.json pins (sha256 %.12s…, pinned %.12s…): a kernel's arithmetic changed (-update if on purpose)", g.ModelFile, kernels.Digest, want)
+		}
+		// Through the deferred queue (the worker's, with helper threads; node_exec.js runs
+		// it on one thread, at queue_end): the same results, or Go touched a tensor while
+		// its kernels were still queued. Decode steps only (as shipped), then every pass.
+		for _, all := range []bool{false, true} {
+			var queued conformance.Row
+			withQueue(all, func() { queued = measure() })
+			if queued.Digest != kernels.Digest || queued.EngineVsExact != kernels.EngineVsExact {
+				t.Errorf("%s: through the queue (prompts too: %v) the logits differ (step 0 sha256 %.12s…, unqueued %.12s…; steps 0-7 vs exact %.6f, unqueued %.6f)",
+					g.ModelFile, all, queued.Digest, kernels.Digest, queued.EngineVsExact, kernels.EngineVsExact)
+			}
 		}
 		var pure, exact conformance.Row
 		withoutKernels(false, func() { pure = measure() })

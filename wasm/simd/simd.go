@@ -138,6 +138,7 @@ func Install() {
 	ops.AttentionF16Hook = attention // attn_heads.go
 	readHostThreads()
 	ops.StridedDotF16, ops.WeightedRowsF16Hook = stridedDotF16, weightedRowsF16 // attn_f16.go
+	installQueue()                                                              // queue.go
 }
 
 // Rows returns the kernel for t as an ops.RowsKernel, or nil.
@@ -234,6 +235,7 @@ var Relaxed bool
 // kernels use them; summing every block's quants costs more than the rest of the layout).
 func prepared(a *ops.Acts, withSums bool) []byte {
 	if prepFor != a || prepVersion != a.Version || (withSums && !prepSums) {
+		defer ops.GoCode()() // PrepQ8_0 reads a.Data in Go
 		prepBuf = PrepQ8_0(a, prepBuf, withSums)
 		prepFor, prepVersion, prepSums = a, a.Version, withSums
 	}
@@ -280,6 +282,9 @@ func swiGLU(out, gate, up []float32) bool {
 	}
 	if m := n &^ 3; m > 0 {
 		swigluKernel(unsafe.Pointer(unsafe.SliceData(gate)), unsafe.Pointer(unsafe.SliceData(up)), unsafe.Pointer(unsafe.SliceData(out)), int32(m))
+	}
+	if n%4 != 0 {
+		defer ops.GoCode()()
 	}
 	for i := n &^ 3; i < n; i++ {
 		out[i] = gate[i] / (1 + ops.Expf(-gate[i])) * up[i]

@@ -168,6 +168,88 @@ function runChunks(c, fns, ownScratch, t, callsAt) {
   }
 }
 
+// The deferred queue (queue_begin ... queue_end, ops.QueueBegin in Go): the engine records
+// its kernel calls as steps and every thread runs them in order while the engine goes on
+// recording, so the Go code between calls overlaps the kernels and the helpers are not
+// woken once per product. A step is one call, cut into chunks (row ranges) like a job;
+// no chunk of a step starts before every chunk of the steps before it is finished (the
+// calls of one batch, which do not depend on one another, run together).
+// Queue words (Int32Array qi): qi[0] steps published, qi[1] the claim word: step << 8 |
+// next chunk, qi[2] chunks finished, qi[3] 1 once the queue is over (helpers leave),
+// qi[4] 1 when a step's check failed; step s's words at QSTEPS + 8s: kernel index,
+// argument count, row_lo, row_hi, chunks, check (0 none, 1 the result must be 0 —
+// scale_f32 —, 2 attention's flags must be 0), chunks that must be finished before it
+// starts, ranged (the kernel takes row_lo, row_hi after its arguments); its arguments at
+// qa[QARGS·s] (Float64Array: i32 and f32 arguments both exact in a double).
+const QSTEPS = 16, QARGS = 10, QCAP = 4096;
+
+// runQueue runs the queue's steps as thread t (as runChunks does a job's chunks). A helper
+// (seen: the job counter it was woken by) leaves when the queue is over or another job has
+// started; the engine thread (seen < 0) when the first len steps, total chunks, are done.
+function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
+  const QSTEPS = 16, QARGS = 10;
+  const v = new Array(QARGS + 2);
+  // callWith calls fn with the first n values of v (no array made per call); it is inside
+  // runQueue so that runQueue's source text, the helpers' copy, is self-contained.
+  const callWith = (fn, v, n) => {
+    switch (n) {
+      case 0: return fn();
+      case 1: return fn(v[0]);
+      case 2: return fn(v[0], v[1]);
+      case 3: return fn(v[0], v[1], v[2]);
+      case 4: return fn(v[0], v[1], v[2], v[3]);
+      case 5: return fn(v[0], v[1], v[2], v[3], v[4]);
+      case 6: return fn(v[0], v[1], v[2], v[3], v[4], v[5]);
+      case 7: return fn(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+      case 8: return fn(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+      case 9: return fn(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+      case 10: return fn(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+      default: return fn(...v.slice(0, n));
+    }
+  };
+  let spins = 0;
+  for (;;) {
+    const w = Atomics.load(qi, 1), s = w >>> 8, k = w & 0xff;
+    if (seen < 0) {
+      if (s >= len && Atomics.load(qi, 2) >= total) return;
+    } else {
+      len = Atomics.load(qi, 0);
+      if (s >= len) {
+        if (Atomics.load(qi, 3) === 1 || Atomics.load(c, 0) !== seen) return;
+        if (++spins > 2000000) { Atomics.wait(qi, 0, len, 1); spins = 0; }
+        continue;
+      }
+    }
+    if (s >= len) continue;
+    const m = QSTEPS + 8 * s;
+    if (Atomics.load(qi, 2) < qi[m + 6]) continue; // the steps before it are still running
+    const chunks = qi[m + 4];
+    if (k >= chunks) { Atomics.compareExchange(qi, 1, w, (s + 1) << 8); continue; }
+    if (Atomics.compareExchange(qi, 1, w, w + 1) !== w) continue;
+    spins = 0;
+    const idx = qi[m], n = qi[m + 1], check = qi[m + 5];
+    for (let i = 0; i < n; i++) v[i] = qa[QARGS * s + i];
+    if (ownScratch[idx]) v[1] += t * v[2];
+    let lo = 0, hi = 0, r;
+    if (qi[m + 7]) {
+      const per = Math.ceil((qi[m + 3] - qi[m + 2]) / chunks);
+      lo = qi[m + 2] + k * per;
+      hi = Math.min(qi[m + 3], lo + per);
+      v[n] = lo;
+      v[n + 1] = hi;
+      if (lo < hi) r = callWith(fns[idx], v, n + 2);
+    } else {
+      r = callWith(fns[idx], v, n);
+    }
+    if (check === 1 && r !== 0) Atomics.store(qi, 4, 1);
+    if (check === 2 && lo < hi) {
+      const flags = new Int32Array(memory.buffer, new Int32Array(memory.buffer, v[0], 16)[14] + 4 * lo, hi - lo);
+      if (flags.some((f) => f !== 0)) Atomics.store(qi, 4, 1);
+    }
+    Atomics.add(qi, 2, 1);
+  }
+}
+
 // The helpers' code, started from a Blob URL (CSP: worker-src 'self' blob:): wait for a
 // job (spinning first: a token makes hundreds of jobs and an Atomics.wait round trip
 // costs ~50 µs), run chunks of it, wait for the next.
@@ -175,12 +257,13 @@ function runChunks(c, fns, ownScratch, t, callsAt) {
 const helperSource = `
 const BATCH = ${BATCH};
 const runChunks = (${runChunks.toString()});
+const runQueue = (${runQueue.toString()});
 self.onmessage = async (e) => {
-  const { module, memory, ctrl, index, names } = e.data;
+  const { module, memory, ctrl, queueWords, queueArgs, index, names } = e.data;
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
   const fns = names.map((n) => k[n]);
   const ownScratch = names.map((n) => n.startsWith("attn_"));
-  const c = new Int32Array(ctrl);
+  const c = new Int32Array(ctrl), qi = new Int32Array(queueWords), qa = new Float64Array(queueArgs);
   self.postMessage("ready");
   let seen = Atomics.load(c, 0);
   for (;;) {
@@ -189,7 +272,8 @@ self.onmessage = async (e) => {
       if (++spins > 2000000) { Atomics.wait(c, 0, seen); spins = 0; }
     }
     seen = Atomics.load(c, 0);
-    runChunks(c, fns, ownScratch, index + 1, BATCH);
+    if (c[4] === -2) runQueue(c, qi, qa, fns, ownScratch, index + 1, memory, seen, 0, 0);
+    else runChunks(c, fns, ownScratch, index + 1, BATCH);
   }
 };`;
 
@@ -235,46 +319,61 @@ async function start() {
   // alone. Without helpers nothing is recorded.
   let batch = null;
   let goMemory = null; // the Go instance's Memory, once it exists
+  let queue = null; // the deferred queue (makeQueue), once the helpers run
   const runBatch = (calls) => {
     let bytes = 0, rows = 0;
     for (const [, args, , lo, hi] of calls) { bytes += (hi - lo) * args[1] * (args.length > 5 ? args[4] : 1); rows = Math.max(rows, hi - lo); }
     if (calls.length <= MAX_BATCH && split(bytes, rows)) return parallel.batch(calls);
     for (const [, args, fn, lo, hi] of calls) fn(...args, lo, hi);
   };
+  // While a queue is recording (queue.on), every kernel call becomes a step of it.
   names.forEach((name, idx) => {
-    if (name === "batch_begin") {
-      simd[name] = () => { if (parallel) batch = []; };
+    if (name === "queue_begin") {
+      simd[name] = () => queue.begin();
+    } else if (name === "queue_end") {
+      simd[name] = () => queue.end();
+    } else if (name === "batch_begin") {
+      simd[name] = () => { if (queue && queue.on) queue.batchBegin(); else if (parallel) batch = []; };
     } else if (name === "batch_end") {
-      simd[name] = () => { const calls = batch; batch = null; if (calls && calls.length) runBatch(calls); };
+      simd[name] = () => {
+        if (queue && queue.on) return void queue.batchEnd();
+        if (queue) queue.inBatch = false; // a batch whose queue ended inside it (ops.GoCode)
+        const calls = batch; batch = null; if (calls && calls.length) runBatch(calls);
+      };
     } else if (name.startsWith("attn_")) {
       // (params, scratch, stride, lo, hi): pairs [lo, hi) of a layer's attention; params[0]
       // is the bytes they read, which decides the split like a product's weights
       simd[name] = (params, scratch, stride, lo, hi) => {
         const work = new Int32Array(goMemory().buffer, params, 1)[0];
+        if (queue && queue.on) return queue.record(idx, [params, scratch, stride], lo, hi, work, 2);
         if (split(work, hi - lo)) return parallel(idx, [params, scratch, stride], lo, hi);
         return kernels[name](params, scratch, stride, lo, hi);
       };
     } else if (name.startsWith("matvec_")) {
       simd[name] = (w, rb, a, n, y, lo, hi) => {
+        if (queue && queue.on) return queue.record(idx, [w, rb, a, n, y], lo, hi, (hi - lo) * rb, 0);
         if (batch) return void batch.push([idx, [w, rb, a, n, y], kernels[name], lo, hi]);
         if (split((hi - lo) * rb, hi - lo)) return parallel(idx, [w, rb, a, n, y], lo, hi);
         return kernels[name](w, rb, a, n, y, lo, hi);
       };
     } else if (name.startsWith("matmul_")) {
       simd[name] = (w, rb, a, arb, ntok, n, y, yRows, lo, hi) => {
+        if (queue && queue.on) return queue.record(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi, (hi - lo) * rb * ntok, 0);
         if (batch) return void batch.push([idx, [w, rb, a, arb, ntok, n, y, yRows], kernels[name], lo, hi]);
         if (split((hi - lo) * rb * ntok, hi - lo)) return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
       };
     } else {
-      simd[name] = (...args) => kernels[name](...args);
+      // scale_f32 returns 1 on an overflow: queued, queue_end reports it
+      const check = name === "scale_f32" ? 1 : 0;
+      simd[name] = (...args) => (queue && queue.on ? queue.record(idx, args, -1, -1, 0, check) : kernels[name](...args));
     }
   });
   if (params.get("profile") === "1") {
     profile = {};
     for (const name of names) {
       const run = simd[name];
-      if (name === "batch_begin") continue;
+      if (name === "batch_begin" || name === "queue_begin") continue;
       simd[name] = (...args) => {
         lastSplit = false;
         const t0 = performance.now();
@@ -301,7 +400,14 @@ async function start() {
       kernels = (await WebAssembly.instantiate(km, { env: { memory: goInstance.exports.mem } })).exports;
       useSimd = true;
       useRelaxed = loaded.relaxed;
-      if (nThreads > 1) parallel = await startHelpers(km, goInstance.exports.mem, names, kernels, nThreads);
+      if (nThreads > 1) {
+        parallel = await startHelpers(km, goInstance.exports.mem, names, kernels, nThreads);
+        // ?queue=0 runs every kernel call when made, as before the queue (for comparison)
+        if (params.get("queue") !== "0") {
+          queue = makeQueue(parallel, split, nThreads, goInstance.exports.mem);
+          self.hearthQueue = true; // read by the engine's simd.Install
+        }
+      }
     } catch (err) {
       console.warn("hearth: SIMD kernels or threads unavailable:", err);
       nThreads = 1;
@@ -322,6 +428,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   const nHelpers = nThreads - 1;
   const ctrlBuf = new SharedArrayBuffer(4 * (BATCH + 12 * MAX_BATCH));
   const c = new Int32Array(ctrlBuf);
+  const queueWords = new SharedArrayBuffer(4 * (QSTEPS + 8 * QCAP)), queueArgs = new SharedArrayBuffer(8 * QARGS * QCAP);
   const url = URL.createObjectURL(new Blob([helperSource], { type: "text/javascript" }));
   const started = [];
   for (let i = 0; i < nHelpers; i++) {
@@ -330,7 +437,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
       h.onmessage = () => resolve();
       h.onerror = (e) => reject(new Error(e.message || "helper failed"));
     }));
-    h.postMessage({ module, memory, ctrl: ctrlBuf, index: i, names });
+    h.postMessage({ module, memory, ctrl: ctrlBuf, queueWords, queueArgs, index: i, names });
   }
   await Promise.all(started);
   const fns = names.map((n) => kernels[n]);
@@ -381,7 +488,95 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
     });
     run(calls.length * per);
   };
+  Object.assign(parallel, { c, fns, ownScratch, qi: new Int32Array(queueWords), qa: new Float64Array(queueArgs) });
   return parallel;
+}
+
+// makeQueue returns the engine side of the deferred queue (runQueue): begin, record a
+// call (its arguments before row_lo/row_hi; ranged calls' row range, else -1; the bytes
+// that decide its split; its check), batches (their calls' chunks decided together at
+// batchEnd, then published at once), end (runs what is left here too; 1, or 0 when a
+// check failed). A full queue runs and starts afresh.
+function makeQueue(parallel, split, nThreads, memory) {
+  const { c, qi, qa, fns, ownScratch } = parallel;
+  let rec = 0, total = 0, failed = false;
+  let group = -1, groupBytes = 0, groupRows = 0;
+  const q = { on: false, inBatch: false };
+  const publish = () => Atomics.store(qi, 0, rec);
+  const finishGroup = () => {
+    if (group < 0) return;
+    const n = rec - group;
+    const per = n > 0 && split(groupBytes, groupRows) ? Math.max(1, Math.min(2 * nThreads, Math.floor(MAX_CHUNKS / n))) : 1;
+    for (let s = group; s < rec; s++) {
+      const m = QSTEPS + 8 * s;
+      qi[m + 4] = qi[m + 7] ? Math.max(1, Math.min(per, qi[m + 3] - qi[m + 2])) : 1;
+      total += qi[m + 4];
+    }
+    group = -1;
+    publish();
+  };
+  const start = () => {
+    Atomics.store(qi, 0, 0);
+    Atomics.store(qi, 1, 0);
+    Atomics.store(qi, 2, 0);
+    Atomics.store(qi, 4, 0);
+    Atomics.store(qi, 3, 0);
+    rec = 0;
+    total = 0;
+    q.on = true;
+    if (q.inBatch) { group = 0; groupBytes = 0; groupRows = 0; }
+    c[4] = -2;
+    Atomics.add(c, 0, 1);
+    Atomics.notify(c, 0);
+  };
+  const finish = () => {
+    finishGroup();
+    runQueue(c, qi, qa, fns, ownScratch, 0, memory, -1, rec, total);
+    if (Atomics.load(qi, 4) === 1) failed = true;
+    Atomics.store(qi, 3, 1);
+    q.on = false;
+  };
+  q.begin = () => { failed = false; start(); };
+  q.end = () => { finish(); return failed ? 0 : 1; };
+  q.batchBegin = () => { q.inBatch = true; group = rec; groupBytes = 0; groupRows = 0; };
+  q.batchEnd = () => { finishGroup(); q.inBatch = false; };
+  q.record = (idx, args, lo, hi, bytes, check) => {
+    if (rec === QCAP) { finish(); start(); }
+    if (group >= 0 && lo < 0) {
+      // not a product (the batch's activations being quantized): a step of its own
+      // between the batch's products before it and those after it
+      finishGroup();
+      const r = q.record(idx, args, lo, hi, bytes, check);
+      q.batchBegin();
+      return r;
+    }
+    const m = QSTEPS + 8 * rec, ranged = lo >= 0;
+    qi[m] = idx;
+    qi[m + 1] = args.length;
+    qi[m + 2] = lo;
+    qi[m + 3] = hi;
+    qi[m + 5] = check;
+    qi[m + 6] = total; // a batch's calls: the chunks before the batch (none are published in it)
+    qi[m + 7] = ranged ? 1 : 0;
+    for (let i = 0; i < args.length; i++) qa[QARGS * rec + i] = args[i];
+    if (group >= 0) {
+      groupBytes += bytes;
+      groupRows = Math.max(groupRows, hi - lo);
+      rec++;
+      return 0;
+    }
+    let chunks = 1;
+    if (ranged && split(bytes, hi - lo)) {
+      const per = Math.ceil((hi - lo) / Math.min(MAX_CHUNKS, 4 * nThreads));
+      chunks = Math.ceil((hi - lo) / per);
+    }
+    qi[m + 4] = chunks;
+    total += chunks;
+    rec++;
+    publish();
+    return 0;
+  };
+  return q;
 }
 
 start().catch((err) => {
