@@ -266,14 +266,23 @@ self.onmessage = async (e) => {
   const c = new Int32Array(ctrl), qi = new Int32Array(queueWords), qa = new Float64Array(queueArgs);
   self.postMessage("ready");
   let seen = Atomics.load(c, 0);
+  let spinFor = 2000000;
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, 0) === seen) {
-      if (++spins > 2000000) { Atomics.wait(c, 0, seen); spins = 0; }
+      if (++spins > spinFor) { Atomics.wait(c, 0, seen); spins = 0; }
     }
     seen = Atomics.load(c, 0);
-    if (c[4] === -2) runQueue(c, qi, qa, fns, ownScratch, index + 1, memory, seen, 0, 0);
-    else runChunks(c, fns, ownScratch, index + 1, BATCH);
+    if (c[4] === -2) {
+      runQueue(c, qi, qa, fns, ownScratch, index + 1, memory, seen, 0, 0);
+      // after a queue (a whole decode step, or a part of a prompt's layer) the next job is
+      // a token's sampling and events away, or a moment: spin briefly, then sleep, leaving
+      // the cores to the page's own threads
+      spinFor = 20000;
+    } else {
+      runChunks(c, fns, ownScratch, index + 1, BATCH);
+      spinFor = 2000000;
+    }
   }
 };`;
 
