@@ -68,7 +68,11 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 		scale(x, c.EmbedScale)
 	}
 	if queued && ops.BeginQueue() {
-		defer ops.EndQueue() // a return on an error below
+		s.runQueued = B > 1
+		defer func() {
+			ops.EndQueue() // a return on an error below
+			s.runQueued = false
+		}()
 	}
 
 	nb := B // rows of x still computed

@@ -35,6 +35,7 @@ type State struct {
 	x, xb, q, kb, vb, att   []float32
 	gate, up, logits, score []float32
 	angles                  [2]angleCache // rope.go
+	runQueued               bool          // interrupt runs what is queued first (a queued prompt)
 	acts                    ops.Acts
 }
 

@@ -414,7 +414,7 @@ async function start() {
         // ?queue=0 runs every kernel call when made, as before the queue (for comparison)
         if (params.get("queue") !== "0") {
           queue = makeQueue(parallel, split, nThreads, goInstance.exports.mem);
-          self.hearthQueue = true; // read by the engine's simd.Install
+          self.hearthQueue = true; // read by the engine's simd.Install (decode steps; prompts measured slower queued)
         }
       }
     } catch (err) {
