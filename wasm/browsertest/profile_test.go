@@ -28,7 +28,12 @@ type kernelTime struct {
 // prefill and 64 decoded tokens of a SmolLM2-135M-shaped Q8_0 file at 1 and 2 threads, with
 // the engine thread's time split into kernels run across the threads, kernels run on the
 // engine thread alone, and the Go engine's own code (the step's time minus its kernels):
-// the share of a step that more threads can speed up (issue 13).
+// the share of a step that more threads can speed up (issue 13). With helper threads a
+// decode step runs through the worker's queue: the engine thread's time is then its Go
+// code (recording the step), the queue's drain (queue_end: its share of the kernels and
+// its waits), and each thread's work in the queue is reported apart — in steps split
+// across the threads and in one-chunk steps — with the share of the threads' time
+// (threads × the step) spent in split work.
 func TestBrowserProfile(t *testing.T) {
 	if !*profileFlag {
 		t.Skip("a measurement: go test ./wasm/browsertest -run TestBrowserProfile -browser.profile -v")
@@ -64,22 +69,42 @@ func TestBrowserProfile(t *testing.T) {
 		for i, phase := range []string{"prefill (64 tokens)", "decode (64 tokens)"} {
 			st, prof := res.Stats[i], res.Profile[i]
 			stepMS := 1000 * (num(st["prefill_s"]) + num(st["decode_s"]))
-			var split, alone float64
-			var names []string
+			var split, alone, drain, queuedSplit, queuedSerial float64
+			var names, queued []string
 			for name, k := range prof {
-				split += k.SplitMS
-				alone += k.MS - k.SplitMS
+				switch {
+				case strings.HasPrefix(name, "queue thread"):
+					queuedSplit += k.SplitMS
+					queuedSerial += k.MS - k.SplitMS
+					queued = append(queued, fmt.Sprintf("  %s: split work %.0f ms (%d chunks), one-chunk steps %.0f ms (%d), idle or Go %.0f ms",
+						name, k.SplitMS, k.SplitCalls, k.MS-k.SplitMS, k.Calls-k.SplitCalls, stepMS-k.MS))
+					continue
+				case name == "queue_end":
+					drain += k.MS
+				case name == "queue gaps": // the engine thread between two queues: Go, not a kernel
+					names = append(names, name)
+					continue
+				default:
+					split += k.SplitMS
+					alone += k.MS - k.SplitMS
+				}
 				names = append(names, name)
 			}
+			sort.Strings(queued)
 			sort.Slice(names, func(a, b int) bool { return prof[names[a]].MS > prof[names[b]].MS })
 			var lines []string
 			for _, name := range names {
 				k := prof[name]
 				lines = append(lines, fmt.Sprintf("  %-20s %4d calls (%4d split) %8.1f ms (%.1f split)", name, k.Calls, k.SplitCalls, k.MS, k.SplitMS))
 			}
-			goMS := stepMS - split - alone
-			t.Logf("%d thread(s), %s: %.0f ms (prefill %.1f tok/s, decode %.1f tok/s): split kernels %.0f ms (%.1f%%), kernels on the engine thread alone %.0f ms (%.1f%%), Go outside kernels %.0f ms (%.1f%%)\n%s",
-				threads, phase, stepMS, num(st["prefill_tps"]), num(st["decode_tps"]), split, 100*split/stepMS, alone, 100*alone/stepMS, goMS, 100*goMS/stepMS, strings.Join(lines, "\n"))
+			goMS := stepMS - split - alone - drain
+			t.Logf("%d thread(s), %s: %.0f ms (prefill %.1f tok/s, decode %.1f tok/s): split kernels %.0f ms (%.1f%%), kernels on the engine thread alone %.0f ms (%.1f%%), the queue's drain %.0f ms (%.1f%%), Go outside kernels %.0f ms (%.1f%%)\n%s",
+				threads, phase, stepMS, num(st["prefill_tps"]), num(st["decode_tps"]), split, 100*split/stepMS, alone, 100*alone/stepMS, drain, 100*drain/stepMS, goMS, 100*goMS/stepMS, strings.Join(lines, "\n"))
+			if len(queued) > 0 {
+				all := float64(threads) * stepMS
+				t.Logf("%d thread(s), %s, in the queue: of the threads' time (%d × %.0f ms), split work %.1f%%, one-chunk steps %.1f%%, the rest (idle, waiting, Go) %.1f%%\n%s",
+					threads, phase, threads, stepMS, 100*queuedSplit/all, 100*queuedSerial/all, 100*(all-queuedSplit-queuedSerial)/all, strings.Join(queued, "\n"))
+			}
 		}
 	}
 }

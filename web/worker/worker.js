@@ -176,18 +176,21 @@ function runChunks(c, fns, ownScratch, t, callsAt) {
 // calls of one batch, which do not depend on one another, run together).
 // Queue words (Int32Array qi): qi[0] steps published, qi[1] the claim word: step << 8 |
 // next chunk, qi[2] chunks finished, qi[3] 1 once the queue is over (helpers leave),
-// qi[4] 1 when a step's check failed; step s's words at QSTEPS + 8s: kernel index,
+// qi[4] 1 when a step's check failed, qi[5] 1 while profiling (?profile=1: thread t adds
+// its microseconds and chunks of split and of one-chunk steps to qi[16 + 4t ..]); step
+// s's words at QSTEPS + 8s: kernel index,
 // argument count, row_lo, row_hi, chunks, check (0 none, 1 the result must be 0 —
 // scale_f32 —, 2 attention's flags must be 0), chunks that must be finished before it
 // starts, ranged (the kernel takes row_lo, row_hi after its arguments); its arguments at
 // qa[QARGS·s] (Float64Array: i32 and f32 arguments both exact in a double).
-const QSTEPS = 16, QARGS = 10, QCAP = 4096;
+const QSTEPS = 64, QARGS = 10, QCAP = 4096;
 
 // runQueue runs the queue's steps as thread t (as runChunks does a job's chunks). A helper
 // (seen: the job counter it was woken by) leaves when the queue is over or another job has
 // started; the engine thread (seen < 0) when the first len steps, total chunks, are done.
 function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
-  const QSTEPS = 16, QARGS = 10;
+  const QSTEPS = 64, QARGS = 10;
+  const timed = qi[5] === 1;
   const v = new Array(QARGS + 2);
   // callWith calls fn with the first n values of v (no array made per call); it is inside
   // runQueue so that runQueue's source text, the helpers' copy, is self-contained.
@@ -231,6 +234,7 @@ function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
     for (let i = 0; i < n; i++) v[i] = qa[QARGS * s + i];
     if (ownScratch[idx]) v[1] += t * v[2];
     let lo = 0, hi = 0, r;
+    const t0 = timed ? performance.now() : 0;
     if (qi[m + 7]) {
       const per = Math.ceil((qi[m + 3] - qi[m + 2]) / chunks);
       lo = qi[m + 2] + k * per;
@@ -240,6 +244,11 @@ function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
       if (lo < hi) r = callWith(fns[idx], v, n + 2);
     } else {
       r = callWith(fns[idx], v, n);
+    }
+    if (timed) {
+      const at = 16 + 4 * t + (chunks > 1 ? 0 : 1);
+      Atomics.add(qi, at, Math.round(1000 * (performance.now() - t0)));
+      Atomics.add(qi, at + 2, 1);
     }
     if (check === 1 && r !== 0) Atomics.store(qi, 4, 1);
     if (check === 2 && lo < hi) {
@@ -512,6 +521,7 @@ function makeQueue(parallel, split, nThreads, memory) {
   let group = -1, groupBytes = 0, groupRows = 0;
   const q = { on: false, inBatch: false };
   const publish = () => Atomics.store(qi, 0, rec);
+  if (profile) qi[5] = 1;
   const finishGroup = () => {
     if (group < 0) return;
     const n = rec - group;
@@ -542,11 +552,39 @@ function makeQueue(parallel, split, nThreads, memory) {
     finishGroup();
     runQueue(c, qi, qa, fns, ownScratch, 0, memory, -1, rec, total);
     if (Atomics.load(qi, 4) === 1) failed = true;
+    if (profile) {
+      // each thread's work in the queue: {calls: chunks, ms, splitCalls, splitMs} (split:
+      // in steps cut across the threads, the rest in one-chunk steps)
+      for (let t = 0; t < nThreads; t++) {
+        const at = 16 + 4 * t, key = `queue thread ${t}`;
+        const p = profile[key] || (profile[key] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+        p.splitMs += qi[at] / 1000;
+        p.ms += (qi[at] + qi[at + 1]) / 1000;
+        p.splitCalls += qi[at + 2];
+        p.calls += qi[at + 2] + qi[at + 3];
+        for (let i = 0; i < 4; i++) qi[at + i] = 0;
+      }
+    }
     Atomics.store(qi, 3, 1);
     q.on = false;
   };
-  q.begin = () => { failed = false; start(); };
-  q.end = () => { finish(); return failed ? 0 : 1; };
+  let ended = 0; // when the last queue ended (profiling: the gaps between queues)
+  q.begin = () => {
+    if (profile && ended) {
+      const p = profile["queue gaps"] || (profile["queue gaps"] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+      const gap = performance.now() - ended;
+      p.calls++;
+      p.ms += gap;
+      if (gap < 5) { p.splitCalls++; p.splitMs += gap; } // (split: the gaps under 5 ms, a decode's)
+    }
+    failed = false;
+    start();
+  };
+  q.end = () => {
+    finish();
+    if (profile) ended = performance.now();
+    return failed ? 0 : 1;
+  };
   q.batchBegin = () => { q.inBatch = true; group = rec; groupBytes = 0; groupRows = 0; };
   q.batchEnd = () => { finishGroup(); q.inBatch = false; };
   q.record = (idx, args, lo, hi, bytes, check) => {
