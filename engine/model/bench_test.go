@@ -11,21 +11,27 @@ import (
 // smolModel builds a random-weight model with SmolLM2-135M's shape in memory.
 func smolModel(b *testing.B, typ string) *Model {
 	b.Helper()
-	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: typ, Seed: 1})
+	return synthModel(b, synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: typ, Seed: 1})
+}
+
+// synthModel builds the synth model o describes and loads it from memory.
+func synthModel(t testing.TB, o synth.Options) *Model {
+	t.Helper()
+	w, err := synth.Build(o)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	if _, err := w.WriteTo(&buf); err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	f, err := gguf.Open(gguf.Bytes(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	m, err := Load(f)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	return m
 }

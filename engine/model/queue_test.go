@@ -1,11 +1,9 @@
 package model
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
-	"hearth/engine/gguf"
 	"hearth/engine/ops"
 	"hearth/engine/synth"
 )
@@ -20,20 +18,7 @@ import (
 func TestQueueRetry(t *testing.T) {
 	defer func(n int) { ops.Threads = n }(ops.Threads)
 	ops.Threads = 1
-	w, err := synth.Build(synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	w.WriteTo(&buf)
-	f, err := gguf.Open(gguf.Bytes(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := synthModel(t, synth.Options{Shape: synth.Shapes["tiny"], Type: "Q8_0", Seed: 4})
 	var begins, ends, fail int
 	defer func() { ops.QueueBegin, ops.QueueEnd, ops.QueueAll = nil, nil, false }()
 	ops.QueueBegin = func() { begins++ }

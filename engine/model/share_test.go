@@ -1,11 +1,9 @@
 package model
 
 import (
-	"bytes"
 	"hearth/engine/ops"
 	"testing"
 
-	"hearth/engine/gguf"
 	"hearth/engine/synth"
 )
 
@@ -14,20 +12,7 @@ import (
 func TestSharedActivations(t *testing.T) {
 	sh := synth.Shapes["tiny"]
 	sh.NEmbd, sh.NFF, sh.HeadDim = 256, 512, 64
-	w, err := synth.Build(synth.Options{Shape: sh, Type: "Q4_K_M", Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	w.WriteTo(&buf)
-	f, err := gguf.Open(gguf.Bytes(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := synthModel(t, synth.Options{Shape: sh, Type: "Q4_K_M", Seed: 5})
 	run := func(noShare bool) []float32 {
 		s, _ := m.NewState(64)
 		if noShare {
