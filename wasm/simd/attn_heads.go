@@ -46,7 +46,9 @@ func attention(a *ops.AttentionF16) bool {
 	stride := 3 * row      // a thread's scratch: the scores of the (up to) three heads it takes at once
 	threads := max(1, hostThreads)
 	if cap(attnScratch) < threads*stride {
-		attnScratch = make([]float32, threads*stride)
+		// twice what this position needs: the scores grow with the context, and a
+		// reallocation while a decode step is queued first runs what is queued
+		attnScratch = make([]float32, 2*threads*stride)
 	}
 	pairs := a.B * nh
 	if cap(attnFlags) < pairs {
