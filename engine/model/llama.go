@@ -82,21 +82,21 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 		// attention: attn_norm, then Q/K/V projections (+bias), per-head Q/K norm, rope
 		s.rmsNorm(xb, x, l.AttnNorm)
 		num.Mul(xb, B, &s.acts, ops.Product{M: l.Wq, Y: q}, ops.Product{M: l.Wk, Y: k}, ops.Product{M: l.Wv, Y: v})
-		for b := 0; b < B; b++ {
-			qb, kb, vb := q[b*qDim:(b+1)*qDim], k[b*kvDim:(b+1)*kvDim], v[b*kvDim:(b+1)*kvDim]
-			if l.Bq != nil {
-				ops.Add(qb, l.Bq)
-				ops.Add(kb, l.Bk)
-				ops.Add(vb, l.Bv)
+		// (each token's rows alone, so every step takes the whole batch at once)
+		if l.Bq != nil {
+			for b := 0; b < B; b++ {
+				ops.Add(q[b*qDim:(b+1)*qDim], l.Bq)
+				ops.Add(k[b*kvDim:(b+1)*kvDim], l.Bk)
+				ops.Add(v[b*kvDim:(b+1)*kvDim], l.Bv)
 			}
-			if l.QNorm != nil { // per head
-				s.rmsNorm(qb, qb, l.QNorm)
-				s.rmsNorm(kb, kb, l.KNorm)
-			}
-			s.rope(il, b, B, qb, kb)
-			if c.QScale != 0 { // gemma3
-				scale(qb, c.QScale)
-			}
+		}
+		if l.QNorm != nil { // per head
+			s.rmsNorm(q, q, l.QNorm)
+			s.rmsNorm(k, k, l.KNorm)
+		}
+		s.rope(il, B, q, k)
+		if c.QScale != 0 { // gemma3
+			scale(q, c.QScale)
 		}
 		if err := s.interrupt(); err != nil {
 			return nil, err

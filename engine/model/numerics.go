@@ -77,6 +77,13 @@ func (Default) Rope(r *ops.RoPE, q []float32, nHead int, k []float32, nHeadKV, h
 	r.Apply(k, nHeadKV, headDim, cos, sin)
 }
 
+// RopeTokens is Rope for a batch at once (tokensRope): ops.(*RoPE).ApplyTokens, one kernel
+// call for q and one for k in the browser.
+func (Default) RopeTokens(r *ops.RoPE, q []float32, nHead int, k []float32, nHeadKV, headDim, B int, cos, sin []float32) {
+	r.ApplyTokens(q, B, nHead*headDim, nHead, headDim, cos, sin)
+	r.ApplyTokens(k, B, nHeadKV*headDim, nHeadKV, headDim, cos, sin)
+}
+
 func (Default) SwiGLU(out, gate, up []float32) { ops.SwiGLU(out, gate, up) }
 func (Default) Attention(a *ops.Attention)     { ops.Attend(a) }
 

@@ -89,3 +89,21 @@ func (r *RoPE) Apply(x []float32, nHeads, headSize int, cos, sin []float32) {
 // RopeHook is a fast Apply with the same results bit for bit (the browser build's SIMD
 // kernel); it returns false, having written nothing, when it cannot take the rotation.
 var RopeHook func(r *RoPE, x []float32, nHeads, headSize int, cos, sin []float32) bool
+
+// ApplyTokens is Apply for tokens tokens at once: token t's heads at x[t·stride:], its
+// angles at cos, sin [t·NDims/2:] (RopeTokensHook in one call where there is one).
+// x (tokens, stride ≥ nHeads·headSize), cos, sin (tokens, NDims/2) -> x
+func (r *RoPE) ApplyTokens(x []float32, tokens, stride, nHeads, headSize int, cos, sin []float32) {
+	if RopeTokensHook != nil && RopeTokensHook(r, x, tokens, stride, nHeads, headSize, cos, sin) {
+		return
+	}
+	half := r.NDims / 2
+	for t := 0; t < tokens; t++ {
+		r.Apply(x[t*stride:], nHeads, headSize, cos[t*half:(t+1)*half], sin[t*half:(t+1)*half])
+	}
+}
+
+// RopeTokensHook is a fast ApplyTokens with the same results bit for bit (the browser
+// build's SIMD kernel); it returns false, having written nothing, when it cannot take the
+// rotation.
+var RopeTokensHook func(r *RoPE, x []float32, tokens, stride, nHeads, headSize int, cos, sin []float32) bool

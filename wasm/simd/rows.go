@@ -99,25 +99,34 @@ func quantizeActsQ8_K(x []float32, a *ops.Acts) bool {
 	return true
 }
 
-// x (heads, head_bytes/4) f32 rotated in place by cos, sin (ndims/2,); neox: 1 (halves)
-// or 0 (adjacent pairs).
+// x (tokens, heads, head_bytes/4) f32 (token t at x + t·x_stride bytes) rotated in place
+// by cos, sin (tokens, ndims/2; token t's at + t·angle_stride bytes); neox: 1 (halves) or
+// 0 (adjacent pairs).
 //
 //go:wasmimport hearth_simd rope_f32
-func ropeKernel(x unsafe.Pointer, heads, headBytes, ndims int32, cos, sin unsafe.Pointer, neox int32)
+func ropeKernel(x unsafe.Pointer, heads, headBytes, ndims int32, cos, sin unsafe.Pointer, neox, tokens, xStride, angleStride int32)
 
-// rope is ops.RopeHook over rope_f32, for rotated widths of whole vector groups (a
-// multiple of 4 dimensions for adjacent pairs, 8 for halves: every model's).
+// rope is ops.RopeHook over rope_f32: one token.
 func rope(r *ops.RoPE, x []float32, nHeads, headSize int, cos, sin []float32) bool {
+	return ropeTokens(r, x, 1, nHeads*headSize, nHeads, headSize, cos, sin)
+}
+
+// ropeTokens is ops.RopeTokensHook over rope_f32: tokens tokens' heads (token t's at
+// x[t·stride:]) by their angles (token t's at cos, sin [t·NDims/2:]), in one call, for
+// rotated widths of whole vector groups (a multiple of 4 dimensions for adjacent pairs, 8
+// for halves: every model's).
+func ropeTokens(r *ops.RoPE, x []float32, tokens, stride, nHeads, headSize int, cos, sin []float32) bool {
 	nd, neox := r.NDims, int32(0)
 	if r.Style == ops.RoPENeoX {
 		neox = 1
 	}
-	if nd <= 0 || nd%(4+4*int(neox)) != 0 || nHeads <= 0 || headSize < nd || len(x) < nHeads*headSize ||
-		len(cos) < nd/2 || len(sin) < nd/2 || nHeads*headSize >= 1<<28 {
+	if nd <= 0 || nd%(4+4*int(neox)) != 0 || nHeads <= 0 || headSize < nd || tokens <= 0 || stride < nHeads*headSize ||
+		len(x) < (tokens-1)*stride+nHeads*headSize || len(cos) < tokens*nd/2 || len(sin) < tokens*nd/2 || len(x) >= 1<<28 {
 		return false
 	}
 	ropeKernel(unsafe.Pointer(unsafe.SliceData(x)), int32(nHeads), int32(4*headSize), int32(nd),
-		unsafe.Pointer(unsafe.SliceData(cos)), unsafe.Pointer(unsafe.SliceData(sin)), neox)
+		unsafe.Pointer(unsafe.SliceData(cos)), unsafe.Pointer(unsafe.SliceData(sin)), neox,
+		int32(tokens), int32(4*stride), int32(2*nd))
 	return true
 }
 

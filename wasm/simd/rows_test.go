@@ -256,6 +256,56 @@ func TestRope(t *testing.T) {
 	}
 }
 
+// TestRopeTokens: rope_f32 over several tokens in one call (each by its own position's
+// angles, rows stride floats apart) equals ops.(*RoPE).Apply token by token, bit for bit;
+// ranges it cannot take are refused.
+func TestRopeTokens(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	for _, style := range []ops.RoPEStyle{ops.RoPENormal, ops.RoPENeoX} {
+		for _, c := range []struct{ tokens, heads, headSize, nd, stride int }{
+			{1, 9, 64, 64, 576}, {5, 9, 64, 64, 576}, {3, 3, 64, 64, 200}, {7, 2, 128, 64, 256}, {64, 14, 64, 64, 896},
+		} {
+			r := ops.NewRoPE(style, c.nd, 10000, nil)
+			half := c.nd / 2
+			cos, sin := make([]float32, c.tokens*half), make([]float32, c.tokens*half)
+			for b := 0; b < c.tokens; b++ {
+				r.Angles(100+b, cos[b*half:(b+1)*half], sin[b*half:(b+1)*half])
+			}
+			x := make([]float32, c.tokens*c.stride)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * math.Exp2(float64(rng.IntN(20)-10)))
+			}
+			want := append([]float32(nil), x...)
+			saved := ops.RopeHook
+			ops.RopeHook = nil
+			for b := 0; b < c.tokens; b++ {
+				r.Apply(want[b*c.stride:], c.heads, c.headSize, cos[b*half:(b+1)*half], sin[b*half:(b+1)*half])
+			}
+			ops.RopeHook = saved
+			if !ropeTokens(r, x, c.tokens, c.stride, c.heads, c.headSize, cos, sin) {
+				t.Fatalf("style %d %+v refused", style, c)
+			}
+			for i := range want {
+				if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("style %d %+v: [%d] (token %d) kernel %v, Go %v", style, c, i, i/c.stride, x[i], want[i])
+				}
+			}
+		}
+	}
+	r := ops.NewRoPE(ops.RoPENormal, 64, 10000, nil)
+	for _, c := range []struct {
+		name              string
+		tokens, stride, n int
+	}{{"rows overlapping", 2, 100, 2 * 128}, {"x too short", 3, 128, 2*128 + 100}, {"no tokens", 0, 128, 128}} {
+		if ropeTokens(r, make([]float32, c.n), c.tokens, c.stride, 2, 64, make([]float32, 3*32), make([]float32, 3*32)) {
+			t.Errorf("%s: taken", c.name)
+		}
+	}
+	if ropeTokens(r, make([]float32, 3*128), 3, 128, 2, 64, make([]float32, 2*32), make([]float32, 3*32)) {
+		t.Error("two tokens' angles for three tokens: taken")
+	}
+}
+
 // TestAddScale: add_f32 equals ops.Add's loop and scale_f32 the Go product bit for bit, at
 // lengths with every remainder mod 4 (the tails run in Go), with ±Inf, NaN and
 // subnormals; scaleBy reports an infinite product (an overflow, or an Inf in src), in the

@@ -28,11 +28,13 @@ func withoutKernels(exactOnly bool, fn func()) {
 	sdot, wrows, swiglu, bb, be := ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd
 	attn, sdot16, wrows16 := ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook
 	norm, f16, rope, add, whole := ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, maps.Clone(ops.ActsQuantizers)
+	ropeTokens := ops.RopeTokensHook
 	defer func() {
 		ops.Kernels = kernels
 		ops.StridedDotF32, ops.WeightedRowsHook, ops.SwiGLUHook, ops.BatchBegin, ops.BatchEnd = sdot, wrows, swiglu, bb, be
 		ops.AttentionF16Hook, ops.StridedDotF16, ops.WeightedRowsF16Hook = attn, sdot16, wrows16
 		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, ops.ActsQuantizers = norm, f16, rope, add, whole
+		ops.RopeTokensHook = ropeTokens
 	}()
 	ops.Kernels = map[quant.Type]ops.RowsKernel{}
 	ops.StridedDotF32, ops.WeightedRowsHook, ops.BatchBegin, ops.BatchEnd = nil, nil, nil, nil
@@ -40,6 +42,7 @@ func withoutKernels(exactOnly bool, fn func()) {
 	if !exactOnly {
 		ops.SwiGLUHook = nil
 		ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook, ops.ActsQuantizers = nil, nil, nil, nil, map[quant.Type]func([]float32, *ops.Acts) bool{}
+		ops.RopeTokensHook = nil
 	}
 	fn()
 }

@@ -134,6 +134,7 @@ func Install() {
 	ops.WeightedRowsHook = weightedRows
 	ops.SwiGLUHook = swiGLU
 	ops.RMSNormHook, ops.F32ToF16Hook, ops.RopeHook, ops.AddHook = rmsNorm, f32ToF16, rope, add // rows.go
+	ops.RopeTokensHook = ropeTokens
 	ops.BatchBegin, ops.BatchEnd = batchBegin, batchEnd
 	ops.AttentionF16Hook = attention // attn_heads.go
 	readHostThreads()
