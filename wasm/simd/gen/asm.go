@@ -290,6 +290,23 @@ func (f *Func) Add(l Local, c int32) {
 	f.Set(l)
 }
 
+// AddLocal adds local m to local l (i32): a pointer moved by a stride.
+func (f *Func) AddLocal(l, m Local) {
+	f.Get(l)
+	f.Get(m)
+	f.Op(opI32Add)
+	f.Set(l)
+}
+
+// ShrU sets local dst (i32) to src >> k, unsigned: a count of elements turned into a count
+// of groups (n >> 2: groups of four).
+func (f *Func) ShrU(dst, src Local, k int32) {
+	f.Get(src)
+	f.I32(k)
+	f.Op(opI32ShrU)
+	f.Set(dst)
+}
+
 // check reports unbalanced blocks.
 func (f *Func) check() error {
 	if f.depth != 0 {

@@ -173,10 +173,7 @@ func dotRowsF16Heads(name string, export bool, heads int) *Func {
 				f.Set(a)
 			}
 		}
-		f.Get(n)
-		f.I32(4)
-		f.Op(opI32ShrU)
-		f.Set(cnt)
+		f.ShrU(cnt, n, 4)
 		f.Repeat(cnt, func() {
 			for i := 0; i < 4; i++ {
 				quad(i, func(g int) Local { return acc[g][i] })
@@ -332,10 +329,7 @@ func weightedRowsF16Heads(name string, export bool, heads int, prescaled bool) *
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
 			body()
-			f.Get(vp)
-			f.Get(stride)
-			f.Op(opI32Add)
-			f.Set(vp)
+			f.AddLocal(vp, stride)
 			for g := range pp {
 				f.Add(pp[g], 4)
 			}
@@ -410,10 +404,7 @@ func weightedRowsF16Heads(name string, export bool, heads int, prescaled bool) *
 	}
 	f.VZero()
 	f.Set(mx)
-	f.Get(n)
-	f.I32(4)
-	f.Op(opI32ShrU)
-	f.Set(chunks)
+	f.ShrU(chunks, n, 4)
 	f.Repeat(chunks, func() { pass(4) })
 	f.Get(n)
 	f.I32(2)

@@ -17,10 +17,7 @@ func f32ToF16() *Func {
 	f := NewFunc("f32_to_f16", true, []byte{i32, i32, i32}, nil)
 	src, dst, n := f.Param(0), f.Param(1), f.Param(2)
 	s := &f16Scratch{f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)}
-	f.Get(n)
-	f.I32(3)
-	f.Op(opI32ShrU)
-	f.Set(n)
+	f.ShrU(n, n, 3)
 	f.Repeat(n, func() {
 		f.Get(dst) // store address
 		f.Get(src)

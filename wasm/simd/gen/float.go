@@ -17,10 +17,7 @@ func matvecF32() *Func {
 			f.Set(acc[i])
 		}
 		cnt, s := f.Local(i32), f.Local(f32)
-		f.Get(n)
-		f.I32(4)
-		f.Op(opI32ShrU)
-		f.Set(cnt)
+		f.ShrU(cnt, n, 4)
 		f.Repeat(cnt, func() {
 			for i := range acc {
 				f.Get(wp)
@@ -92,10 +89,7 @@ func matvecF16() *Func {
 			f.VZero()
 			f.Set(a)
 		}
-		f.Get(n)
-		f.I32(3)
-		f.Op(opI32ShrU)
-		f.Set(cnt)
+		f.ShrU(cnt, n, 3)
 		f.Repeat(cnt, func() {
 			f.Get(wp)
 			f.VLoad(0)

@@ -79,10 +79,7 @@ func matmulBlocks32(name string, wBlock uint32, bd blockDot) *Func {
 	dw, s0, s1, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
 
 	// nb = n / 32
-	f.Get(n)
-	f.I32(5)
-	f.Op(opI32ShrU)
-	f.Set(nb)
+	f.ShrU(nb, n, 5)
 
 	// pair multiplies k (1 or 2) weight blocks at wq by T tokens' blocks at qp/sp, then
 	// advances wq, qp and sp past them.
@@ -160,10 +157,7 @@ func matmulBlocks32(name string, wBlock uint32, bd blockDot) *Func {
 		}
 		f.Get(wrow)
 		f.Set(wq)
-		f.Get(nb)
-		f.I32(1)
-		f.Op(opI32ShrU)
-		f.Set(cnt)
+		f.ShrU(cnt, nb, 1)
 		f.Repeat(cnt, func() { pair(T, 2) })
 		f.Block()
 		f.Get(nb)

@@ -74,10 +74,7 @@ func matmulKQuant(name string, ks kSuper) *Func {
 	f.Set(m.m4)
 	f.splat8(32)
 	f.Set(m.c32)
-	f.Get(n)
-	f.I32(8)
-	f.Op(opI32ShrU)
-	f.Set(nb)
+	f.ShrU(nb, n, 8)
 
 	tokens := func(T int) {
 		for t := 0; t < T; t++ {

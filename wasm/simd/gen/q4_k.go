@@ -107,10 +107,7 @@ func kquantK4(name string, block int32, span func(f *Func, k *k4, j int), quants
 		k.h, k.em = f.Local(i32), f.Local(i32)
 		f.VZero()
 		f.Set(acc)
-		f.Get(n)
-		f.I32(8)
-		f.Op(opI32ShrU)
-		f.Set(nb)
+		f.ShrU(nb, n, 8)
 		f.Repeat(nb, func() {
 			f.scalesMinsK4(k)
 			f.accScaled(acc, true, func() {

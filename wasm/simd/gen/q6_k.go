@@ -30,10 +30,7 @@ func matvecQ6_K() *Func {
 		f.Set(m4)
 		f.splat8(32)
 		f.Set(c32)
-		f.Get(n)
-		f.I32(8)
-		f.Op(opI32ShrU)
-		f.Set(nb)
+		f.ShrU(nb, n, 8)
 		f.Repeat(nb, func() {
 			first := true
 			for k := 0; k < 2; k++ {

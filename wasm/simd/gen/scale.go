@@ -7,10 +7,7 @@ import "math"
 func addF32() *Func {
 	f := NewFunc("add_f32", true, []byte{i32, i32, i32}, nil)
 	dst, src, n := f.Param(0), f.Param(1), f.Param(2)
-	f.Get(n)
-	f.I32(2)
-	f.Op(opI32ShrU)
-	f.Set(n)
+	f.ShrU(n, n, 2)
 	f.Repeat(n, func() {
 		f.Get(dst)
 		f.Get(dst)
@@ -37,10 +34,7 @@ func scaleF32() *Func {
 	f.Set(sv)
 	f.VZero()
 	f.Set(inf)
-	f.Get(n)
-	f.I32(2)
-	f.Op(opI32ShrU)
-	f.Set(n)
+	f.ShrU(n, n, 2)
 	f.Repeat(n, func() {
 		f.Get(dst)
 		f.Get(src)

@@ -12,10 +12,7 @@ func swiGLU() *Func {
 	g, u, out, n := f.Param(0), f.Param(1), f.Param(2), f.Param(3)
 	x, e := f.Local(v128), f.Local(v128)
 	s := newExpScratch(f)
-	f.Get(n)
-	f.I32(2)
-	f.Op(opI32ShrU)
-	f.Set(n)
+	f.ShrU(n, n, 2)
 	f.Repeat(n, func() {
 		f.Get(g)
 		f.VLoad(0)

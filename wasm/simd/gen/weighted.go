@@ -41,10 +41,7 @@ func weightedRowsF32() *Func {
 				f.V(f32x4Add)
 				f.Set(acc[i])
 			}
-			f.Get(vp)
-			f.Get(stride)
-			f.Op(opI32Add)
-			f.Set(vp)
+			f.AddLocal(vp, stride)
 			f.Add(pp, 4)
 		})
 		for i := 0; i < width; i++ {
@@ -55,10 +52,7 @@ func weightedRowsF32() *Func {
 		f.Add(v, int32(16*width))
 		f.Add(out, int32(16*width))
 	}
-	f.Get(n)
-	f.I32(4)
-	f.Op(opI32ShrU)
-	f.Set(chunks)
+	f.ShrU(chunks, n, 4)
 	f.Repeat(chunks, func() { pass(4) })
 	f.Get(n)
 	f.I32(2)
