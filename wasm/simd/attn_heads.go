@@ -30,29 +30,28 @@ func attention(a *ops.AttentionF16) bool {
 		len(a.K) >= 1<<30 || a.B*qDim >= 1<<28 || !(a.Scale > 0) {
 		return false
 	}
-	queued := ops.Queued()
-	if queued && (cap(attnQ) < a.B*qDim || cap(attnFlags) < a.B*nh || cap(attnScratch) < max(1, hostThreads)*3*((nCtx+8)&^3) ||
-		attnParamsUsed == len(attnParams)) {
+	row := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
+	stride := 3 * row      // a thread's scratch: the scores of the (up to) three heads it takes at once
+	threads := max(1, hostThreads)
+	pairs := a.B * nh
+	grow := cap(attnQ) < a.B*qDim || cap(attnScratch) < threads*stride || cap(attnFlags) < pairs
+	if ops.Queued() && (grow || attnParamsUsed == len(attnParams)) {
 		ops.GoCode()() // queued calls may still use the buffers about to be replaced, or every params block
 	}
 	if cap(attnQ) < a.B*qDim {
 		attnQ = make([]float32, a.B*qDim)
 	}
-	q := attnQ[:a.B*qDim]
-	if !scaleBy(q, a.Q[:a.B*qDim], 0x1p64) { // exact, unless it overflows
-		return false
-	}
-	row := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
-	stride := 3 * row      // a thread's scratch: the scores of the (up to) three heads it takes at once
-	threads := max(1, hostThreads)
 	if cap(attnScratch) < threads*stride {
 		// twice what this position needs: the scores grow with the context, and a
 		// reallocation while a decode step is queued first runs what is queued
 		attnScratch = make([]float32, 2*threads*stride)
 	}
-	pairs := a.B * nh
 	if cap(attnFlags) < pairs {
 		attnFlags = make([]int32, pairs)
+	}
+	q := attnQ[:a.B*qDim]
+	if !scaleBy(q, a.Q[:a.B*qDim], 0x1p64) { // exact, unless it overflows
+		return false
 	}
 	flags := attnFlags[:pairs]
 	// The worker splits the pairs across threads when this "work" reaches its threshold
