@@ -58,6 +58,10 @@ self.onmessage = (e) => {
 // one and starts afresh. The time outside kernels is the Go engine's own (norms, RoPE,
 // sampling, glue), which no helper shares.
 let profile = null;
+// profileEntry is profile's totals for key, made on first use.
+function profileEntry(key) {
+  return profile[key] || (profile[key] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+}
 function answerProfile(m) {
   self.postMessage({ type: "profile", id: m.id, profile: profile || {} });
   if (profile) profile = {};
@@ -127,6 +131,12 @@ function makeMemoryShared(bytes) {
 // claim that succeeds under a tag read the words of that tag's job.
 const BATCH = 32, MAX_BATCH = 8, MAX_CHUNKS = 255;
 
+// rowsPerChunk: a product of rows rows split across nThreads threads goes in chunks of
+// this many rows (about four chunks a thread); batchChunks: each of a batch's calls calls
+// goes in this many chunks (about two a thread). Jobs and the queue cut alike.
+const rowsPerChunk = (rows, nThreads) => Math.ceil(rows / Math.min(MAX_CHUNKS, 4 * nThreads));
+const batchChunks = (calls, nThreads) => Math.max(1, Math.min(2 * nThreads, Math.floor(MAX_CHUNKS / calls)));
+
 // runChunks claims and runs the current job's chunks as thread t (0: the engine thread,
 // helper i: i + 1; attn_* kernels take (params, scratch, stride, lo, hi) and each thread
 // uses its own scratch) until none is left or the job is over; a batch's calls are at
@@ -189,7 +199,7 @@ const QSTEPS = 64, QARGS = 10, QCAP = 4096;
 // (seen: the job counter it was woken by) leaves when the queue is over or another job has
 // started; the engine thread (seen < 0) when the first len steps, total chunks, are done.
 function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
-  const QSTEPS = 64, QARGS = 10;
+  const QSTEPS = 64, QARGS = 10; // the module's, again: the helpers run this function's source text
   const timed = qi[5] === 1;
   const v = new Array(QARGS + 2);
   // callWith calls fn with the first n values of v (no array made per call); it is inside
@@ -399,7 +409,7 @@ async function start() {
         const dt = performance.now() - t0;
         // a call recorded into a batch costs nothing here: its time is batch_end's
         const key = name === "batch_end" ? "batch" : name;
-        const p = profile[key] || (profile[key] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+        const p = profileEntry(key);
         p.calls++;
         p.ms += dt;
         if (lastSplit) { p.splitCalls++; p.splitMs += dt; }
@@ -480,7 +490,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   // parallel runs kernel idx on rows [lo, hi) in about four chunks per thread; args are
   // the kernel's arguments before (row_lo, row_hi).
   const parallel = (idx, args, lo, hi) => {
-    const per = Math.ceil((hi - lo) / Math.min(MAX_CHUNKS, 4 * nThreads));
+    const per = rowsPerChunk(hi - lo, nThreads);
     c[4] = idx;
     c[5] = args.length;
     for (let i = 0; i < args.length; i++) c[6 + i] = args[i];
@@ -492,7 +502,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   // parallel.batch runs recorded calls [idx, args, fn, lo, hi] as one job: each call in
   // about two chunks per thread.
   parallel.batch = (calls) => {
-    const per = Math.max(1, Math.min(2 * nThreads, Math.floor(MAX_CHUNKS / calls.length)));
+    const per = batchChunks(calls.length, nThreads);
     c[4] = -1;
     c[5] = calls.length;
     c[16] = per;
@@ -525,7 +535,7 @@ function makeQueue(parallel, split, nThreads, memory) {
   const finishGroup = () => {
     if (group < 0) return;
     const n = rec - group;
-    const per = n > 0 && split(groupBytes, groupRows) ? Math.max(1, Math.min(2 * nThreads, Math.floor(MAX_CHUNKS / n))) : 1;
+    const per = n > 0 && split(groupBytes, groupRows) ? batchChunks(n, nThreads) : 1;
     for (let s = group; s < rec; s++) {
       const m = QSTEPS + 8 * s;
       qi[m + 4] = qi[m + 7] ? Math.max(1, Math.min(per, qi[m + 3] - qi[m + 2])) : 1;
@@ -556,8 +566,7 @@ function makeQueue(parallel, split, nThreads, memory) {
       // each thread's work in the queue: {calls: chunks, ms, splitCalls, splitMs} (split:
       // in steps cut across the threads, the rest in one-chunk steps)
       for (let t = 0; t < nThreads; t++) {
-        const at = 16 + 4 * t, key = `queue thread ${t}`;
-        const p = profile[key] || (profile[key] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+        const at = 16 + 4 * t, p = profileEntry(`queue thread ${t}`);
         p.splitMs += qi[at] / 1000;
         p.ms += (qi[at] + qi[at + 1]) / 1000;
         p.splitCalls += qi[at + 2];
@@ -571,7 +580,7 @@ function makeQueue(parallel, split, nThreads, memory) {
   let ended = 0; // when the last queue ended (profiling: the gaps between queues)
   q.begin = () => {
     if (profile && ended) {
-      const p = profile["queue gaps"] || (profile["queue gaps"] = { calls: 0, ms: 0, splitCalls: 0, splitMs: 0 });
+      const p = profileEntry("queue gaps");
       const gap = performance.now() - ended;
       p.calls++;
       p.ms += gap;
@@ -614,8 +623,7 @@ function makeQueue(parallel, split, nThreads, memory) {
     }
     let chunks = 1;
     if (ranged && split(bytes, hi - lo)) {
-      const per = Math.ceil((hi - lo) / Math.min(MAX_CHUNKS, 4 * nThreads));
-      chunks = Math.ceil((hi - lo) / per);
+      chunks = Math.ceil((hi - lo) / rowsPerChunk(hi - lo, nThreads));
     }
     qi[m + 4] = chunks;
     total += chunks;
