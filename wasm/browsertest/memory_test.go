@@ -46,15 +46,7 @@ func TestBrowserLoadMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	fileSize := webtest.AddModel(t, dir, "synth-memory", w, 16<<20)
-	page, err := blankPage(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, dir, false)
-	ctx := browser(t)
-	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
-		t.Fatal(err)
-	}
+	ctx := openBlankPage(t, dir, false)
 	var ready bool
 	eval(t, ctx, `await engine.ready; window.memEngine = engine; return true;`, &ready)
 	c := chromedp.FromContext(ctx)
@@ -135,6 +127,21 @@ func blankPage(dir string) (string, error) {
 	const name = "memorytest.html"
 	page := "<!doctype html><html><head><meta charset=\"utf-8\"><title>memory</title>" + string(block) + "</head><body></body></html>\n"
 	return name, os.WriteFile(filepath.Join(dir, name), []byte(page), 0o644)
+}
+
+// openBlankPage serves dir on loopback (cross-origin isolated or not), writes its blank
+// page (blankPage) and opens it in a fresh browser.
+func openBlankPage(t *testing.T, dir string, isolated bool) context.Context {
+	page, err := blankPage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, dir, isolated)
+	ctx := browser(t)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }
 
 // renderers returns the resident size in bytes (key VmRSS) or its peak (VmHWM) of each

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"hearth/engine/synth"
 	"hearth/internal/webtest"
 )
@@ -123,14 +121,5 @@ func profilePage(t *testing.T) context.Context {
 		t.Fatal(err)
 	}
 	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
-	page, err := blankPage(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, dir, true)
-	ctx := browser(t)
-	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+page)); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
+	return openBlankPage(t, dir, true)
 }
