@@ -11,10 +11,17 @@ const now = () => performance.now() / 1000;
 
 // prompt holds the prompt's token ids (for Hearth), text the same prompt as text (for
 // wllama, which tokenizes it with llama.cpp's tokenizer; the run checks the count).
+//
+// warmup: before the measured call, one short completion of another prompt (16 tokens in,
+// 16 out), as llama-bench runs a warm-up before its measured repetitions. A fresh page's
+// first call is also when Chromium compiles the hot wasm and JS with its optimizing
+// tiers, on background threads that take a core from the engine's own threads on a
+// small machine; the measured call then sees the steady state, the same for both
+// engines. (-warmup=false measures the cold first call instead.)
 
 // Hearth: new HearthEngine(worker, {threads}) is all a thread count takes; the engine
 // reports how many threads it really started (1 when the worker cannot start helpers).
-window.benchHearth = async ({ model, threads, prompt, decode, contextSize }) => {
+window.benchHearth = async ({ model, threads, prompt, decode, contextSize, warmup }) => {
   const { HearthEngine } = await import(abs(assets.client));
   const t0 = now();
   const engine = new HearthEngine(abs(assets.worker), { threads });
@@ -25,6 +32,8 @@ window.benchHearth = async ({ model, threads, prompt, decode, contextSize }) => 
       return { available: false, reason: `asked for ${threads} threads, the engine started ${engine.threads}` };
     }
     const want = decode || 1;
+    // (its first token differs from the prompt's, so nothing of it is reused as a prefix)
+    if (warmup) await engine.complete(prompt.slice(0, 16).map((t) => t + 1), { temperature: 0, maxTokens: 16 });
     const r = await engine.complete(prompt, { temperature: 0, maxTokens: want });
     const st = r.stats;
     if (st.prompt_tokens !== prompt.length || st.cached_tokens !== 0 || r.tokens.length !== want) {
@@ -49,7 +58,7 @@ window.benchHearth = async ({ model, threads, prompt, decode, contextSize }) => 
 // length, with cache_prompt off and max_tokens 1. Decode (when decode > 0): the same text
 // with cache_prompt on (so the cached prompt is not evaluated again), then `decode` tokens
 // with ignore_eos; predicted_ms covers the generation only.
-window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize }) => {
+window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize, warmup }) => {
   const { Wllama } = await import(abs("wllama/esm/index.js"));
   const t0 = now();
   const wllama = new Wllama({ default: abs("wllama/esm/wasm/wllama.wasm") }, { suppressNativeLog: true });
@@ -61,6 +70,11 @@ window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize })
     const got = wllama.getNumThreads();
     if (got !== threads) {
       return { available: false, reason: `asked for ${threads} threads, wllama runs ${got} (multithread: ${wllama.isMultithread()})` };
+    }
+    if (warmup) {
+      step = "warm-up";
+      const words = text.split(" ").slice(0, 12).reverse().join(" ");
+      await wllama.createCompletion({ prompt: words, max_tokens: 16, temperature: 0, cache_prompt: false, ignore_eos: true });
     }
     step = "prefill";
     const pre = await wllama.createCompletion({ prompt: text, max_tokens: 1, temperature: 0, cache_prompt: false, ignore_eos: true });

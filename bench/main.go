@@ -55,6 +55,7 @@ func run() error {
 	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
 	llamaBenchPath := flag.String("llama-bench", "", "native llama-bench binary (default: bin/llama-bench in the shared test data)")
 	cache := flag.String("cache", filepath.Join(os.TempDir(), "hearth-bench-models"), "folder for the synthesized models (kept between runs)")
+	warmup := flag.Bool("warmup", true, "a short warm-up completion before each measured browser run (llama-bench warms up too); false: measure a fresh page's first call")
 	limit := flag.Duration("limit", 5*time.Minute, "time limit of one run")
 	flag.Parse()
 
@@ -86,7 +87,7 @@ func run() error {
 			}
 		}
 	}
-	rep := &Report{CPUs: runtime.NumCPU(), Runs: *n, Decode: *decodeN, Context: *ctxN, Prompts: prompts}
+	rep := &Report{CPUs: runtime.NumCPU(), Runs: *n, Warmup: *warmup, Decode: *decodeN, Context: *ctxN, Prompts: prompts}
 	for _, t := range threadsAsked {
 		if t > rep.CPUs {
 			logf("threads=%d skipped: this machine has %d CPUs", t, rep.CPUs)
@@ -262,7 +263,7 @@ func runBrowser(rep *Report, root, chromium, wllama string, models []benchModel,
 					dec = decode
 				}
 				for _, eng := range engs {
-					args := map[string]any{"threads": th, "prompt": pr.Tokens, "text": pr.Text, "decode": dec, "contextSize": ctx}
+					args := map[string]any{"threads": th, "prompt": pr.Tokens, "text": pr.Text, "decode": dec, "contextSize": ctx, "warmup": rep.Warmup}
 					fn, kv := "benchHearth", hearthKV
 					if eng == "hearth" {
 						args["model"] = m.Name

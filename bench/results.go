@@ -63,8 +63,10 @@ type Skipped struct {
 
 // Report is bench/results.json.
 type Report struct {
-	CPUs    int    `json:"cpus"`
-	Runs    int    `json:"runs"`
+	CPUs int `json:"cpus"`
+	Runs int `json:"runs"`
+	// Warmup: each browser run made a short warm-up completion before the measured one.
+	Warmup  bool   `json:"warmup"`
 	Decode  int    `json:"decode"`
 	Context int    `json:"context"`
 	Prompts []int  `json:"prompts"`
@@ -202,6 +204,11 @@ func printTable(w io.Writer, rep *Report) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %.1f | %s | %.1f | %s | %s |\n", r.Engine, r.Model, r.Threads, r.Prompt,
 			load, r.PrefillTPS, dec, float64(r.RSSBytes)/mib, rss, wasm)
+	}
+	if rep.Warmup {
+		fmt.Fprintln(w, "\nBrowser runs: each after a warm-up completion in the same page (-warmup=false: a fresh page's first call).")
+	} else {
+		fmt.Fprintln(w, "\nBrowser runs: a fresh page's first call, no warm-up.")
 	}
 	if rep.EmptyPageRSSBytes > 0 {
 		fmt.Fprintf(w, "\nChromium's renderer with the empty bench page (no engine): peak RSS %.1f MiB\n", float64(rep.EmptyPageRSSBytes)/mib)
