@@ -137,10 +137,42 @@ const BATCH = 32, MAX_BATCH = 8, MAX_CHUNKS = 255;
 const rowsPerChunk = (rows, nThreads) => Math.ceil(rows / Math.min(MAX_CHUNKS, 4 * nThreads));
 const batchChunks = (calls, nThreads) => Math.max(1, Math.min(2 * nThreads, Math.floor(MAX_CHUNKS / calls)));
 
+// slicedKernel returns, for a kernel without a row range of its own whose work is
+// independent rows, blocks or groups of elements (a prompt's SwiGLU and activation
+// quantization), a version taking a range of those units after its arguments, so a job
+// cuts it across the threads like a product: each unit is computed by the same code
+// whichever call runs it, so the results do not depend on the split; null for the others
+// (not rmsnorm: a job's arguments are i32 words, and its eps is an f32). sliceUnits gives
+// such a call's units and the bytes that decide its split, as a product's weights do
+// (SwiGLU's three arrays; a quantizer's input: a 576-wide prompt chunk's quantization
+// measured slower split, the 1536-wide one faster). (Both go to the helpers as source
+// text.)
+function slicedKernel(name, fn) {
+  switch (name) {
+    case "swiglu": // (g, u, out, n): groups of 4 elements
+      return (g, u, out, n, lo, hi) => fn(g + 16 * lo, u + 16 * lo, out + 16 * lo, 4 * (hi - lo));
+    case "quantize_prep_q8_0": // (x, nb, rows, out, prep): rows (34·nb bytes in out, 40·nb in prep)
+      return (x, nb, rows, out, prep, lo, hi) => fn(x + 128 * nb * lo, nb, hi - lo, out + 34 * nb * lo, prep + 40 * nb * lo);
+    case "quantize_q8_k": // (x, nb, out): blocks of 256 floats (292 bytes in out)
+      return (x, nb, out, lo, hi) => fn(x + 1024 * lo, hi - lo, out + 292 * lo);
+    default:
+      return null;
+  }
+}
+
+function sliceUnits(name, args) {
+  switch (name) {
+    case "swiglu": return [args[3] >> 2, 12 * args[3]];
+    case "quantize_prep_q8_0": return [args[2], 128 * args[1] * args[2]];
+    case "quantize_q8_k": return [args[1], 1024 * args[1]];
+    default: return [0, 0];
+  }
+}
+
 // runChunks claims and runs the current job's chunks as thread t (0: the engine thread,
-// helper i: i + 1; attn_* kernels take (params, scratch, stride, lo, hi) and each thread
-// uses its own scratch) until none is left or the job is over; a batch's calls are at
-// c[callsAt + 12j].
+// helper i: i + 1; fns: the kernels, slicedKernel's versions where there is one; attn_*
+// kernels take (params, scratch, stride, lo, hi) and each thread uses its own scratch)
+// until none is left or the job is over; a batch's calls are at c[callsAt + 12j].
 function runChunks(c, fns, ownScratch, t, callsAt) {
   const w0 = Atomics.load(c, 2);
   const tag = w0 >>> 16, n = (w0 >>> 8) & 0xff, kind = c[4];
@@ -276,11 +308,13 @@ function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
 const helperSource = `
 const BATCH = ${BATCH};
 const runChunks = (${runChunks.toString()});
+const slicedKernel = (${slicedKernel.toString()});
 const runQueue = (${runQueue.toString()});
 self.onmessage = async (e) => {
   const { module, memory, ctrl, queueWords, queueArgs, index, names } = e.data;
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
   const fns = names.map((n) => k[n]);
+  const jobFns = names.map((n) => slicedKernel(n, k[n]) || k[n]);
   const ownScratch = names.map((n) => n.startsWith("attn_"));
   const c = new Int32Array(ctrl), qi = new Int32Array(queueWords), qa = new Float64Array(queueArgs);
   self.postMessage("ready");
@@ -299,7 +333,7 @@ self.onmessage = async (e) => {
       // the cores to the page's own threads
       spinFor = 20000;
     } else {
-      runChunks(c, fns, ownScratch, index + 1, BATCH);
+      runChunks(c, jobFns, ownScratch, index + 1, BATCH);
       spinFor = 2000000;
     }
   }
@@ -327,7 +361,8 @@ async function start() {
   const simd = {};
   // The matvec_* kernels, (w, row_bytes, a, n, y, row_lo, row_hi), and matmul_* (w,
   // row_bytes, a, a_row_bytes, ntok, n, y, y_rows, row_lo, row_hi) split their rows across
-  // the threads when the product is large enough; the others (weighted_rows_f32) run here.
+  // the threads when the product is large enough, and so do slicedKernel's (a prompt's
+  // SwiGLU and activation quantization); the others (norms, RoPE, adds) run here.
   // A product is split only when its weights are big enough (~25 µs of kernel time at 1
   // thread) that the helpers' share outweighs waking them and waiting for them; smaller
   // ones (a tiny model's every product) run here alone.
@@ -390,6 +425,15 @@ async function start() {
         if (batch) return void batch.push([idx, [w, rb, a, arb, ntok, n, y, yRows], kernels[name], lo, hi]);
         if (split((hi - lo) * rb * ntok, hi - lo)) return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
+      };
+    } else if (slicedKernel(name, null)) {
+      // a prompt's rows (or elements) split like a product's; queued (a decode step's
+      // one row) a step of one chunk
+      simd[name] = (...args) => {
+        if (queue && queue.on) return queue.record(idx, args, -1, -1, 0, 0);
+        const [units, work] = sliceUnits(name, args);
+        if (split(work, units)) return parallel(idx, args, 0, units);
+        return kernels[name](...args);
       };
     } else {
       // scale_f32 returns 1 on an overflow: queued, queue_end reports it
@@ -469,6 +513,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   }
   await Promise.all(started);
   const fns = names.map((n) => kernels[n]);
+  const jobFns = names.map((n) => slicedKernel(n, kernels[n]) || kernels[n]);
   const ownScratch = names.map((n) => n.startsWith("attn_"));
   let tag = 0;
   // run publishes the job whose words are written (n chunks), runs chunks of it here and
@@ -479,7 +524,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
     Atomics.store(c, 2, (tag << 16) | (n << 8));
     Atomics.add(c, 0, 1);
     Atomics.notify(c, 0);
-    runChunks(c, fns, ownScratch, 0, BATCH);
+    runChunks(c, jobFns, ownScratch, 0, BATCH);
     let spins = 0;
     for (;;) {
       const done = Atomics.load(c, 1);
