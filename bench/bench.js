@@ -32,8 +32,8 @@ window.benchHearth = async ({ model, threads, prompt, decode, contextSize, warmu
       return { available: false, reason: `asked for ${threads} threads, the engine started ${engine.threads}` };
     }
     const want = decode || 1;
-    // (its first token differs from the prompt's, so nothing of it is reused as a prefix)
-    if (warmup) await engine.complete(prompt.slice(0, 16).map((t) => t + 1), { temperature: 0, maxTokens: 16 });
+    // (the prompt's tokens 1-16, without its first, BOS: nothing of it is reused as a prefix)
+    if (warmup) await engine.complete(prompt.slice(1, 17), { temperature: 0, maxTokens: 16 });
     const r = await engine.complete(prompt, { temperature: 0, maxTokens: want });
     const st = r.stats;
     if (st.prompt_tokens !== prompt.length || st.cached_tokens !== 0 || r.tokens.length !== want) {
