@@ -175,7 +175,7 @@ func rowsWith(k kernel, minMany int) ops.RowsKernel {
 		ap := unsafe.Pointer(unsafe.SliceData(a.Data))
 		if a.N < minMany {
 			if k.onePrepared {
-				ap = unsafe.Pointer(unsafe.SliceData(prepared(a, false))) // the one-token kernels use no corrections
+				ap = unsafe.Pointer(unsafe.SliceData(prepared(a, Relaxed))) // the relaxed Q4_0/Q5_0 ones use the corrections
 			}
 			k.one(w, int32(rb), ap, int32(m.Cols), unsafe.Pointer(unsafe.SliceData(y)), int32(lo), int32(hi))
 			return true
@@ -225,15 +225,16 @@ func PrepQ8_0(a *ops.Acts, dst []byte, withSums bool) []byte {
 }
 
 // Relaxed tells that the kernel module is the relaxed-SIMD variant
-// (hearth-kernels-relaxed*.wasm), whose Q4_0 kernel needs the prepared corrections. Set
-// it before Install.
+// (hearth-kernels-relaxed*.wasm), whose Q4_0 and Q5_0 kernels need the prepared
+// corrections. Set it before Install.
 var Relaxed bool
 
 // prepared returns a's rows prepared by PrepQ8_0, converted once while the same
 // activations are multiplied by several matrices (Q/K/V, gate/up): QuantizeActs gives
 // every conversion a new Version.
-// withSums asks for the corrections too (the relaxed module's Q4_0/Q5_0 several-token
-// kernels use them; summing every block's quants costs more than the rest of the layout).
+// withSums asks for the corrections too (the relaxed module's Q4_0/Q5_0 kernels use them;
+// summing every block's quants costs more than the rest of the layout, when Go does it:
+// quantize_prep_q8_0 always writes them).
 func prepared(a *ops.Acts, withSums bool) []byte {
 	if prepFor != a || prepVersion != a.Version || (withSums && !prepSums) {
 		defer ops.GoCode()() // PrepQ8_0 reads a.Data in Go

@@ -82,11 +82,13 @@ func pairRowsKernel(name string, pair func(f *Func, wp0, wp1, ap, n, y0, y1 Loca
 // pairDot is how blocks32PairPrepared multiplies an activation block into a weight block:
 // loadA fills the locals av (nA of them) from the activation block's quants, at ap+aOff+2
 // as in a Q8_0 block; isum2 pushes the i32x4 lane sums of the weight block at wp+wOff
-// times av.
+// times av. corr, when set, is called after loadA with the block's prepared correction
+// (-8·Σa, an i32) at cp+cOff, for the zero point of unsigned weights.
 type pairDot struct {
 	loadA func(f *Func, ap Local, aOff uint32, av []Local)
 	nA    int
 	isum2 func(f *Func, wp Local, wOff uint32, av []Local)
+	corr  func(f *Func, cp Local, cOff uint32, av []Local)
 }
 
 // blocks32PairPrepared is blocks32.go's product for two rows at once (see the file
@@ -141,9 +143,25 @@ func blocks32PairPrepared(name string, wBlock uint32, grouped, tail pairDot) *Fu
 		f.I32(2)
 		f.Op(opI32ShrU)
 		f.Set(cnt)
+		// cp: the corrections, after the nb scales (only for a dot that takes them)
+		var cp Local
+		if grouped.corr != nil || tail.corr != nil {
+			cp = f.Local(i32)
+			f.Get(sp)
+			f.Get(nb)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+			f.Set(cp)
+		}
+		load := func(d pairDot, aOff uint32, av []Local) {
+			d.loadA(f, qp, aOff, av)
+			if d.corr != nil {
+				d.corr(f, cp, aOff/8, av)
+			}
+		}
 		group := func(k int) {
 			for b := 0; b < k; b++ {
-				grouped.loadA(f, qp, uint32(32*b), av)
+				load(grouped, uint32(32*b), av)
 				for r := range wps {
 					grouped.isum2(f, wps[r], uint32(b)*wBlock, av)
 					f.Set(v[r][b])
@@ -169,6 +187,9 @@ func blocks32PairPrepared(name string, wBlock uint32, grouped, tail pairDot) *Fu
 			}
 			f.Add(qp, int32(32*k))
 			f.Add(sp, int32(4*k))
+			if cp != 0 {
+				f.Add(cp, int32(4*k))
+			}
 		}
 		f.Repeat(cnt, func() { group(4) })
 		f.Block()
@@ -183,7 +204,7 @@ func blocks32PairPrepared(name string, wBlock uint32, grouped, tail pairDot) *Fu
 		f.Op(opI32And)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
-			tail.loadA(f, qp, 0, av)
+			load(tail, 0, av)
 			for r := range wps {
 				tail.isum2(f, wps[r], 0, av)
 				f.accScaled(acc[r], false, func() {
@@ -196,6 +217,9 @@ func blocks32PairPrepared(name string, wBlock uint32, grouped, tail pairDot) *Fu
 			}
 			f.Add(qp, 32)
 			f.Add(sp, 4)
+			if cp != 0 {
+				f.Add(cp, 4)
+			}
 		})
 		for r, y := range []Local{y0, y1} {
 			f.hsum(acc[r])

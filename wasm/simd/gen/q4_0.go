@@ -13,8 +13,9 @@ package main
 // Rows go in pairs over prepared activations (blocks32PairPrepared): each activation block is widened once for two rows.
 //
 // relaxed: the blocks of the groups of four and two by i32x4.relaxed_dot_i8x16_i7x16_add_s
-// on the nibbles as they are (0..15) with the zero point as -8·Σa, as matvec_q5_0 does
-// (relaxedZeroPointActs): the same integer block totals, bit for bit the simd128 kernel.
+// on the nibbles as they are (0..15) with the zero point as -8·Σa, the prepared
+// activations' correction, as matvec_q5_0 does (relaxedZeroPoint): the same integer block
+// totals, bit for bit the simd128 kernel.
 func matvecQ4_0(relaxed bool) *Func {
 	// isum multiplies the weight block at wp+wOff by the four widened activation vectors
 	// act(k) (elements 8k..8k+7), k = i + 2*half for weight bytes 8i..8i+7's low (half 0)
@@ -57,12 +58,13 @@ func matvecQ4_0(relaxed bool) *Func {
 		}
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
-	}}
+	}, nil}
 	if !relaxed {
 		return blocks32PairPrepared("matvec_q4_0", 18, d, d)
 	}
 	var lo, hi Local
-	r := pairDot{relaxedZeroPointActs(8), 3, func(f *Func, wp Local, wOff uint32, av []Local) {
+	r := relaxedZeroPoint(8)
+	r.isum2 = func(f *Func, wp Local, wOff uint32, av []Local) {
 		if lo == 0 {
 			lo, hi = f.Local(v128), f.Local(v128)
 		}
@@ -77,7 +79,7 @@ func matvecQ4_0(relaxed bool) *Func {
 		f.V(i8x16ShrU)
 		f.Set(hi)
 		f.relaxedHalves(lo, hi, av)
-	}}
+	}
 	return blocks32PairPrepared("matvec_q4_0", 18, r, d)
 }
 

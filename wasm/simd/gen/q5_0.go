@@ -18,7 +18,8 @@ package main
 // relaxed (the relaxed-SIMD module): the blocks of the groups of four and two go through
 // i32x4.relaxed_dot_i8x16_i7x16_add_s instead, the weights as their u5 values 0..31
 // (q5Halves, the i7 operand) and the activations as they are, the zero point as -16·Σa
-// lane sums made once per activation block for both rows: the same integer block totals,
+// from the prepared activations' correction (relaxedZeroPoint: one load and a shift a block
+// for both rows, where summing the quants took six operations): the same integer block totals,
 // which those groups sum before scaling, so the results are the simd128 kernel's bit for
 // bit (a last odd block, scaled lane by lane, keeps the simd128 products).
 func matvecQ5_0(relaxed bool) *Func {
@@ -88,42 +89,51 @@ func matvecQ5_0(relaxed bool) *Func {
 		}
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&s2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
-	}}
+	}, nil}
 	if !relaxed {
 		return blocks32PairPrepared("matvec_q5_0", 22, d, d)
 	}
 	var q, bits, lo, hi Local
-	r := pairDot{relaxedZeroPointActs(16), 3, func(f *Func, wp Local, wOff uint32, av []Local) {
+	r := relaxedZeroPoint(16)
+	r.isum2 = func(f *Func, wp Local, wOff uint32, av []Local) {
 		if q == 0 {
 			q, bits, lo, hi = f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
 		}
 		f.q5Halves(wp, wOff, q, bits, lo, hi)
 		f.relaxedHalves(lo, hi, av)
-	}}
+	}
 	return blocks32PairPrepared("matvec_q5_0", 22, r, d)
 }
 
-// relaxedZeroPointActs is the loadA of the relaxed decode kernels whose weights are
-// unsigned with a zero point z (Q4_0: 8, Q5_0: 16): av[0], av[1] the activation block's two
-// halves of quants as they are, av[2] -z × their i32x4 lane sums (whose total is the
-// block's -z·Σa).
-func relaxedZeroPointActs(z int32) func(f *Func, ap Local, aOff uint32, av []Local) {
-	return func(f *Func, ap Local, aOff uint32, av []Local) {
-		for h := uint32(0); h < 2; h++ {
-			f.Get(ap)
-			f.VLoad(aOff + 2 + 16*h)
-			f.Tee(av[h])
-			f.V(i16x8ExtaddPairwiseI8x16S, i32x4ExtaddPairwiseI16x8S)
-		}
-		f.V(i32x4Add)
-		f.splat32(uint32(-z))
-		f.V(i32x4Mul)
-		f.Set(av[2])
+// relaxedZeroPoint is the pairDot of the relaxed decode kernels whose weights are
+// unsigned with a zero point z (Q4_0: 8, Q5_0: 16), less its isum2: loadA sets av[0], av[1]
+// to the activation block's two halves of quants as they are, corr av[2] to the block's
+// prepared correction -8·Σa times z/8 in lane 0 (zero in the others), so that the lane
+// sums of relaxedHalves total the block's Σ a·(u - z), as the simd128 kernel's do.
+func relaxedZeroPoint(z int32) pairDot {
+	return pairDot{
+		loadA: func(f *Func, ap Local, aOff uint32, av []Local) {
+			for h := uint32(0); h < 2; h++ {
+				f.Get(ap)
+				f.VLoad(aOff + 2 + 16*h)
+				f.Set(av[h])
+			}
+		},
+		nA: 3,
+		corr: func(f *Func, cp Local, cOff uint32, av []Local) {
+			f.Get(cp)
+			f.VMem(vLoad32Zero, cOff)
+			if z == 16 {
+				f.I32(1)
+				f.V(i32x4Shl)
+			}
+			f.Set(av[2])
+		},
 	}
 }
 
 // relaxedHalves pushes the i32x4 lane sums of a weight block given as its unsigned values
-// (elements 0-15 in lo, 16-31 in hi, each below 128) times relaxedZeroPointActs' av:
+// (elements 0-15 in lo, 16-31 in hi, each below 128) times relaxedZeroPoint's av:
 // relaxed_dot(a_hi, hi, relaxed_dot(a_lo, lo, -z·Σa)).
 func (f *Func) relaxedHalves(lo, hi Local, av []Local) {
 	f.Get(av[1])

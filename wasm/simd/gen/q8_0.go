@@ -35,7 +35,7 @@ func matvecQ8_0(relaxed bool) *Func {
 				f.V(i32x4Add)
 			}
 		}
-	}}
+	}, nil}
 	if !relaxed {
 		return blocks32PairPrepared("matvec_q8_0", 34, widened, widened)
 	}
@@ -44,7 +44,7 @@ func matvecQ8_0(relaxed bool) *Func {
 		f.absSigns(ap, aOff+2, av)
 	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		f.signedDots(wp, wOff+2, av) // relaxed_dot(w1', |a1|, relaxed_dot(w0', |a0|, 0))
-	}}
+	}, nil}
 	// a lone last block goes the simd128 way: its lanes, scaled one by one, must be the
 	// one-row kernel's
 	return blocks32PairPrepared("matvec_q8_0", 34, signed, widened)
