@@ -139,38 +139,38 @@ const batchChunks = (calls, nThreads) => Math.max(1, Math.min(2 * nThreads, Math
 
 // slicedKernel returns, for a kernel without a row range of its own whose work is
 // independent rows, blocks or groups of elements (a prompt's SwiGLU and activation
-// quantization), a version taking a range of those units after its arguments, so a job
-// cuts it across the threads like a product: each unit is computed by the same code
-// whichever call runs it, so the results do not depend on the split; null for the others
-// (not rmsnorm: a job's arguments are i32 words, and its eps is an f32). sliceUnits gives
-// such a call's units and the bytes that decide its split, as a product's weights do
-// (SwiGLU's three arrays; a quantizer's input: a 576-wide prompt chunk's quantization
-// measured slower split, the 1536-wide one faster). (Both go to the helpers as source
-// text.)
+// quantization), {run, size}: run(...args, lo, hi) runs units [lo, hi) of the call fn(...args)
+// by offsetting its pointers, so a job cuts it across the threads like a product (each unit
+// is computed by the same code whichever call runs it, so the results do not depend on the
+// split); size(...args) gives the call's units and the bytes that decide its split, as a
+// product's weights do (SwiGLU's three arrays; a quantizer's input: a 576-wide prompt
+// chunk's quantization measured slower split, the 1536-wide one faster). null for the
+// others (not rmsnorm: a job's arguments are i32 words, and its eps is an f32). (It goes to
+// the helpers as source text.)
 function slicedKernel(name, fn) {
   switch (name) {
     case "swiglu": // (g, u, out, n): groups of 4 elements
-      return (g, u, out, n, lo, hi) => fn(g + 16 * lo, u + 16 * lo, out + 16 * lo, 4 * (hi - lo));
+      return {
+        run: (g, u, out, n, lo, hi) => fn(g + 16 * lo, u + 16 * lo, out + 16 * lo, 4 * (hi - lo)),
+        size: (g, u, out, n) => [n >> 2, 12 * n],
+      };
     case "quantize_prep_q8_0": // (x, nb, rows, out, prep): rows (34·nb bytes in out, 40·nb in prep)
-      return (x, nb, rows, out, prep, lo, hi) => fn(x + 128 * nb * lo, nb, hi - lo, out + 34 * nb * lo, prep + 40 * nb * lo);
+      return {
+        run: (x, nb, rows, out, prep, lo, hi) => fn(x + 128 * nb * lo, nb, hi - lo, out + 34 * nb * lo, prep + 40 * nb * lo),
+        size: (x, nb, rows) => [rows, 128 * nb * rows],
+      };
     case "quantize_q8_k": // (x, nb, out): blocks of 256 floats (292 bytes in out)
-      return (x, nb, out, lo, hi) => fn(x + 1024 * lo, hi - lo, out + 292 * lo);
+      return {
+        run: (x, nb, out, lo, hi) => fn(x + 1024 * lo, hi - lo, out + 292 * lo),
+        size: (x, nb) => [nb, 1024 * nb],
+      };
     default:
       return null;
   }
 }
 
-function sliceUnits(name, args) {
-  switch (name) {
-    case "swiglu": return [args[3] >> 2, 12 * args[3]];
-    case "quantize_prep_q8_0": return [args[2], 128 * args[1] * args[2]];
-    case "quantize_q8_k": return [args[1], 1024 * args[1]];
-    default: return [0, 0];
-  }
-}
-
 // runChunks claims and runs the current job's chunks as thread t (0: the engine thread,
-// helper i: i + 1; fns: the kernels, slicedKernel's versions where there is one; attn_*
+// helper i: i + 1; fns: the kernels, slicedKernel's run where there is one; attn_*
 // kernels take (params, scratch, stride, lo, hi) and each thread uses its own scratch)
 // until none is left or the job is over; a batch's calls are at c[callsAt + 12j].
 function runChunks(c, fns, ownScratch, t, callsAt) {
@@ -314,7 +314,7 @@ self.onmessage = async (e) => {
   const { module, memory, ctrl, queueWords, queueArgs, index, names } = e.data;
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
   const fns = names.map((n) => k[n]);
-  const jobFns = names.map((n) => slicedKernel(n, k[n]) || k[n]);
+  const jobFns = names.map((n) => (slicedKernel(n, k[n]) || { run: k[n] }).run);
   const ownScratch = names.map((n) => n.startsWith("attn_"));
   const c = new Int32Array(ctrl), qi = new Int32Array(queueWords), qa = new Float64Array(queueArgs);
   self.postMessage("ready");
@@ -391,6 +391,7 @@ async function start() {
   };
   // While a queue is recording (queue.on), every kernel call becomes a step of it.
   names.forEach((name, idx) => {
+    const sliced = slicedKernel(name, null);
     if (name === "queue_begin") {
       simd[name] = () => queue.begin();
     } else if (name === "queue_end") {
@@ -426,12 +427,12 @@ async function start() {
         if (split((hi - lo) * rb * ntok, hi - lo)) return parallel(idx, [w, rb, a, arb, ntok, n, y, yRows], lo, hi);
         return kernels[name](w, rb, a, arb, ntok, n, y, yRows, lo, hi);
       };
-    } else if (slicedKernel(name, null)) {
+    } else if (sliced) {
       // a prompt's rows (or elements) split like a product's; queued (a decode step's
       // one row) a step of one chunk
       simd[name] = (...args) => {
         if (queue && queue.on) return queue.record(idx, args, -1, -1, 0, 0);
-        const [units, work] = sliceUnits(name, args);
+        const [units, work] = sliced.size(...args);
         if (split(work, units)) return parallel(idx, args, 0, units);
         return kernels[name](...args);
       };
@@ -513,7 +514,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   }
   await Promise.all(started);
   const fns = names.map((n) => kernels[n]);
-  const jobFns = names.map((n) => slicedKernel(n, kernels[n]) || kernels[n]);
+  const jobFns = names.map((n) => (slicedKernel(n, kernels[n]) || { run: kernels[n] }).run);
   const ownScratch = names.map((n) => n.startsWith("attn_"));
   let tag = 0;
   // run publishes the job whose words are written (n chunks), runs chunks of it here and
