@@ -74,6 +74,7 @@ func TestMalformed(t *testing.T) {
 		{"bytes overflow", oneTensor(nil, 0, "t", quant.F32, []uint64{1 << 61, 2}, 0, 32), []string{`"t"`, "overflows int64 bytes"}},
 		{"unsupported type", oneTensor(nil, 0, "blk.0.attn_q.weight", quant.Type(16), []uint64{256}, 0, 66),
 			[]string{`"blk.0.attn_q.weight"`, "IQ2_XXS is not supported", "(supported: " + quant.SupportedNames() + ")"}},
+		{"Hearth's internal layout", oneTensor(nil, 0, "t", quant.Q5_0x2, []uint64{64}, 0, 64), []string{`"t"`, "Q5_0x2 is not supported"}},
 		{"unknown type", oneTensor(nil, 0, "t", quant.Type(99), []uint64{1}, 0, 32), []string{`"t"`, "type(99)"}},
 		{"partial block", oneTensor(nil, 0, "t", quant.Q8_0, []uint64{31}, 0, 64), []string{`"t"`, "whole number of 32-element blocks"}},
 		{"unaligned offset", oneTensor(nil, 0, "t", quant.F32, []uint64{1}, 8, 64), []string{`"t"`, "offset 8 is not a multiple of the alignment 32"}},

@@ -215,7 +215,7 @@ func readTensorInfo(c *cursor) (TensorInfo, error) {
 // tensorSize is the byte size of a tensor of type typ and shape dims (ne[0] first), or an
 // error when the type is unknown, the rows are not whole blocks or the size overflows.
 func tensorSize(typ quant.Type, dims []int64) (int64, error) {
-	if _, ok := typ.Traits(); !ok {
+	if tr, ok := typ.Traits(); !ok || tr.Internal {
 		return 0, fmt.Errorf("type %s is not supported (supported: %s)", typ, quant.SupportedNames())
 	}
 	if len(dims) > maxDims {

@@ -84,6 +84,9 @@ func (b *binder) matrix(name string, rows, cols int) *ops.Matrix {
 		return &ops.Matrix{Name: name, Type: t.Type, Rows: rows, Cols: cols}
 	}
 	m, err := ops.NewMatrix(name, t.Type, rows, cols, data)
+	if err == nil {
+		err = m.UsePreferredLayout() // the kernels' own layout, in place
+	}
 	if err != nil {
 		b.err = err
 	}

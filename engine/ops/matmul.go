@@ -40,6 +40,30 @@ func NewMatrix(name string, t quant.Type, rows, cols int, data []byte) (*Matrix,
 	return &Matrix{Name: name, Type: t, Rows: rows, Cols: cols, Data: data, rowBytes: int(rb), traits: tr}, nil
 }
 
+// PreferredLayouts maps a file's weight type to the layout the fast kernels multiply
+// faster (quant.Relayout converts between them): the browser build sets Q5_0 → Q5_0x2.
+// Empty natively. Set it before models load.
+var PreferredLayouts = map[quant.Type]quant.Type{}
+
+// UsePreferredLayout converts m's rows in place to PreferredLayouts[m.Type] when there is
+// one and the rows are whole blocks of it (the same bytes a row); otherwise m stays as it
+// is. The data must be m's alone: it is rewritten.
+func (m *Matrix) UsePreferredLayout() error {
+	to, ok := PreferredLayouts[m.Type]
+	if !ok {
+		return nil
+	}
+	tr, ok := to.Traits()
+	if rb, err := quant.RowBytes(to, int64(m.Cols)); !ok || err != nil || int(rb) != m.rowBytes {
+		return nil
+	}
+	if err := quant.Relayout(m.Type, to, m.Data, m.Cols); err != nil {
+		return fmt.Errorf("%s: %w", m.Name, err)
+	}
+	m.Type, m.traits = to, tr
+	return nil
+}
+
 // ActType is the type activations are converted to before multiplying by m.
 func (m *Matrix) ActType() quant.Type { return m.traits.VecDotType }
 

@@ -25,6 +25,10 @@ const (
 	Q8_K   Type = 15
 	IQ4_NL Type = 20
 	BF16   Type = 30
+
+	// Q5_0x2 is Hearth's SIMD layout of Q5_0 (q5_0x2.go), made at load: outside GGML's
+	// numbering, and refused in files (Traits.Internal).
+	Q5_0x2 Type = 1<<16 | Q5_0
 )
 
 // QK_K is the super-block size of the k-quants.
@@ -47,6 +51,9 @@ type Traits struct {
 	// VecDot returns the dot product of n elements: a weight row w of this type and an
 	// activation row a of type VecDotType. Nil for types that are only activation types.
 	VecDot func(n int, w, a []byte) float32
+	// Internal marks a layout Hearth makes from a file's type at load (Q5_0x2), never one
+	// a file may declare.
+	Internal bool
 }
 
 // traits is the single type table: the block layout of every type Hearth knows, and the
@@ -82,6 +89,8 @@ var traits = map[Type]*Traits{
 	Q8_K: {Name: "Q8_K", BlockSize: QK_K, BlockBytes: 4 + 256 + 16*2, VecDotType: Q8_K},
 	// IQ4_NL: fp16 d, 16 bytes of 4-bit indices into a fixed non-linear table.
 	IQ4_NL: {Name: "IQ4_NL", BlockSize: 32, BlockBytes: 2 + 16, VecDotType: Q8_0},
+	// Q5_0x2: two Q5_0 blocks with their fifth bits interleaved for SIMD (q5_0x2.go).
+	Q5_0x2: {Name: "Q5_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 4 + 16), VecDotType: Q8_0, Internal: true},
 }
 
 // Traits returns the traits of t, or false when the type is unknown to Hearth.
@@ -93,7 +102,7 @@ func (t Type) Traits() (*Traits, bool) {
 var names = map[Type]string{
 	F32: "F32", F16: "F16", Q4_0: "Q4_0", Q4_1: "Q4_1", Q5_0: "Q5_0", Q5_1: "Q5_1",
 	Q8_0: "Q8_0", Q8_1: "Q8_1", Q2_K: "Q2_K", Q3_K: "Q3_K", Q4_K: "Q4_K", Q5_K: "Q5_K",
-	Q6_K: "Q6_K", Q8_K: "Q8_K", IQ4_NL: "IQ4_NL", BF16: "BF16",
+	Q6_K: "Q6_K", Q8_K: "Q8_K", IQ4_NL: "IQ4_NL", BF16: "BF16", Q5_0x2: "Q5_0x2",
 	// Known to GGML but not supported by Hearth (named so errors can say what a file holds).
 	16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 21: "IQ3_S", 22: "IQ2_S",
 	23: "IQ4_XS", 24: "I8", 25: "I16", 26: "I32", 27: "I64", 28: "F64", 29: "IQ1_M",
