@@ -31,7 +31,7 @@ func TestQ5_0x2Layout(t *testing.T) {
 	var b [44]byte
 	b[0], b[1] = 0x11, 0x22 // block 0's d
 	b[22], b[23] = 0x33, 0x44
-	binary.LittleEndian.PutUint32(b[2:], 1<<21)  // block 0, element 21: half 1, L = 5
+	binary.LittleEndian.PutUint32(b[2:], 1<<21) // block 0, element 21: half 1, L = 5
 	binary.LittleEndian.PutUint32(b[24:], 1<<6) // block 1, element 6: half 0, L = 6
 	for j := 0; j < 16; j++ {
 		b[6+j], b[28+j] = byte(j), byte(0xf0|j)
