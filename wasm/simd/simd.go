@@ -23,6 +23,9 @@ func matvecQ4_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y u
 //go:wasmimport hearth_simd matvec_q5_0
 func matvecQ5_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
+//go:wasmimport hearth_simd matvec_q5_0x2
+func matvecQ5_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
 //go:wasmimport hearth_simd matvec_q4_k
 func matvecQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
@@ -50,6 +53,9 @@ func matmulQ4_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, n
 
 //go:wasmimport hearth_simd matmul_q5_0
 func matmulQ5_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q5_0x2
+func matmulQ5_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
 
 //go:wasmimport hearth_simd matmul_q4_k
 func matmulQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
@@ -103,17 +109,21 @@ var matvecs = map[quant.Type]kernel{
 	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true, true},
 	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true, true},
 	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true, true},
-	quant.Q4_K: {matvecQ4_K, matmulQ4_K, false, false},
-	quant.Q5_K: {matvecQ5_K, matmulQ5_K, false, false},
-	quant.Q6_K: {matvecQ6_K, matmulQ6_K, false, false},
-	quant.F32:  {matvecF32, matmulF32, false, false},
-	quant.F16:  {matvecF16, matmulF16, false, false},
+	// Q5_0 rows of a multiple of 64 elements are relaid to Q5_0x2 at load (Install sets
+	// ops.PreferredLayouts): the fifth bits cost fewer operations to unpack.
+	quant.Q5_0x2: {matvecQ5_0x2, matmulQ5_0x2, true, true},
+	quant.Q4_K:   {matvecQ4_K, matmulQ4_K, false, false},
+	quant.Q5_K:   {matvecQ5_K, matmulQ5_K, false, false},
+	quant.Q6_K:   {matvecQ6_K, matmulQ6_K, false, false},
+	quant.F32:    {matvecF32, matmulF32, false, false},
+	quant.F16:    {matvecF16, matmulF16, false, false},
 }
 
-// Types lists the weight types the kernel module multiplies.
+// Types lists the weight types the kernel module multiplies: file types, then the layouts
+// made at load.
 func Types() []quant.Type {
 	var ts []quant.Type
-	for _, t := range quant.Supported() {
+	for _, t := range append(quant.Supported(), quant.Q5_0x2) {
 		if matvecs[t].one != nil {
 			ts = append(ts, t)
 		}
@@ -128,6 +138,7 @@ func Install() {
 	for t, k := range matvecs {
 		ops.Kernels[t] = rows(k)
 	}
+	ops.PreferredLayouts[quant.Q5_0] = quant.Q5_0x2
 	ops.ActsQuantizers[quant.Q8_0] = quantizeActsQ8_0 // rows.go
 	ops.ActsQuantizers[quant.Q8_K] = quantizeActsQ8_K
 	ops.StridedDotF32 = stridedDotF32
@@ -175,7 +186,7 @@ func rowsWith(k kernel, minMany int) ops.RowsKernel {
 		ap := unsafe.Pointer(unsafe.SliceData(a.Data))
 		if a.N < minMany {
 			if k.onePrepared {
-				ap = unsafe.Pointer(unsafe.SliceData(prepared(a, Relaxed))) // the relaxed Q4_0/Q5_0 ones use the corrections
+				ap = unsafe.Pointer(unsafe.SliceData(prepared(a, Relaxed))) // the relaxed Q4_0/Q5_0(x2) ones use the corrections
 			}
 			k.one(w, int32(rb), ap, int32(m.Cols), unsafe.Pointer(unsafe.SliceData(y)), int32(lo), int32(hi))
 			return true

@@ -18,12 +18,13 @@ import (
 // scaleFields are the byte offsets of the fp16 scales in one block of each weight type
 // (Q8_K's f32 d is at offset 0 of its block).
 var scaleFields = map[quant.Type][]int{
-	quant.Q8_0: {0},
-	quant.Q4_0: {0},
-	quant.Q5_0: {0},
-	quant.Q4_K: {0, 2},
-	quant.Q5_K: {0, 2},
-	quant.Q6_K: {208},
+	quant.Q8_0:   {0},
+	quant.Q4_0:   {0},
+	quant.Q5_0:   {0},
+	quant.Q5_0x2: {0, 2},
+	quant.Q4_K:   {0, 2},
+	quant.Q5_K:   {0, 2},
+	quant.Q6_K:   {208},
 }
 
 // weights returns rows×n elements of type t: random quants; scales 1.0 when exact
@@ -200,7 +201,7 @@ func crossCheckTokens(t *testing.T, typ quant.Type, n, rows, tokens int, rng *ra
 func TestMatmulTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	const rows, n = 100, 8192
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q5_0x2, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		tr, _ := typ.Traits()
 		for _, tokens := range []int{1, 3, 4, 9} {
 			m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
@@ -234,6 +235,51 @@ func TestMatmulTiles(t *testing.T) {
 					}
 					if !matvecs[typ].prepared && alone[r] != viaMatvec[r] {
 						t.Fatalf("%s: token %d row %d: %v, one-token kernel %v", typ, tok, r, alone[r], viaMatvec[r])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestQ5_0x2IsQ5_0 checks the Q5_0x2 kernels against the Q5_0 ones on the same weights
+// (random Q5_0 rows, and the same rows repacked): bit for bit equal, one token (decode)
+// and several, over row ranges that split pairs of rows.
+func TestQ5_0x2IsQ5_0(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 4))
+	for _, n := range []int{64, 128, 192, 576, 1536} {
+		for _, rows := range []int{1, 2, 5, 33} {
+			w := weights(quant.Q5_0, rows, n, rng, false)
+			m5, err := ops.NewMatrix("q5_0", quant.Q5_0, rows, n, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			packed := append([]byte(nil), w...)
+			if err := quant.RepackQ5_0x2(packed, n); err != nil {
+				t.Fatal(err)
+			}
+			mx, err := ops.NewMatrix("q5_0x2", quant.Q5_0x2, rows, n, packed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tokens := range []int{1, 2, 5} {
+				a := acts(quant.Q8_0, tokens, n, rng, false)
+				want, got := make([]float32, tokens*rows), make([]float32, tokens*rows)
+				for i := range got {
+					got[i] = float32(math.NaN())
+				}
+				mid := rows / 3
+				for _, r := range [][2]int{{0, mid}, {mid, rows}} {
+					if r[0] == r[1] {
+						continue
+					}
+					if !Rows(quant.Q5_0)(m5, a, want, r[0], r[1]) || !Rows(quant.Q5_0x2)(mx, a, got, r[0], r[1]) {
+						t.Fatal("a kernel refused")
+					}
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("n %d rows %d tokens %d: output %d: Q5_0x2 %v, Q5_0 %v", n, rows, tokens, i, got[i], want[i])
 					}
 				}
 			}
@@ -312,7 +358,7 @@ func TestInstall(t *testing.T) {
 // loop against the kernel; bytes are weight bytes.
 func BenchmarkMatVec(b *testing.B) {
 	const rows, n = 576, 1536
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K, quant.Q4_0, quant.Q5_0, quant.Q5_K, quant.F16, quant.F32} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.Q6_K, quant.Q4_0, quant.Q5_0, quant.Q5_0x2, quant.Q5_K, quant.F16, quant.F32} {
 		tr, _ := typ.Traits()
 		rng := rand.New(rand.NewPCG(3, 3))
 		m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
@@ -428,7 +474,7 @@ func cpuSeconds() float64 {
 // BenchmarkMatmul: 64 tokens through a 576×1536 matrix (ffn_down's shape) and a 1536×576
 // one (gate/up), the several-token kernels.
 func BenchmarkMatmul(b *testing.B) {
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q5_0x2, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		for _, shape := range [][2]int{{576, 1536}, {1536, 576}} {
 			if typ.String()[len(typ.String())-1] == 'K' && shape[1]%256 != 0 {
 				continue

@@ -38,16 +38,21 @@ func (f *Func) blockTotals(v []Local, k int) {
 	f.V(i32x4Add, f32x4ConvertI32x4S)
 }
 
-// blockScales pushes, as f32x4, the fp16 scales at the starts of k blocks of step bytes
-// from p in lanes 0..k-1 (zero in the others), with h and t scratch.
-func (f *Func) blockScales(p Local, step uint32, k int, h, t Local) {
+// blockScales pushes, as f32x4, the fp16 scales of k blocks, block b's at p+at(b), in
+// lanes 0..k-1 (zero in the others), with h and t scratch.
+func (f *Func) blockScales(p Local, at func(b int) uint32, k int, h, t Local) {
 	f.VZero()
 	for b := 0; b < k; b++ {
 		f.Get(p)
-		f.Mem(opI32Load16U, 0, uint32(b)*step)
+		f.Mem(opI32Load16U, 0, at(b))
 		f.Lane(i32x4ReplaceLane, byte(b))
 	}
 	f.f16x4(h, t)
+}
+
+// strided is where the scales of blocks of step bytes lie: at each block's start.
+func strided(step uint32) func(b int) uint32 {
+	return func(b int) uint32 { return uint32(b) * step }
 }
 
 // lanes32 is the i8x16.shuffle immediate selecting four i32 lanes (0-3 from the first

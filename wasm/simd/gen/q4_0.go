@@ -60,7 +60,7 @@ func matvecQ4_0(relaxed bool) *Func {
 		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}, nil}
 	if !relaxed {
-		return blocks32PairPrepared("matvec_q4_0", 18, d, d)
+		return blocks32PairPrepared("matvec_q4_0", 18, strided(18), d, d)
 	}
 	var lo, hi Local
 	r := relaxedZeroPoint(8)
@@ -80,7 +80,7 @@ func matvecQ4_0(relaxed bool) *Func {
 		f.Set(hi)
 		f.relaxedHalves(lo, hi, av)
 	}
-	return blocks32PairPrepared("matvec_q4_0", 18, r, d)
+	return blocks32PairPrepared("matvec_q4_0", 18, strided(18), r, d)
 }
 
 // matmulQ4_0 is the several-token Q4_0 kernel over prepared activations (matmul32.go):
@@ -93,7 +93,7 @@ func matvecQ4_0(relaxed bool) *Func {
 // starting value in lane 0.
 func matmulQ4_0(relaxed bool) *Func {
 	if relaxed {
-		return matmulBlocks32("matmul_q4_0", 18, blockDot{
+		return matmulBlocks32("matmul_q4_0", 18, strided(18), blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				f.Get(wp)
 				f.VLoad(off + 2)
@@ -118,7 +118,7 @@ func matmulQ4_0(relaxed bool) *Func {
 			},
 		})
 	}
-	return matmulBlocks32("matmul_q4_0", 18, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+	return matmulBlocks32("matmul_q4_0", 18, strided(18), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		for i := uint32(0); i < 2; i++ {
 			f.load8(wp, off+2+8*i, false)
 			f.Tee(dst[i+2])

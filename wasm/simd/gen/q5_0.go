@@ -91,7 +91,7 @@ func matvecQ5_0(relaxed bool) *Func {
 		isum(&s2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}, nil}
 	if !relaxed {
-		return blocks32PairPrepared("matvec_q5_0", 22, d, d)
+		return blocks32PairPrepared("matvec_q5_0", 22, strided(22), d, d)
 	}
 	var q, bits, lo, hi Local
 	r := relaxedZeroPoint(16)
@@ -102,7 +102,7 @@ func matvecQ5_0(relaxed bool) *Func {
 		f.q5Halves(wp, wOff, q, bits, lo, hi)
 		f.relaxedHalves(lo, hi, av)
 	}
-	return blocks32PairPrepared("matvec_q5_0", 22, r, d)
+	return blocks32PairPrepared("matvec_q5_0", 22, strided(22), r, d)
 }
 
 // relaxedZeroPoint is the pairDot of the relaxed decode kernels whose weights are
@@ -196,38 +196,49 @@ func matmulQ5_0(relaxed bool) *Func {
 		}
 	}
 	if relaxed {
-		return matmulBlocks32("matmul_q5_0", 22, blockDot{
+		return matmulBlocks32("matmul_q5_0", 22, strided(22), blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				scratch(f)
 				f.q5Halves(wp, off, q, bits, dst[0], dst[1])
 			},
-			isum: func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
-				for h := 1; h >= 0; h-- {
-					f.Get(qp)
-					f.VLoad(off + uint32(16*h))
-					f.Get(w[h])
-				}
-				f.Get(cp)
-				f.VMem(vLoad32Zero, coff)
-				f.I32(1)
-				f.V(i32x4Shl)
-				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
-			},
+			isum: relaxedQ5Isum,
 		})
 	}
-	return matmulBlocks32("matmul_q5_0", 22, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+	return matmulBlocks32("matmul_q5_0", 22, strided(22), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		scratch(f)
 		f.q5Halves(wp, off, q, bits, dst[0], dst[2])
-		for i := 0; i < 2; i++ {
-			f.Get(dst[2*i])
-			f.splat8(0x10)
-			f.V(i8x16Sub)
-			f.Tee(dst[2*i+1])
-			f.V(i16x8ExtendLowI8x16S)
-			f.Set(dst[2*i])
-			f.Get(dst[2*i+1])
-			f.V(i16x8ExtendHighI8x16S)
-			f.Set(dst[2*i+1])
-		}
+		f.widenQ5(dst)
 	}))
+}
+
+// relaxedQ5Isum is the relaxed several-token isum of a block whose u5 values are in w[0]
+// (elements 0-15) and w[1] (16-31): two relaxed dots onto the zero point, the prepared
+// correction -8·Σa doubled.
+func relaxedQ5Isum(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
+	for h := 1; h >= 0; h-- {
+		f.Get(qp)
+		f.VLoad(off + uint32(16*h))
+		f.Get(w[h])
+	}
+	f.Get(cp)
+	f.VMem(vLoad32Zero, coff)
+	f.I32(1)
+	f.V(i32x4Shl)
+	f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+}
+
+// widenQ5 turns the u5 values in dst[0] (elements 0-15) and dst[2] (16-31) into the four
+// i16x8 vectors of widened's load (elements 0-7, 8-15, 16-23, 24-31), less 16.
+func (f *Func) widenQ5(dst [4]Local) {
+	for i := 0; i < 2; i++ {
+		f.Get(dst[2*i])
+		f.splat8(0x10)
+		f.V(i8x16Sub)
+		f.Tee(dst[2*i+1])
+		f.V(i16x8ExtendLowI8x16S)
+		f.Set(dst[2*i])
+		f.Get(dst[2*i+1])
+		f.V(i16x8ExtendHighI8x16S)
+		f.Set(dst[2*i+1])
+	}
 }

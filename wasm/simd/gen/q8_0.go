@@ -37,7 +37,7 @@ func matvecQ8_0(relaxed bool) *Func {
 		}
 	}, nil}
 	if !relaxed {
-		return blocks32PairPrepared("matvec_q8_0", 34, widened, widened)
+		return blocks32PairPrepared("matvec_q8_0", 34, strided(34), widened, widened)
 	}
 	// av: |a| of the two halves, then their sign masks
 	signed := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
@@ -47,7 +47,7 @@ func matvecQ8_0(relaxed bool) *Func {
 	}, nil}
 	// a lone last block goes the simd128 way: its lanes, scaled one by one, must be the
 	// one-row kernel's
-	return blocks32PairPrepared("matvec_q8_0", 34, signed, widened)
+	return blocks32PairPrepared("matvec_q8_0", 34, strided(34), signed, widened)
 }
 
 // matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):
@@ -59,7 +59,7 @@ func matvecQ8_0(relaxed bool) *Func {
 // gives an implementation-defined product).
 func matmulQ8_0(relaxed bool) *Func {
 	if relaxed {
-		return matmulBlocks32("matmul_q8_0", 34, blockDot{
+		return matmulBlocks32("matmul_q8_0", 34, strided(34), blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				f.absSigns(wp, off+2, dst[:])
 			},
@@ -68,7 +68,7 @@ func matmulQ8_0(relaxed bool) *Func {
 			},
 		})
 	}
-	return matmulBlocks32("matmul_q8_0", 34, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+	return matmulBlocks32("matmul_q8_0", 34, strided(34), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(wp, off+2+8*i, true)
 			f.Set(dst[i])
