@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-var cpuProfile = flag.String("browser.cpuprofile", "", "run TestBrowserCPUProfile: write a V8 CPU profile (.cpuprofile, Chrome DevTools format) of the engine worker decoding 64 tokens of a SmolLM2-135M-shaped Q8_0 file, 1 thread, to this file")
+var cpuProfile = flag.String("browser.cpuprofile", "", "run TestBrowserCPUProfile: write a V8 CPU profile (.cpuprofile, Chrome DevTools format) of the engine worker decoding 64 tokens of a SmolLM2-135M-shaped file (-browser.profile.type), 1 thread, to this file")
 
 var cpuProfilePhase = flag.String("browser.cpuprofile.phase", "decode", "what TestBrowserCPUProfile profiles: decode (64 tokens after a 64-token prompt) or prefill (a 64-token prompt)")
 
@@ -36,7 +36,7 @@ func TestBrowserCPUProfile(t *testing.T) {
 		const abs = (u) => new URL(u, document.baseURI).href;
 		const { HearthEngine } = await import(abs(assets.client));
 		const e = new HearthEngine(abs(assets.worker), { threads: 1 });
-		await e.load("models/profile-q8_0/manifest.json", { contextSize: 512 });
+		await e.load("models/profile/manifest.json", { contextSize: 512 });
 		window.prompt64 = Array.from({ length: 64 }, (_, i) => 100 + 37 * i);
 		await e.complete(window.prompt64.slice(0, 8), { temperature: 0, maxTokens: 16 }); // warm up
 		window.engine = e;

@@ -12,7 +12,9 @@ import (
 	"hearth/internal/webtest"
 )
 
-var profileFlag = flag.Bool("browser.profile", false, "run TestBrowserProfile: where a prefill and a decode step spend their time in Chromium (SmolLM2-135M-shaped Q8_0, 1 and 2 threads)")
+var profileFlag = flag.Bool("browser.profile", false, "run TestBrowserProfile: where a prefill and a decode step spend their time in Chromium (SmolLM2-135M-shaped, 1 and 2 threads)")
+
+var profileType = flag.String("browser.profile.type", "Q8_0", "the file type of the profiling tests' SmolLM2-135M-shaped model (Q8_0, Q4_K_M, Q4_0, …)")
 
 // kernelTime is one kernel's totals from the worker's ?profile=1 (HearthEngine.profile).
 type kernelTime struct {
@@ -23,7 +25,8 @@ type kernelTime struct {
 }
 
 // TestBrowserProfile is a measurement, not a check (behind -browser.profile): a 64-token
-// prefill and 64 decoded tokens of a SmolLM2-135M-shaped Q8_0 file at 1 and 2 threads, with
+// prefill and 64 decoded tokens of a SmolLM2-135M-shaped file (-browser.profile.type, Q8_0
+// unless asked) at 1 and 2 threads, with
 // the engine thread's time split into kernels run across the threads, kernels run on the
 // engine thread alone, and the Go engine's own code (the step's time minus its kernels):
 // the share of a step that more threads can speed up (issue 13). With helper threads a
@@ -48,7 +51,7 @@ func TestBrowserProfile(t *testing.T) {
 			const abs = (u) => new URL(u, document.baseURI).href;
 			const { HearthEngine } = await import(abs(assets.client));
 			const e = new HearthEngine(abs(assets.worker), { threads: %d, profile: true });
-			await e.load("models/profile-q8_0/manifest.json", { contextSize: 512 });
+			await e.load("models/profile/manifest.json", { contextSize: 512 });
 			const prompt = Array.from({ length: 64 }, (_, i) => 100 + 37 * i);
 			await e.complete(prompt.slice(0, 8), { temperature: 0, maxTokens: 4 }); // warm up
 			await e.profile();
@@ -113,13 +116,14 @@ func num(v any) float64 {
 }
 
 // profilePage opens, in a cross-origin-isolated page, a site holding a
-// SmolLM2-135M-shaped Q8_0 model as models/profile-q8_0 (the profiling tests' subject).
+// SmolLM2-135M-shaped model of type -browser.profile.type as models/profile (the profiling
+// tests' subject).
 func profilePage(t *testing.T) context.Context {
 	dir := site(t)
-	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: "Q8_0", Seed: 7})
+	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: *profileType, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	webtest.AddModel(t, dir, "profile-q8_0", w, 0)
+	webtest.AddModel(t, dir, "profile", w, 0)
 	return openBlankPage(t, dir, true)
 }
