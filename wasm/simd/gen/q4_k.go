@@ -21,8 +21,8 @@ const (
 	offQ8_KBs = 260
 )
 
-func matvecQ4_K() *Func {
-	return kquantK4("matvec_q4_k", blockQ4_K, func(f *Func, k *k4, j int) {
+func matvecQ4_K(relaxed bool) *Func {
+	return kquantK4("matvec_q4_k", blockQ4_K, relaxed, func(f *Func, k *k4, j int) {
 		for p := 0; p < 2; p++ {
 			f.Get(k.wp)
 			f.VLoad(uint32(16 + 32*j + 16*p))
@@ -40,9 +40,9 @@ func matvecQ4_K() *Func {
 	})
 }
 
-func matvecQ5_K() *Func {
+func matvecQ5_K(relaxed bool) *Func {
 	k5 := &k4{}
-	return kquantK4("matvec_q5_k", blockQ5_K, func(f *Func, k *k4, j int) {
+	return kquantK4("matvec_q5_k", blockQ5_K, relaxed, func(f *Func, k *k4, j int) {
 		if k5.qh[0] == 0 {
 			k5.qh = [2]Local{f.Local(v128), f.Local(v128)}
 		}
@@ -96,7 +96,15 @@ type k4 struct {
 // 64j..64j+63), quants(j, half, p) pushes the u8x16 values 64j+32*half+16p.. (of
 // sub-block 2j+half): the bit work is done sixteen bytes at a time, then the values are
 // widened with i16x8.extend_*_u and the activations with v128.load8x8_s.
-func kquantK4(name string, block int32, span func(f *Func, k *k4, j int), quants func(f *Func, k *k4, j, half, p int)) *Func {
+//
+// relaxed (the relaxed-SIMD module): a sub-block's 32 values (below 32: the i7 operand)
+// go into two i32x4.relaxed_dot_i8x16_i7x16_add_s with the activations as they are (one
+// v128.load each), the second adding onto the first: where the simd128 kernel widens,
+// loads eight, dots and adds four times. The sub-block's integer total is the same, but its
+// four lanes hold other products (lane i: values 4i..4i+3 of each 16, not 2i, 2i+1,
+// 2i+8, 2i+9), and each lane is scaled on its own: the results differ from the simd128
+// kernel's in the last bits (gen's TestRelaxedInChromium bounds them).
+func kquantK4(name string, block int32, relaxed bool, span func(f *Func, k *k4, j int), quants func(f *Func, k *k4, j, half, p int)) *Func {
 	return rowsKernel(name, func(f *Func, wp, ap, n Local) {
 		k := &k4{wp: wp, ap: ap}
 		acc, isum := f.Local(v128), f.Local(v128)
@@ -119,7 +127,17 @@ func kquantK4(name string, block int32, span func(f *Func, k *k4, j int), quants
 			for j := 0; j < 4; j++ {
 				span(f, k, j)
 				for half := 0; half < 2; half++ {
-					for p := 0; p < 2; p++ {
+					if relaxed {
+						// relaxed_dot(a_1, q_1, relaxed_dot(a_0, q_0, 0))
+						for p := 1; p >= 0; p-- {
+							f.Get(ap)
+							f.VLoad(uint32(offQ8_KQs + 64*j + 32*half + 16*p))
+							quants(f, k, j, half, p)
+						}
+						f.VZero()
+						f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+					}
+					for p := 0; p < 2 && !relaxed; p++ {
 						quants(f, k, j, half, p)
 						f.Set(k.tv)
 						for e, ext := range []uint32{i16x8ExtendLowI8x16U, i16x8ExtendHighI8x16U} {

@@ -11,10 +11,17 @@ package main
 // Each 16-byte vector of rebuilt values (q-32 as int8) is exactly one sub-block of 16:
 // its exact int32 lane sums times the splatted scale go to four int32 lanes; per
 // super-block f32 lanes += d·dy·isum.
+//
+// relaxed (the relaxed-SIMD module): each sub-block's values go as q (0..63, the i7
+// operand of i32x4.relaxed_dot_i8x16_i7x16_add_s) into one relaxed dot with the 16
+// activations as they load, and the zero point comes off once a super-block:
+// isum -= 32·Σ_g sc_g·bsum_g (the Q8_K block sums; two i32x4.dot_i16x8_s). The integer
+// total is the simd128 kernel's, its lanes hold other products, each lane scaled on its
+// own: the results differ in the last bits (gen's TestRelaxedInChromium bounds them).
 
 const blockQ6_K = 210
 
-func matvecQ6_K() *Func {
+func matvecQ6_K(relaxed bool) *Func {
 	return rowsKernel("matvec_q6_k", func(f *Func, wp, ap, n Local) {
 		acc, isum, x := f.Local(v128), f.Local(v128), f.Local(v128)
 		var ql [4]Local
@@ -46,9 +53,20 @@ func matvecQ6_K() *Func {
 				}
 				for t := 0; t < 4; t++ { // values 32t..32t+31 of this half
 					for hf := 0; hf < 2; hf++ { // l in 16hf..16hf+15: sub-block 8k+2t+hf
-						f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, c32)
-						f.Set(x)
+						if relaxed {
+							f.Get(ap)
+							f.VLoad(uint32(offQ8_KQs + 128*k + 32*t + 16*hf))
+							f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, 0)
+							f.VZero()
+							f.V(i32x4RelaxedDotI8x16I7x16AddS)
+						} else {
+							f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, c32)
+							f.Set(x)
+						}
 						for e, ext := range []uint32{i16x8ExtendLowI8x16S, i16x8ExtendHighI8x16S} {
+							if relaxed {
+								break
+							}
 							f.Get(x)
 							f.V(ext)
 							f.load8(ap, uint32(offQ8_KQs+128*k+32*t+16*hf+8*e), true)
@@ -70,6 +88,17 @@ func matvecQ6_K() *Func {
 				}
 			}
 			f.Get(isum)
+			if relaxed { // - 32·Σ_g sc_g·bsum_g
+				for i := uint32(0); i < 2; i++ {
+					f.load8(wp, 192+8*i, true)
+					f.Get(ap)
+					f.VLoad(offQ8_KBs + 16*i)
+					f.V(i32x4DotI16x8S)
+				}
+				f.V(i32x4Add)
+				f.I32(5)
+				f.V(i32x4Shl, i32x4Sub)
+			}
 			f.accScaled(acc, false, func() {
 				f.f16At(wp, 208, h, em)
 				f.Get(ap)
@@ -86,7 +115,7 @@ func matvecQ6_K() *Func {
 // q6Values pushes 16 Q6_K values of span t (0..3) of a half, q-32 as i8x16: the low 4 bits
 // from the ql bytes low pushes (low nibbles for t < 2, high ones after), the high 2 bits
 // from the qh bytes qh pushes (bits 2t, 2t+1) moved to bits 4-5. m4 holds splat8(0x0f),
-// c32 splat8(32).
+// c32 splat8(32); with c32 0, q itself (0..63).
 func (f *Func) q6Values(t int, low, qh func(), m4, c32 Local) {
 	low()
 	if t < 2 {
@@ -118,6 +147,8 @@ func (f *Func) q6Values(t int, low, qh func(), m4, c32 Local) {
 		f.V(vAnd)
 	}
 	f.V(vOr)
-	f.Get(c32)
-	f.V(i8x16Sub)
+	if c32 != 0 {
+		f.Get(c32)
+		f.V(i8x16Sub)
+	}
 }
