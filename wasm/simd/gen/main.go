@@ -52,11 +52,11 @@ func Kernels(relaxed bool) []*Func {
 		case "matmul_q5_0x2":
 			fs = append(fs, matmulQ5_0x2(relaxed))
 		case "matmul_q4_k":
-			fs = append(fs, matmulQ4_K())
+			fs = append(fs, matmulQ4_K(relaxed))
 		case "matmul_q5_k":
-			fs = append(fs, matmulQ5_K())
+			fs = append(fs, matmulQ5_K(relaxed))
 		case "matmul_q6_k":
-			fs = append(fs, matmulQ6_K())
+			fs = append(fs, matmulQ6_K(relaxed))
 		default:
 			fs = append(fs, matmulKernel(name, i))
 		}

@@ -11,15 +11,24 @@ package main
 // once, and used for the four tokens. A token's arithmetic is the one-token kernel's (the
 // same exact int32 lanes, the same float operations in the same order), so the results
 // equal matvec_q4_k / matvec_q6_k bit for bit, whatever the number of tokens.
+//
+// relaxed (the relaxed-SIMD module): as the relaxed one-token kernels do, a sub-block's
+// values stay unsigned bytes (Q6_K's q without its -32) and go with each token's
+// activations, as they load, into i32x4.relaxed_dot_i8x16_i7x16_add_s (two for 32 values,
+// the second adding onto the first; one for 16); Q6_K's zero point comes off once a
+// super-block per token (32·Σ sc·bsum). The same lanes as the relaxed matvec kernels, so
+// the same results bit for bit.
 
 // kSuper describes one k-quant type for matmulKQuant.
 type kSuper struct {
-	block int32 // bytes per super-block of 256 values
+	relaxed bool  // the relaxed-SIMD forms (see the file comment)
+	block   int32 // bytes per super-block of 256 values
 	subs  int   // sub-blocks per super-block
 	// prep unpacks what a super-block's sub-blocks share (scales, mins) into locals.
 	prep func(f *Func, m *kMat)
-	// sub rebuilds sub-block j's values as i16x8 vectors into m.w (256/subs/8 of them)
-	// and returns their activation offset inside the Q8_K block's quants.
+	// sub rebuilds sub-block j's values as i16x8 vectors into m.w (256/subs/8 of them;
+	// relaxed: as u8x16, 256/subs/16 of them) and returns their activation offset inside
+	// the Q8_K block's quants.
 	sub func(f *Func, m *kMat, j int) uint32
 	// scale pushes sub-block j's integer scale (i32).
 	scale func(f *Func, m *kMat, j int)
@@ -101,7 +110,19 @@ func matmulKQuant(name string, ks kSuper) *Func {
 				f.Set(m.sv)
 				nv := 256 / ks.subs / 8
 				for t := 0; t < T; t++ {
-					for i := 0; i < nv; i++ {
+					if ks.relaxed { // relaxed_dot(a_1, w_1, relaxed_dot(a_0, w_0, 0))
+						nq := nv / 2
+						for i := nq - 1; i >= 0; i-- {
+							f.Get(m.ap[t])
+							f.VLoad(uint32(offQ8_KQs) + off + uint32(16*i))
+							f.Get(m.w[i])
+						}
+						f.VZero()
+						for i := 0; i < nq; i++ {
+							f.V(i32x4RelaxedDotI8x16I7x16AddS)
+						}
+					}
+					for i := 0; i < nv && !ks.relaxed; i++ {
 						f.Get(m.w[i])
 						f.load8(m.ap[t], uint32(offQ8_KQs)+off+uint32(8*i), true)
 						f.V(i32x4DotI16x8S)
@@ -134,11 +155,12 @@ func matmulKQuant(name string, ks kSuper) *Func {
 // matmulQ4_K: sub-block j (32 values) is span j/2's 32 quant bytes at wp+16+32·(j/2), low
 // nibbles for even j, high for odd; the min correction Σ m_j·(bsum_2j + bsum_2j+1) and
 // the scales as matvec_q4_k computes them.
-func matmulQ4_K() *Func {
+func matmulQ4_K(relaxed bool) *Func {
 	return matmulKQuant("matmul_q4_k", kSuper{
-		block: blockQ4_K,
-		subs:  8,
-		prep:  prepK4,
+		relaxed: relaxed,
+		block:   blockQ4_K,
+		subs:    8,
+		prep:    prepK4,
 		sub: func(f *Func, m *kMat, j int) uint32 {
 			span, half := j/2, j%2
 			for p := 0; p < 2; p++ {
@@ -150,6 +172,10 @@ func matmulQ4_K() *Func {
 				} else {
 					f.I32(4)
 					f.V(i8x16ShrU)
+				}
+				if relaxed {
+					f.Set(m.w[p])
+					continue
 				}
 				f.Tee(m.tv)
 				f.V(i16x8ExtendLowI8x16U)
@@ -219,23 +245,38 @@ func (f *Func) unpackK4(m *kMat) {
 
 // matmulQ6_K: sub-block s = 8k+2t+hf (16 values) rebuilt as matvec_q6_k does, from ql
 // and qh loaded for it; its int8 scale at wp+192+s; per super-block acc += f32(isum)·(d·dy).
-func matmulQ6_K() *Func {
+func matmulQ6_K(relaxed bool) *Func {
 	return matmulKQuant("matmul_q6_k", kSuper{
-		block: blockQ6_K,
-		subs:  16,
+		relaxed: relaxed,
+		block:   blockQ6_K,
+		subs:    16,
 		prep: func(f *Func, m *kMat) {
 			f.f16At(m.wp, 208, m.h, m.em)
 			f.Set(m.d)
+			if relaxed { // the 16 scales as i16, for the zero point
+				for i := uint32(0); i < 2; i++ {
+					f.load8(m.wp, 192+8*i, true)
+					f.Set(m.mins[i])
+				}
+			}
 		},
 		sub: func(f *Func, m *kMat, s int) uint32 {
 			k, t, hf := s/8, (s/2)%4, s%2
+			c32 := m.c32
+			if relaxed {
+				c32 = 0 // q unsigned
+			}
 			f.q6Values(t, func() {
 				f.Get(m.wp)
 				f.VLoad(uint32(64*k + 16*(2*(t%2)+hf)))
 			}, func() {
 				f.Get(m.wp)
 				f.VLoad(uint32(128 + 32*k + 16*hf))
-			}, m.m4, m.c32)
+			}, m.m4, c32)
+			if relaxed {
+				f.Set(m.w[0])
+				return uint32(128*k + 32*t + 16*hf)
+			}
 			f.Tee(m.x)
 			f.V(i16x8ExtendLowI8x16S)
 			f.Set(m.w[0])
@@ -250,6 +291,17 @@ func matmulQ6_K() *Func {
 		},
 		final: func(f *Func, m *kMat, t int, ap Local) {
 			f.Get(m.isum[t])
+			if relaxed { // - 32·Σ_g sc_g·bsum_g, as matvec_q6_k
+				for i := uint32(0); i < 2; i++ {
+					f.Get(m.mins[i])
+					f.Get(ap)
+					f.VLoad(offQ8_KBs + 16*i)
+					f.V(i32x4DotI16x8S)
+				}
+				f.V(i32x4Add)
+				f.I32(5)
+				f.V(i32x4Shl, i32x4Sub)
+			}
 			f.accScaled(m.acc[t], false, func() {
 				f.Get(m.d)
 				f.Get(ap)
@@ -263,11 +315,12 @@ func matmulQ6_K() *Func {
 // matmulQ5_K: Q4_K's layout with the quants at wp+48 and a fifth bit per value in qh
 // (wp+16, 32 bytes: bit 2·span+half of byte l for value 64·span+32·half+l), as
 // matvec_q5_k rebuilds it.
-func matmulQ5_K() *Func {
+func matmulQ5_K(relaxed bool) *Func {
 	return matmulKQuant("matmul_q5_k", kSuper{
-		block: blockQ5_K,
-		subs:  8,
-		prep:  prepK4,
+		relaxed: relaxed,
+		block:   blockQ5_K,
+		subs:    8,
+		prep:    prepK4,
 		sub: func(f *Func, m *kMat, j int) uint32 {
 			span, half := j/2, j%2
 			for p := 0; p < 2; p++ {
@@ -290,6 +343,10 @@ func matmulQ5_K() *Func {
 				f.V(vAnd)
 				f.I32(4)
 				f.V(i8x16Shl, vOr)
+				if relaxed {
+					f.Set(m.w[p])
+					continue
+				}
 				f.Tee(m.tv)
 				f.V(i16x8ExtendLowI8x16U)
 				f.Set(m.w[2*p])

@@ -19,9 +19,10 @@ import (
 // on repacked Q5_0 rows, which must give that module's Q5_0 kernels' results bit for bit.
 // With unit scales the integer sums make both exact, so they must be equal; with random
 // scales they agree within 1e-5 of Σ|w·a| (the lanes are summed in another order). The
-// k-quant decode kernels (matvec_q4_k, matvec_q5_k, matvec_q6_k), whose relaxed lanes hold
+// k-quant kernels (matvec_q4_k, matvec_q5_k, matvec_q6_k), whose relaxed lanes hold
 // other products than the simd128 ones', are compared with unit scales and small sub-block
-// scales, where both are exact and must be equal. The simd128 module is
+// scales, where both are exact and must be equal; and in each module their several-token
+// forms must give each token the one-token kernels' results bit for bit. The simd128 module is
 // itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
 // (11.3, relaxed SIMD behind a flag) miscompiles relaxed_dot_i8x16_i7x16_add_s (results
 // doubled or an operand dropped), so this check runs in Chromium.
@@ -218,47 +219,62 @@ const relaxedCheckJS = `(() => {
       }
     }
   }
-  // the k-quant decode kernels, whose relaxed forms' lanes hold other products: with unit
-  // scales (d, dmin and the activations' d 1, sub-block scales and mins 0..3 for
-  // Q4_K/Q5_K, -4..4 for Q6_K) every partial sum is an integer below 2^24, so both modules
-  // are exact and must be equal
+  // the k-quant kernels, whose relaxed forms' lanes hold other products: with unit scales
+  // (d, dmin and the activations' d 1, sub-block scales and mins 0..3 for Q4_K/Q5_K, -4..4
+  // for Q6_K) every partial sum is an integer below 2^24, so both modules are exact and
+  // must be equal; with random scales, within each module the several-token kernel must
+  // give each token the one-token kernel's result bit for bit
   for (const [q, wBlock] of [["q4_k", 144], ["q5_k", 176], ["q6_k", 210]]) {
     for (const nb of [1, 2, 3, 8]) {
       for (const rows of [1, 2, 3, 7]) {
-        cases++;
-        const W = 0, rb = wBlock * nb, A = W + rows * rb + 64, Y = A + 292 * nb + 64;
-        for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
-          const p = W + r * rb + b * wBlock;
-          for (let i = 0; i < wBlock; i++) dv.setUint8(p + i, rnd() & 255);
-          if (q === "q6_k") {
-            for (let i = 0; i < 16; i++) dv.setInt8(p + 192 + i, (rnd() %% 9) - 4);
-            dv.setUint16(p + 208, f16(1), true);
-          } else {
-            dv.setUint16(p, f16(1), true);
-            dv.setUint16(p + 2, f16(1), true);
-            for (let i = 4; i < 16; i++) dv.setUint8(p + i, rnd() & 3);
-          }
-        }
-        for (let b = 0; b < nb; b++) {
-          const p = A + 292 * b;
-          dv.setFloat32(p, 1, true);
-          for (let g = 0; g < 16; g++) {
-            let s = 0;
-            for (let i = 0; i < 16; i++) {
-              const v = (rnd() %% 255) - 127;
-              dv.setInt8(p + 4 + 16 * g + i, v);
-              s += v;
+        for (const exact of [true, false]) {
+          cases++;
+          const ntok = 6, W = 0, rb = wBlock * nb, arb = 292 * nb, A = W + rows * rb + 64, Y = A + ntok * arb + 64, Y1 = Y + 4 * ntok * rows + 64;
+          const scale = () => exact ? 1 : (1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1);
+          for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
+            const p = W + r * rb + b * wBlock;
+            for (let i = 0; i < wBlock; i++) dv.setUint8(p + i, rnd() & 255);
+            if (q === "q6_k") {
+              if (exact) for (let i = 0; i < 16; i++) dv.setInt8(p + 192 + i, (rnd() %% 9) - 4);
+              dv.setUint16(p + 208, f16(scale()), true);
+            } else {
+              dv.setUint16(p, f16(scale()), true);
+              dv.setUint16(p + 2, f16(Math.abs(scale())), true);
+              if (exact) for (let i = 4; i < 16; i++) dv.setUint8(p + i, rnd() & 3);
             }
-            dv.setInt16(p + 260 + 2 * g, s, true);
           }
-        }
-        const out = mods.map((k) => {
-          for (let i = 0; i < rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
-          k["matvec_" + q](W, rb, A, 256 * nb, Y, 0, rows);
-          return Array.from({ length: rows }, (_, i) => dv.getFloat32(Y + 4 * i, true));
-        });
-        for (let r = 0; r < rows; r++) {
-          if (!(out[0][r] === out[1][r]) && failures.length < 20) failures.push("matvec_" + q + " nb=" + nb + " rows=" + rows + " row " + r + ": simd128 " + out[0][r] + ", relaxed " + out[1][r]);
+          for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
+            const p = A + t * arb + 292 * b;
+            dv.setFloat32(p, exact ? 1 : (1 + (rnd() %% 1000) / 1000) / 64, true);
+            for (let g = 0; g < 16; g++) {
+              let s = 0;
+              for (let i = 0; i < 16; i++) {
+                const v = (rnd() %% 255) - 127;
+                dv.setInt8(p + 4 + 16 * g + i, v);
+                s += v;
+              }
+              dv.setInt16(p + 260 + 2 * g, s, true);
+            }
+          }
+          const outs = mods.map((k) => {
+            for (let i = 0; i < ntok * rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
+            k["matmul_" + q](W, rb, A, arb, ntok, 256 * nb, Y, rows, 0, rows);
+            const many = Array.from({ length: ntok * rows }, (_, i) => dv.getFloat32(Y + 4 * i, true));
+            const one = [];
+            for (let t = 0; t < ntok; t++) {
+              for (let i = 0; i < rows; i++) dv.setFloat32(Y1 + 4 * i, NaN, true);
+              k["matvec_" + q](W, rb, A + t * arb, 256 * nb, Y1, 0, rows);
+              for (let i = 0; i < rows; i++) one.push(dv.getFloat32(Y1 + 4 * i, true));
+            }
+            return { many, one };
+          });
+          const tag = q + " nb=" + nb + " rows=" + rows + " exact=" + exact;
+          for (let i = 0; i < ntok * rows; i++) {
+            for (const [mi, o] of outs.entries()) {
+              if (!(o.many[i] === o.one[i]) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + tag + " output " + i + ": matmul " + o.many[i] + ", matvec " + o.one[i]);
+            }
+            if (exact && !(outs[0].one[i] === outs[1].one[i]) && failures.length < 20) failures.push("matvec_" + tag + " output " + i + ": simd128 " + outs[0].one[i] + ", relaxed " + outs[1].one[i]);
+          }
         }
       }
     }
