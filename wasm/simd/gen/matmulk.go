@@ -23,7 +23,7 @@ package main
 type kSuper struct {
 	relaxed bool  // the relaxed-SIMD forms (see the file comment)
 	block   int32 // bytes per super-block of 256 values
-	subs  int   // sub-blocks per super-block
+	subs    int   // sub-blocks per super-block
 	// prep unpacks what a super-block's sub-blocks share (scales, mins) into locals.
 	prep func(f *Func, m *kMat)
 	// sub rebuilds sub-block j's values as i16x8 vectors into m.w (256/subs/8 of them;
