@@ -12,9 +12,16 @@ package main
 // (matmul32.go) are built of these pieces.
 
 // blockTotals pushes, as f32x4, the totals of k (2 or 4) blocks' i32x4 lane sums v[0..k)
-// in lanes 0..k-1 (zero in the others): v interleaved pairwise into [v0a+v0c, v1a+v1c,
-// v0b+v0d, v1b+v1d] (v[0], v[1] are overwritten), then the lanes added.
+// in lanes 0..k-1 (zero in the others): laneTotals, converted.
 func (f *Func) blockTotals(v []Local, k int) {
+	f.laneTotals(v, k)
+	f.V(f32x4ConvertI32x4S)
+}
+
+// laneTotals pushes, as i32x4, the totals of k (2 or 4) i32x4 vectors' lanes v[0..k) in
+// lanes 0..k-1 (zero in the others): v interleaved pairwise into [v0a+v0c, v1a+v1c,
+// v0b+v0d, v1b+v1d] (v[0], v[1] are overwritten), then the lanes added.
+func (f *Func) laneTotals(v []Local, k int) {
 	for p := 0; p < 2; p++ {
 		if 2*p < k {
 			f.Get(v[2*p])
@@ -35,7 +42,7 @@ func (f *Func) blockTotals(v []Local, k int) {
 	f.Get(v[0])
 	f.Get(v[1])
 	f.Shuffle(lanes32(2, 3, 6, 7))
-	f.V(i32x4Add, f32x4ConvertI32x4S)
+	f.V(i32x4Add)
 }
 
 // blockScales pushes, as f32x4, the fp16 scales of k blocks, block b's at p+at(b), in

@@ -16,8 +16,10 @@ package main
 // values stay unsigned bytes (Q6_K's q without its -32) and go with each token's
 // activations, as they load, into i32x4.relaxed_dot_i8x16_i7x16_add_s (two for 32 values,
 // the second adding onto the first; one for 16); Q6_K's zero point comes off once a
-// super-block per token (32·Σ sc·bsum). The same lanes as the relaxed matvec kernels, so
-// the same results bit for bit.
+// super-block per token (32·Σ sc·bsum). The integer totals are the one-token kernels',
+// not their lanes (the relaxed matvec kernels multiply four sub-blocks' totals by their
+// scales at once; here each token's sub-block is scaled as it comes, which needs no more
+// registers per token): within the last bits of them (gen's TestRelaxedInChromium).
 
 // kSuper describes one k-quant type for matmulKQuant.
 type kSuper struct {

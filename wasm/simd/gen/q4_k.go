@@ -90,6 +90,7 @@ type k4 struct {
 	u0, u1, u2, t Local
 	tv            Local // v128 scratch
 	h, em         Local
+	sub           [4]Local // relaxed: four sub-blocks' lane sums
 }
 
 // kquantK4 builds a Q4_K-family kernel. span(j) runs before span j (values
@@ -100,10 +101,12 @@ type k4 struct {
 // relaxed (the relaxed-SIMD module): a sub-block's 32 values (below 32: the i7 operand)
 // go into two i32x4.relaxed_dot_i8x16_i7x16_add_s with the activations as they are (one
 // v128.load each), the second adding onto the first: where the simd128 kernel widens,
-// loads eight, dots and adds four times. The sub-block's integer total is the same, but its
-// four lanes hold other products (lane i: values 4i..4i+3 of each 16, not 2i, 2i+1,
-// 2i+8, 2i+9), and each lane is scaled on its own: the results differ from the simd128
-// kernel's in the last bits (gen's TestRelaxedInChromium bounds them).
+// loads eight, dots and adds four times. Four sub-blocks' lane sums are then reduced to
+// one vector of their four totals (laneTotals) and multiplied by the four scales at once
+// (one i32x4.mul where simd128 splats and multiplies each sub-block's). The super-block's
+// integer total is the same, its lanes not (lane i: sub-blocks i and 4+i), and each lane is
+// scaled on its own: the results differ from the simd128 kernel's in the last bits, and
+// from the relaxed several-token kernel's (gen's TestRelaxedInChromium bounds both).
 func kquantK4(name string, block int32, relaxed bool, span func(f *Func, k *k4, j int), quants func(f *Func, k *k4, j, half, p int)) *Func {
 	return rowsKernel(name, func(f *Func, wp, ap, n Local) {
 		k := &k4{wp: wp, ap: ap}
@@ -113,6 +116,11 @@ func kquantK4(name string, block int32, relaxed bool, span func(f *Func, k *k4, 
 		nb := f.Local(i32)
 		k.sc0, k.sc1, k.u0, k.u1, k.u2, k.t = f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
 		k.h, k.em = f.Local(i32), f.Local(i32)
+		if relaxed {
+			for i := range k.sub {
+				k.sub[i] = f.Local(v128)
+			}
+		}
 		f.VZero()
 		f.Set(acc)
 		f.ShrU(nb, n, 8)
@@ -124,20 +132,40 @@ func kquantK4(name string, block int32, relaxed bool, span func(f *Func, k *k4, 
 				f.Mem(opF32Load, 0, 0)
 				f.Op(opF32Mul)
 			})
-			for j := 0; j < 4; j++ {
+			if relaxed {
+				for g := 0; g < 2; g++ { // sub-blocks 4g..4g+3: spans 2g, 2g+1
+					for j := 2 * g; j < 2*g+2; j++ {
+						span(f, k, j)
+						for half := 0; half < 2; half++ {
+							// relaxed_dot(a_1, q_1, relaxed_dot(a_0, q_0, 0))
+							for p := 1; p >= 0; p-- {
+								f.Get(ap)
+								f.VLoad(uint32(offQ8_KQs + 64*j + 32*half + 16*p))
+								quants(f, k, j, half, p)
+							}
+							f.VZero()
+							f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
+							f.Set(k.sub[2*(j-2*g)+half])
+						}
+					}
+					f.laneTotals(k.sub[:], 4)
+					// × [sc_4g .. sc_4g+3]: the scale bytes zero-extended to i32 lanes
+					f.Get([]Local{k.sc0, k.sc1}[g])
+					f.V(i32x4Splat)
+					f.VZero()
+					f.Shuffle([16]byte{0, 16, 16, 16, 1, 16, 16, 16, 2, 16, 16, 16, 3, 16, 16, 16})
+					f.V(i32x4Mul)
+					if g > 0 {
+						f.Get(isum)
+						f.V(i32x4Add)
+					}
+					f.Set(isum)
+				}
+			}
+			for j := 0; j < 4 && !relaxed; j++ {
 				span(f, k, j)
 				for half := 0; half < 2; half++ {
-					if relaxed {
-						// relaxed_dot(a_1, q_1, relaxed_dot(a_0, q_0, 0))
-						for p := 1; p >= 0; p-- {
-							f.Get(ap)
-							f.VLoad(uint32(offQ8_KQs + 64*j + 32*half + 16*p))
-							quants(f, k, j, half, p)
-						}
-						f.VZero()
-						f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
-					}
-					for p := 0; p < 2 && !relaxed; p++ {
+					for p := 0; p < 2; p++ {
 						quants(f, k, j, half, p)
 						f.Set(k.tv)
 						for e, ext := range []uint32{i16x8ExtendLowI8x16U, i16x8ExtendHighI8x16U} {

@@ -14,10 +14,13 @@ package main
 //
 // relaxed (the relaxed-SIMD module): each sub-block's values go as q (0..63, the i7
 // operand of i32x4.relaxed_dot_i8x16_i7x16_add_s) into one relaxed dot with the 16
-// activations as they load, and the zero point comes off once a super-block:
-// isum -= 32·Σ_g sc_g·bsum_g (the Q8_K block sums; two i32x4.dot_i16x8_s). The integer
-// total is the simd128 kernel's, its lanes hold other products, each lane scaled on its
-// own: the results differ in the last bits (gen's TestRelaxedInChromium bounds them).
+// activations as they load; four sub-blocks' lane sums are reduced to their four totals
+// (laneTotals) and multiplied by their four scales at once; the zero point comes off once
+// a super-block: isum -= 32·Σ_g sc_g·bsum_g (the Q8_K block sums; two
+// i32x4.dot_i16x8_s). The integer total is the simd128 kernel's, its lanes hold other
+// products, each lane scaled on its own: the results differ in the last bits from the
+// simd128 kernel's and from the relaxed several-token kernel's (gen's
+// TestRelaxedInChromium bounds both).
 
 const blockQ6_K = 210
 
@@ -30,6 +33,12 @@ func matvecQ6_K(relaxed bool) *Func {
 		}
 		qh := [2]Local{f.Local(v128), f.Local(v128)}
 		m4, c32 := f.Local(v128), f.Local(v128)
+		var sub [4]Local // relaxed: four sub-blocks' lane sums
+		if relaxed {
+			for i := range sub {
+				sub[i] = f.Local(v128)
+			}
+		}
 		nb, h, em := f.Local(i32), f.Local(i32), f.Local(i32)
 		f.VZero()
 		f.Set(acc)
@@ -51,22 +60,34 @@ func matvecQ6_K(relaxed bool) *Func {
 					f.VLoad(uint32(128 + 32*k + 16*i))
 					f.Set(qh[i])
 				}
-				for t := 0; t < 4; t++ { // values 32t..32t+31 of this half
-					for hf := 0; hf < 2; hf++ { // l in 16hf..16hf+15: sub-block 8k+2t+hf
-						if relaxed {
+				for tt := 0; tt < 2 && relaxed; tt++ { // sub-blocks 8k+4tt..8k+4tt+3
+					for t := 2 * tt; t < 2*tt+2; t++ {
+						for hf := 0; hf < 2; hf++ {
 							f.Get(ap)
 							f.VLoad(uint32(offQ8_KQs + 128*k + 32*t + 16*hf))
 							f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, 0)
 							f.VZero()
 							f.V(i32x4RelaxedDotI8x16I7x16AddS)
-						} else {
-							f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, c32)
-							f.Set(x)
+							f.Set(sub[2*(t-2*tt)+hf])
 						}
+					}
+					f.laneTotals(sub[:], 4)
+					// × the four int8 scales, sign-extended to i32 lanes
+					f.Get(wp)
+					f.VMem(vLoad32Zero, uint32(192+8*k+4*tt))
+					f.V(i16x8ExtendLowI8x16S, i32x4ExtendLowI16x8S, i32x4Mul)
+					if !first {
+						f.Get(isum)
+						f.V(i32x4Add)
+					}
+					first = false
+					f.Set(isum)
+				}
+				for t := 0; t < 4 && !relaxed; t++ { // values 32t..32t+31 of this half
+					for hf := 0; hf < 2; hf++ { // l in 16hf..16hf+15: sub-block 8k+2t+hf
+						f.q6Values(t, func() { f.Get(ql[2*(t%2)+hf]) }, func() { f.Get(qh[hf]) }, m4, c32)
+						f.Set(x)
 						for e, ext := range []uint32{i16x8ExtendLowI8x16S, i16x8ExtendHighI8x16S} {
-							if relaxed {
-								break
-							}
 							f.Get(x)
 							f.V(ext)
 							f.load8(ap, uint32(offQ8_KQs+128*k+32*t+16*hf+8*e), true)
