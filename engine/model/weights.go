@@ -84,12 +84,11 @@ func (b *binder) matrix(name string, rows, cols int) *ops.Matrix {
 		return &ops.Matrix{Name: name, Type: t.Type, Rows: rows, Cols: cols}
 	}
 	m, err := ops.NewMatrix(name, t.Type, rows, cols, data)
-	if err == nil {
-		err = m.UsePreferredLayout() // the kernels' own layout, in place
-	}
 	if err != nil {
 		b.err = err
+		return m
 	}
+	m.UsePreferredLayout() // the kernels' own layout, in place, where the rows can take it
 	return m
 }
 

@@ -46,22 +46,24 @@ func NewMatrix(name string, t quant.Type, rows, cols int, data []byte) (*Matrix,
 var PreferredLayouts = map[quant.Type]quant.Type{}
 
 // UsePreferredLayout converts m's rows in place to PreferredLayouts[m.Type] when there is
-// one and the rows are whole blocks of it (the same bytes a row); otherwise m stays as it
-// is. The data must be m's alone: it is rewritten.
-func (m *Matrix) UsePreferredLayout() error {
+// one and the rows can take it (whole blocks of it, the same bytes a row, what else the
+// layout asks: quant.Relayout changes nothing when they cannot); otherwise m stays as it
+// is, which is always correct, only slower. The data must be m's alone: it is rewritten.
+// It reports whether m changed.
+func (m *Matrix) UsePreferredLayout() bool {
 	to, ok := PreferredLayouts[m.Type]
 	if !ok {
-		return nil
+		return false
 	}
 	tr, ok := to.Traits()
 	if rb, err := quant.RowBytes(to, int64(m.Cols)); !ok || err != nil || int(rb) != m.rowBytes {
-		return nil
+		return false
 	}
-	if err := quant.Relayout(m.Type, to, m.Data, m.Cols); err != nil {
-		return fmt.Errorf("%s: %w", m.Name, err)
+	if quant.Relayout(m.Type, to, m.Data, m.Cols) != nil {
+		return false
 	}
 	m.Type, m.traits = to, tr
-	return nil
+	return true
 }
 
 // ActType is the type activations are converted to before multiplying by m.

@@ -12,6 +12,9 @@ import "fmt"
 //	[4:12] the 64 fifth bits, [12:28] block 0's nibbles, [28:44] block 1's (as in Q5_0:
 //	byte j holds element j low, element j+16 high).
 //
+// Every scale is finite (a row with an Inf or NaN scale stays Q5_0), so the kernels
+// convert four scales with the fp16 conversion's finite path alone.
+//
 // The fifth bit of element 16h+L (h = 0, 1 the block's half, L = 0..15) of block k is
 // bit 4·(L&1) + 2k + h of byte 4 + L/2. Spread to sixteen byte lanes (byte j's low nibble
 // to lane 2j, its high nibble to lane 2j+1: one widening load, a 16-bit shift and an or),
@@ -33,10 +36,17 @@ func q5x2Bit(k, e int) (int, uint) {
 }
 
 // RepackQ5_0x2 converts Q5_0 rows into Q5_0x2 in place: data holds whole rows of cols
-// elements, cols a multiple of 64 (the size is unchanged).
+// elements, cols a multiple of 64 (the size is unchanged), and every block's scale is
+// finite (the kernels convert the scales without the Inf/NaN case). Otherwise it changes
+// nothing and says why.
 func RepackQ5_0x2(data []byte, cols int) error {
 	if cols <= 0 || cols%64 != 0 || len(data)%(cols/32*22) != 0 {
 		return fmt.Errorf("Q5_0x2 needs whole rows of a multiple of 64 elements (%d bytes of %d-element rows)", len(data), cols)
+	}
+	for b := 0; b+22 <= len(data); b += 22 {
+		if data[b+1]&0x7c == 0x7c {
+			return fmt.Errorf("Q5_0x2 needs finite scales; block %d's is Inf or NaN", b/22)
+		}
 	}
 	var src [q5x2Unit]byte
 	for u := 0; u+q5x2Unit <= len(data); u += q5x2Unit {
@@ -98,7 +108,8 @@ func vecDotQ5_0x2Q8_0(n int, w, a []byte) float32 {
 }
 
 // Relayout converts whole rows of cols elements of type from, in place, into type to, a
-// layout Hearth makes at load (only Q5_0 → Q5_0x2 so far).
+// layout Hearth makes at load (only Q5_0 → Q5_0x2 so far), or changes nothing and says
+// why the rows cannot take it.
 func Relayout(from, to Type, data []byte, cols int) error {
 	if from == Q5_0 && to == Q5_0x2 {
 		return RepackQ5_0x2(data, cols)

@@ -105,6 +105,16 @@ func TestQ5_0x2Refuses(t *testing.T) {
 			t.Errorf("cols %d, %d bytes: %v", c.cols, c.bytes, err)
 		}
 	}
+	// an Inf or NaN scale anywhere: the rows stay Q5_0, untouched
+	for _, h := range []uint16{0x7c00, 0xfc00, 0x7e00} {
+		data := randomQ5_0(rand.New(rand.NewPCG(1, uint64(h))), 2, 128)
+		binary.LittleEndian.PutUint16(data[5*22:], h)
+		orig := bytes.Clone(data)
+		err := RepackQ5_0x2(data, 128)
+		if err == nil || !strings.Contains(err.Error(), "finite") || !bytes.Equal(data, orig) {
+			t.Errorf("scale %#04x: %v (bytes changed: %v)", h, err, !bytes.Equal(data, orig))
+		}
+	}
 	if err := Relayout(Q4_0, Q5_0x2, make([]byte, 36), 64); err == nil {
 		t.Error("Q4_0 -> Q5_0x2 converted")
 	}

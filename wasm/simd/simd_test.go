@@ -243,13 +243,20 @@ func TestMatmulTiles(t *testing.T) {
 }
 
 // TestQ5_0x2IsQ5_0 checks the Q5_0x2 kernels against the Q5_0 ones on the same weights
-// (random Q5_0 rows, and the same rows repacked): bit for bit equal, one token (decode)
-// and several, over row ranges that split pairs of rows.
+// (random Q5_0 rows with some zero, subnormal and largest fp16 scales, and the same rows
+// repacked): bit for bit equal, one token (decode) and several, over row ranges that split
+// pairs of rows.
 func TestQ5_0x2IsQ5_0(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 4))
 	for _, n := range []int{64, 128, 192, 576, 1536} {
 		for _, rows := range []int{1, 2, 5, 33} {
 			w := weights(quant.Q5_0, rows, n, rng, false)
+			// the fp16 scales' edge cases (Q5_0x2's are finite): zero, subnormal, the largest
+			for i, h := range []uint16{0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff} {
+				if b := 3 * i; b < len(w)/22 {
+					binary.LittleEndian.PutUint16(w[22*b:], h)
+				}
+			}
 			m5, err := ops.NewMatrix("q5_0", quant.Q5_0, rows, n, w)
 			if err != nil {
 				t.Fatal(err)

@@ -57,9 +57,15 @@ func (f *Func) blockScales(p Local, at func(b int) uint32, k int, h, t Local) {
 	f.f16x4(h, t)
 }
 
-// strided is where the scales of blocks of step bytes lie: at each block's start.
-func strided(step uint32) func(b int) uint32 {
-	return func(b int) uint32 { return uint32(b) * step }
+// scalesFn pushes, as f32x4, the fp16 scales of the k blocks of a group starting at p in
+// lanes 0..k-1 (zero in the others), with h and t scratch (blockScales for a layout).
+type scalesFn func(f *Func, p Local, k int, h, t Local)
+
+// strided is blockScales for blocks of step bytes, each starting with its scale.
+func strided(step uint32) scalesFn {
+	return func(f *Func, p Local, k int, h, t Local) {
+		f.blockScales(p, func(b int) uint32 { return uint32(b) * step }, k, h, t)
+	}
 }
 
 // lanes32 is the i8x16.shuffle immediate selecting four i32 lanes (0-3 from the first

@@ -53,7 +53,7 @@ func widened(widen func(f *Func, wp Local, off uint32, dst [4]Local)) blockDot {
 	}}
 }
 
-func matmulBlocks32(name string, wBlock uint32, scaleAt func(b int) uint32, bd blockDot) *Func {
+func matmulBlocks32(name string, wBlock uint32, scales scalesFn, bd blockDot) *Func {
 	group := matmulGroup
 	f := NewFunc(name, true, []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)
 	w, rowBytes, a, aRowBytes, ntok, n, y, yRows, lo, hi :=
@@ -85,7 +85,7 @@ func matmulBlocks32(name string, wBlock uint32, scaleAt func(b int) uint32, bd b
 	// advances wq, qp and sp past them.
 	pair := func(T, k int) {
 		// dw = [dw0, dw1, dw0, dw1] (k = 2) or splat(dw0)
-		f.blockScales(wq, scaleAt, k, hv, tv)
+		scales(f, wq, k, hv, tv)
 		f.Tee(dw)
 		f.Get(dw)
 		if k == 2 {

@@ -104,7 +104,7 @@ type pairDot struct {
 // itself as the second row (computed twice, stored once).
 //
 //	W (rows, n) @ a (n,) prepared -> y (rows,)
-func blocks32PairPrepared(name string, wBlock uint32, scaleAt func(b int) uint32, grouped, tail pairDot) *Func {
+func blocks32PairPrepared(name string, wBlock uint32, scales scalesFn, grouped, tail pairDot) *Func {
 	var pair func(f *Func, wp0, wp1, ap, n, y0, y1 Local)
 	pair = func(f *Func, wp0, wp1, ap, n, y0, y1 Local) {
 		wps := [2]Local{wp0, wp1}
@@ -177,7 +177,7 @@ func blocks32PairPrepared(name string, wBlock uint32, scaleAt func(b int) uint32
 			f.Set(as)
 			for r := range wps {
 				f.blockTotals(v[r][:], k)
-				f.blockScales(wps[r], scaleAt, k, hv, tv)
+				scales(f, wps[r], k, hv, tv)
 				f.Get(as)
 				f.V(f32x4Mul, f32x4Mul)
 				f.Get(acc[r])
