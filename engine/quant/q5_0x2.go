@@ -43,10 +43,8 @@ func RepackQ5_0x2(data []byte, cols int) error {
 	if cols <= 0 || cols%64 != 0 || len(data)%(cols/32*22) != 0 {
 		return fmt.Errorf("Q5_0x2 needs whole rows of a multiple of 64 elements (%d bytes of %d-element rows)", len(data), cols)
 	}
-	for b := 0; b+22 <= len(data); b += 22 {
-		if data[b+1]&0x7c == 0x7c {
-			return fmt.Errorf("Q5_0x2 needs finite scales; block %d's is Inf or NaN", b/22)
-		}
+	if b := nonFiniteScale(data, 22, 0); b >= 0 {
+		return fmt.Errorf("Q5_0x2 needs finite scales; block %d's is Inf or NaN", b)
 	}
 	var src [q5x2Unit]byte
 	for u := 0; u+q5x2Unit <= len(data); u += q5x2Unit {
@@ -108,11 +106,16 @@ func vecDotQ5_0x2Q8_0(n int, w, a []byte) float32 {
 }
 
 // Relayout converts whole rows of cols elements of type from, in place, into type to, a
-// layout Hearth makes at load (only Q5_0 → Q5_0x2 so far), or changes nothing and says
+// layout Hearth makes at load (Q5_0 → Q5_0x2, Q8_0 → Q8_0x2, Q4_0 → Q4_0x2), or changes nothing and says
 // why the rows cannot take it.
 func Relayout(from, to Type, data []byte, cols int) error {
-	if from == Q5_0 && to == Q5_0x2 {
+	switch {
+	case from == Q5_0 && to == Q5_0x2:
 		return RepackQ5_0x2(data, cols)
+	case from == Q8_0 && to == Q8_0x2:
+		return q8_0x2.repack(data, cols, "Q8_0x2")
+	case from == Q4_0 && to == Q4_0x2:
+		return q4_0x2.repack(data, cols, "Q4_0x2")
 	}
 	return fmt.Errorf("no conversion from %s to %s", from, to)
 }

@@ -29,6 +29,9 @@ const (
 	// Q5_0x2 is Hearth's SIMD layout of Q5_0 (q5_0x2.go), made at load: outside GGML's
 	// numbering, and refused in files (Traits.Internal).
 	Q5_0x2 Type = 1<<16 | Q5_0
+	// Q8_0x2 and Q4_0x2: Q8_0 and Q4_0 two blocks to a unit, scales first (pairs32.go).
+	Q8_0x2 Type = 1<<16 | Q8_0
+	Q4_0x2 Type = 1<<16 | Q4_0
 )
 
 // QK_K is the super-block size of the k-quants.
@@ -91,6 +94,9 @@ var traits = map[Type]*Traits{
 	IQ4_NL: {Name: "IQ4_NL", BlockSize: 32, BlockBytes: 2 + 16, VecDotType: Q8_0},
 	// Q5_0x2: two Q5_0 blocks with their fifth bits interleaved for SIMD (q5_0x2.go).
 	Q5_0x2: {Name: "Q5_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 4 + 16), VecDotType: Q8_0, Internal: true},
+	// Q8_0x2, Q4_0x2: two blocks with both scales first (pairs32.go).
+	Q8_0x2: {Name: "Q8_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 32), VecDotType: Q8_0, Internal: true},
+	Q4_0x2: {Name: "Q4_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 16), VecDotType: Q8_0, Internal: true},
 }
 
 // Traits returns the traits of t, or false when the type is unknown to Hearth.
@@ -103,6 +109,7 @@ var names = map[Type]string{
 	F32: "F32", F16: "F16", Q4_0: "Q4_0", Q4_1: "Q4_1", Q5_0: "Q5_0", Q5_1: "Q5_1",
 	Q8_0: "Q8_0", Q8_1: "Q8_1", Q2_K: "Q2_K", Q3_K: "Q3_K", Q4_K: "Q4_K", Q5_K: "Q5_K",
 	Q6_K: "Q6_K", Q8_K: "Q8_K", IQ4_NL: "IQ4_NL", BF16: "BF16", Q5_0x2: "Q5_0x2",
+	Q8_0x2: "Q8_0x2", Q4_0x2: "Q4_0x2",
 	// Known to GGML but not supported by Hearth (named so errors can say what a file holds).
 	16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 21: "IQ3_S", 22: "IQ2_S",
 	23: "IQ4_XS", 24: "I8", 25: "I16", 26: "I32", 27: "I64", 28: "F64", 29: "IQ1_M",

@@ -26,6 +26,12 @@ func matvecQ5_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y u
 //go:wasmimport hearth_simd matvec_q5_0x2
 func matvecQ5_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
+//go:wasmimport hearth_simd matvec_q8_0x2
+func matvecQ8_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
+//go:wasmimport hearth_simd matvec_q4_0x2
+func matvecQ4_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
+
 //go:wasmimport hearth_simd matvec_q4_k
 func matvecQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, n int32, y unsafe.Pointer, lo, hi int32)
 
@@ -56,6 +62,12 @@ func matmulQ5_0(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, n
 
 //go:wasmimport hearth_simd matmul_q5_0x2
 func matmulQ5_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q8_0x2
+func matmulQ8_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
+
+//go:wasmimport hearth_simd matmul_q4_0x2
+func matmulQ4_0x2(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
 
 //go:wasmimport hearth_simd matmul_q4_k
 func matmulQ4_K(w unsafe.Pointer, rowBytes int32, a unsafe.Pointer, aRowBytes, ntok, n int32, y unsafe.Pointer, yRows, lo, hi int32)
@@ -109,9 +121,12 @@ var matvecs = map[quant.Type]kernel{
 	quant.Q8_0: {matvecQ8_0, matmulQ8_0, true, true},
 	quant.Q4_0: {matvecQ4_0, matmulQ4_0, true, true},
 	quant.Q5_0: {matvecQ5_0, matmulQ5_0, true, true},
-	// Q5_0 rows of a multiple of 64 elements are relaid to Q5_0x2 at load (Install sets
-	// ops.PreferredLayouts): the fifth bits cost fewer operations to unpack.
+	// Q5_0, Q8_0 and Q4_0 rows of a multiple of 64 elements with finite scales are relaid
+	// two blocks to a unit at load (Install sets ops.PreferredLayouts): the scales of a
+	// group cost fewer operations to gather and convert, Q5_0's fifth bits to unpack.
 	quant.Q5_0x2: {matvecQ5_0x2, matmulQ5_0x2, true, true},
+	quant.Q8_0x2: {matvecQ8_0x2, matmulQ8_0x2, true, true},
+	quant.Q4_0x2: {matvecQ4_0x2, matmulQ4_0x2, true, true},
 	quant.Q4_K:   {matvecQ4_K, matmulQ4_K, false, false},
 	quant.Q5_K:   {matvecQ5_K, matmulQ5_K, false, false},
 	quant.Q6_K:   {matvecQ6_K, matmulQ6_K, false, false},
@@ -123,7 +138,7 @@ var matvecs = map[quant.Type]kernel{
 // made at load.
 func Types() []quant.Type {
 	var ts []quant.Type
-	for _, t := range append(quant.Supported(), quant.Q5_0x2) {
+	for _, t := range append(quant.Supported(), quant.Q5_0x2, quant.Q8_0x2, quant.Q4_0x2) {
 		if matvecs[t].one != nil {
 			ts = append(ts, t)
 		}
@@ -139,6 +154,8 @@ func Install() {
 		ops.Kernels[t] = rows(k)
 	}
 	ops.PreferredLayouts[quant.Q5_0] = quant.Q5_0x2
+	ops.PreferredLayouts[quant.Q8_0] = quant.Q8_0x2
+	ops.PreferredLayouts[quant.Q4_0] = quant.Q4_0x2
 	ops.ActsQuantizers[quant.Q8_0] = quantizeActsQ8_0 // rows.go
 	ops.ActsQuantizers[quant.Q8_K] = quantizeActsQ8_K
 	ops.StridedDotF32 = stridedDotF32

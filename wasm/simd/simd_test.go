@@ -22,6 +22,8 @@ var scaleFields = map[quant.Type][]int{
 	quant.Q4_0:   {0},
 	quant.Q5_0:   {0},
 	quant.Q5_0x2: {0, 2},
+	quant.Q8_0x2: {0, 2},
+	quant.Q4_0x2: {0, 2},
 	quant.Q4_K:   {0, 2},
 	quant.Q5_K:   {0, 2},
 	quant.Q6_K:   {208},
@@ -47,7 +49,7 @@ func weights(t quant.Type, rows, n int, rng *rand.Rand, exact bool) []byte {
 	}
 	for i := range b {
 		b[i] = byte(rng.Uint32())
-		if t == quant.Q8_0 && b[i] == 0x80 {
+		if (t == quant.Q8_0 || t == quant.Q8_0x2) && b[i] == 0x80 {
 			b[i] = 0x81 // -128: llama.cpp's quantizer writes [-127, 127] (matmulQ8_0, relaxed)
 		}
 	}
@@ -201,7 +203,7 @@ func crossCheckTokens(t *testing.T, typ quant.Type, n, rows, tokens int, rng *ra
 func TestMatmulTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	const rows, n = 100, 8192
-	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q5_0x2, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q5_0x2, quant.Q8_0x2, quant.Q4_0x2, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		tr, _ := typ.Traits()
 		for _, tokens := range []int{1, 3, 4, 9} {
 			m, err := ops.NewMatrix("w", typ, rows, n, weights(typ, rows, n, rng, false))
@@ -242,51 +244,55 @@ func TestMatmulTiles(t *testing.T) {
 	}
 }
 
-// TestQ5_0x2IsQ5_0 checks the Q5_0x2 kernels against the Q5_0 ones on the same weights
-// (random Q5_0 rows with some zero, subnormal and largest fp16 scales, and the same rows
-// repacked): bit for bit equal, one token (decode) and several, over row ranges that split
-// pairs of rows.
-func TestQ5_0x2IsQ5_0(t *testing.T) {
+// TestUnitLayouts checks the kernels of the layouts made at load (Q5_0x2, Q8_0x2,
+// Q4_0x2) against their file types' kernels on the same weights (random rows with some
+// zero, subnormal and largest fp16 scales, and the same rows relaid): bit for bit equal,
+// one token (decode) and several, over row ranges that split pairs of rows.
+func TestUnitLayouts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 4))
-	for _, n := range []int{64, 128, 192, 576, 1536} {
-		for _, rows := range []int{1, 2, 5, 33} {
-			w := weights(quant.Q5_0, rows, n, rng, false)
-			// the fp16 scales' edge cases (Q5_0x2's are finite): zero, subnormal, the largest
-			for i, h := range []uint16{0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff} {
-				if b := 3 * i; b < len(w)/22 {
-					binary.LittleEndian.PutUint16(w[22*b:], h)
-				}
-			}
-			m5, err := ops.NewMatrix("q5_0", quant.Q5_0, rows, n, w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			packed := append([]byte(nil), w...)
-			if err := quant.RepackQ5_0x2(packed, n); err != nil {
-				t.Fatal(err)
-			}
-			mx, err := ops.NewMatrix("q5_0x2", quant.Q5_0x2, rows, n, packed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tokens := range []int{1, 2, 5} {
-				a := acts(quant.Q8_0, tokens, n, rng, false)
-				want, got := make([]float32, tokens*rows), make([]float32, tokens*rows)
-				for i := range got {
-					got[i] = float32(math.NaN())
-				}
-				mid := rows / 3
-				for _, r := range [][2]int{{0, mid}, {mid, rows}} {
-					if r[0] == r[1] {
-						continue
-					}
-					if !Rows(quant.Q5_0)(m5, a, want, r[0], r[1]) || !Rows(quant.Q5_0x2)(mx, a, got, r[0], r[1]) {
-						t.Fatal("a kernel refused")
+	for _, c := range [][2]quant.Type{{quant.Q5_0, quant.Q5_0x2}, {quant.Q8_0, quant.Q8_0x2}, {quant.Q4_0, quant.Q4_0x2}} {
+		base, unit := c[0], c[1]
+		tr, _ := base.Traits()
+		for _, n := range []int{64, 128, 192, 576, 1536} {
+			for _, rows := range []int{1, 2, 5, 33} {
+				w := weights(base, rows, n, rng, false)
+				// the fp16 scales' edge cases (the unit layouts' are finite): zero, subnormal, the largest
+				for i, h := range []uint16{0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff} {
+					if b := 3 * i; b < len(w)/tr.BlockBytes {
+						binary.LittleEndian.PutUint16(w[tr.BlockBytes*b:], h)
 					}
 				}
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("n %d rows %d tokens %d: output %d: Q5_0x2 %v, Q5_0 %v", n, rows, tokens, i, got[i], want[i])
+				mb, err := ops.NewMatrix("base", base, rows, n, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				packed := append([]byte(nil), w...)
+				if err := quant.Relayout(base, unit, packed, n); err != nil {
+					t.Fatal(err)
+				}
+				mu, err := ops.NewMatrix("unit", unit, rows, n, packed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tokens := range []int{1, 2, 5} {
+					a := acts(quant.Q8_0, tokens, n, rng, false)
+					want, got := make([]float32, tokens*rows), make([]float32, tokens*rows)
+					for i := range got {
+						got[i] = float32(math.NaN())
+					}
+					mid := rows / 3
+					for _, r := range [][2]int{{0, mid}, {mid, rows}} {
+						if r[0] == r[1] {
+							continue
+						}
+						if !Rows(base)(mb, a, want, r[0], r[1]) || !Rows(unit)(mu, a, got, r[0], r[1]) {
+							t.Fatal("a kernel refused")
+						}
+					}
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("%s n %d rows %d tokens %d: output %d: %v, %s %v", unit, n, rows, tokens, i, got[i], base, want[i])
+						}
 					}
 				}
 			}

@@ -21,7 +21,7 @@ import (
 
 // Kernels lists the exported functions: the matvec_* kernels with the signature
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
-// forms matmul_* (matmul.go; matmul32.go for Q8_0, Q4_0, Q5_0 and Q5_0x2 (q5_0x2.go), matmulk.go for Q4_K, Q5_K
+// forms matmul_* (matmul.go; matmul32.go for Q8_0, Q4_0, Q5_0 and their unit layouts (x2.go, q5_0x2.go), matmulk.go for Q4_K, Q5_K
 // and Q6_K), weighted_rows_f32 (weighted.go), dot_rows_f16 and weighted_rows_f16
 // (attn_f16.go), attn_heads_f16 (attn_heads.go), quantize_prep_q8_0
 // (quantize.go), quantize_q8_k (quantize_k.go), swiglu, f32_to_f16 (convert.go), rmsnorm
@@ -38,6 +38,8 @@ func Kernels(relaxed bool) []*Func {
 		matvecF32(),
 		matvecF16(),
 		matvecQ5_0x2(relaxed),
+		matvecQ8_0x2(relaxed),
+		matvecQ4_0x2(relaxed),
 	}
 	fs := append([]*Func{}, matvecs...)
 	for i, mv := range matvecs {
@@ -51,6 +53,10 @@ func Kernels(relaxed bool) []*Func {
 			fs = append(fs, matmulQ5_0(relaxed))
 		case "matmul_q5_0x2":
 			fs = append(fs, matmulQ5_0x2(relaxed))
+		case "matmul_q8_0x2":
+			fs = append(fs, matmulQ8_0x2(relaxed))
+		case "matmul_q4_0x2":
+			fs = append(fs, matmulQ4_0x2(relaxed))
 		case "matmul_q4_k":
 			fs = append(fs, matmulQ4_K(relaxed))
 		case "matmul_q5_k":

@@ -17,6 +17,12 @@ package main
 // activations' correction, as matvec_q5_0 does (relaxedZeroPoint): the same integer block
 // totals, bit for bit the simd128 kernel.
 func matvecQ4_0(relaxed bool) *Func {
+	grouped, tail := q4_0PairDots(relaxed)
+	return blocks32PairPrepared("matvec_q4_0", 18, strided(18), grouped, tail)
+}
+
+// q4_0PairDots are matvec_q4_0's pairDots: for the groups of blocks and a lone last one.
+func q4_0PairDots(relaxed bool) (grouped, tail pairDot) {
 	// isum multiplies the weight block at wp+wOff by the four widened activation vectors
 	// act(k) (elements 8k..8k+7), k = i + 2*half for weight bytes 8i..8i+7's low (half 0)
 	// and high (half 1) nibbles.
@@ -60,7 +66,7 @@ func matvecQ4_0(relaxed bool) *Func {
 		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}, nil}
 	if !relaxed {
-		return blocks32PairPrepared("matvec_q4_0", 18, strided(18), d, d)
+		return d, d
 	}
 	var lo, hi Local
 	r := relaxedZeroPoint(8)
@@ -80,7 +86,7 @@ func matvecQ4_0(relaxed bool) *Func {
 		f.Set(hi)
 		f.relaxedHalves(lo, hi, av)
 	}
-	return blocks32PairPrepared("matvec_q4_0", 18, strided(18), r, d)
+	return r, d
 }
 
 // matmulQ4_0 is the several-token Q4_0 kernel over prepared activations (matmul32.go):
@@ -92,8 +98,13 @@ func matvecQ4_0(relaxed bool) *Func {
 // as they are, and the zero point comes from the prepared correction -8·Σa, the chain's
 // starting value in lane 0.
 func matmulQ4_0(relaxed bool) *Func {
+	return matmulBlocks32("matmul_q4_0", 18, strided(18), q4_0BlockDot(relaxed))
+}
+
+// q4_0BlockDot is matmul_q4_0's blockDot.
+func q4_0BlockDot(relaxed bool) blockDot {
 	if relaxed {
-		return matmulBlocks32("matmul_q4_0", 18, strided(18), blockDot{
+		return blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				f.Get(wp)
 				f.VLoad(off + 2)
@@ -116,9 +127,9 @@ func matmulQ4_0(relaxed bool) *Func {
 				f.VMem(vLoad32Zero, coff)
 				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
 			},
-		})
+		}
 	}
-	return matmulBlocks32("matmul_q4_0", 18, strided(18), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+	return widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		for i := uint32(0); i < 2; i++ {
 			f.load8(wp, off+2+8*i, false)
 			f.Tee(dst[i+2])
@@ -134,5 +145,5 @@ func matmulQ4_0(relaxed bool) *Func {
 			f.V(i16x8Sub)
 			f.Set(dst[i+2])
 		}
-	}))
+	})
 }

@@ -9,7 +9,9 @@ package main
 //	W (rows, n) Q5_0x2 @ a (n,) Q8_0 -> y (rows,)     matvec_q5_0x2
 //	W (rows, n) Q5_0x2 @ A (ntok, n) Q8_0 -> Y (ntok, rows)     matmul_q5_0x2
 //
-// The kernels are Q5_0's (q5_0.go) with another way to the u5 values 0..31 of a block:
+// The kernels are Q5_0's (q5_0.go) with the scales gathered and converted as x2.go's
+// (a unit starts with its two scales, all finite) and another way to the u5 values 0..31
+// of a block:
 // once a unit, the 8 fifth-bit bytes load widened to i16 lanes (v128.load8x8_u) and are
 // or-ed with themselves shifted left by 4 as i16, which leaves byte j's low nibble in the
 // low four bits of byte lane 2j and its high nibble in those of lane 2j+1: lane L's bit t
@@ -21,37 +23,6 @@ package main
 // scaled sums are added are Q5_0's, so each result is the Q5_0 kernel's on the same
 // weights bit for bit (wasm/simd and gen's TestRelaxedInChromium check it); the block
 // counts are even, so the kernels never take their odd-block tails.
-
-// q5x2Scale is where block b's fp16 scale lies from the start of a group of blocks.
-func q5x2Scale(b int) uint32 { return uint32(b/2*44 + b%2*2) }
-
-// q5x2Scales is blockScales for Q5_0x2 (scalesFn): a unit's two scales are one 32-bit
-// load, and a shuffle puts each fp16 in the high half of its own i32 lane; the scales are
-// finite (RepackQ5_0x2 keeps a row with an Inf or NaN scale in Q5_0), so f16x4's finite
-// path alone converts them: (h << 16 >> 3, arithmetic) & 0x8fffe000, times 2^112 — the
-// same f32 bit for bit, in 8 operations where gathering four scales and the full
-// conversion take 26.
-func q5x2Scales(f *Func, p Local, k int, h, t Local) {
-	if k != 2 && k != 4 { // a lone block: never in Q5_0x2 (rows are whole units)
-		f.blockScales(p, q5x2Scale, k, h, t)
-		return
-	}
-	f.Get(p)
-	f.VMem(vLoad32Zero, 0)
-	if k == 4 {
-		f.Get(p)
-		f.Mem(opI32Load, 0, 44)
-		f.Lane(i32x4ReplaceLane, 1)
-	}
-	f.VZero()
-	f.Shuffle([16]byte{16, 16, 0, 1, 16, 16, 2, 3, 16, 16, 4, 5, 16, 16, 6, 7})
-	f.I32(3)
-	f.V(i32x4ShrS)
-	f.splat32(0x8fffe000)
-	f.V(vAnd)
-	f.splatF32(0x1p112)
-	f.V(f32x4Mul)
-}
 
 // q5x2Halves sets lo and hi to the u8 values 0..31 of elements 0-15 and 16-31 of block
 // off/22 of the Q5_0x2 units at wp (off a multiple of 22: the block's place in Q5_0), with
@@ -152,7 +123,7 @@ func matvecQ5_0x2(relaxed bool) *Func {
 		f.widenedQ5(lo, hi, x, func(k uint32) { f.Get(av[k]) })
 	}, nil}
 	if !relaxed {
-		return blocks32PairPrepared("matvec_q5_0x2", 22, q5x2Scales, d, d)
+		return blocks32PairPrepared("matvec_q5_0x2", 22, x2(22).scales(), d, d)
 	}
 	r := relaxedZeroPoint(16)
 	r.isum2 = func(f *Func, wp Local, wOff uint32, av []Local) {
@@ -160,21 +131,21 @@ func matvecQ5_0x2(relaxed bool) *Func {
 		sc.halves(f, wp, wOff, lo, hi)
 		f.relaxedHalves(lo, hi, av)
 	}
-	return blocks32PairPrepared("matvec_q5_0x2", 22, q5x2Scales, r, d)
+	return blocks32PairPrepared("matvec_q5_0x2", 22, x2(22).scales(), r, d)
 }
 
 // matmulQ5_0x2 is matmul_q5_0 over Q5_0x2 rows (see the file comment).
 func matmulQ5_0x2(relaxed bool) *Func {
 	var sc q5x2Scratch
 	if relaxed {
-		return matmulBlocks32("matmul_q5_0x2", 22, q5x2Scales, blockDot{
+		return matmulBlocks32("matmul_q5_0x2", 22, x2(22).scales(), blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				sc.halves(f, wp, off, dst[0], dst[1])
 			},
 			isum: relaxedQ5Isum,
 		})
 	}
-	return matmulBlocks32("matmul_q5_0x2", 22, q5x2Scales, widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+	return matmulBlocks32("matmul_q5_0x2", 22, x2(22).scales(), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		sc.halves(f, wp, off, dst[0], dst[2])
 		f.widenQ5(dst)
 	}))

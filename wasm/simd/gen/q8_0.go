@@ -21,6 +21,12 @@ package main
 // after them is blocks32PairPrepared's (a lone last block goes the simd128 way: its lanes are
 // scaled one by one): the results equal the simd128 kernel's bit for bit.
 func matvecQ8_0(relaxed bool) *Func {
+	grouped, tail := q8_0PairDots(relaxed)
+	return blocks32PairPrepared("matvec_q8_0", 34, strided(34), grouped, tail)
+}
+
+// q8_0PairDots are matvec_q8_0's pairDots: for the groups of blocks and a lone last one.
+func q8_0PairDots(relaxed bool) (grouped, tail pairDot) {
 	widened := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(ap, aOff+2+8*i, true)
@@ -37,7 +43,7 @@ func matvecQ8_0(relaxed bool) *Func {
 		}
 	}, nil}
 	if !relaxed {
-		return blocks32PairPrepared("matvec_q8_0", 34, strided(34), widened, widened)
+		return widened, widened
 	}
 	// av: |a| of the two halves, then their sign masks
 	signed := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
@@ -47,7 +53,7 @@ func matvecQ8_0(relaxed bool) *Func {
 	}, nil}
 	// a lone last block goes the simd128 way: its lanes, scaled one by one, must be the
 	// one-row kernel's
-	return blocks32PairPrepared("matvec_q8_0", 34, strided(34), signed, widened)
+	return signed, widened
 }
 
 // matmulQ8_0 is the several-token Q8_0 kernel over prepared activations (matmul32.go):
@@ -58,22 +64,27 @@ func matvecQ8_0(relaxed bool) *Func {
 // (a = -128 never occurs; a weight of -128, which llama.cpp's quantizer never writes,
 // gives an implementation-defined product).
 func matmulQ8_0(relaxed bool) *Func {
+	return matmulBlocks32("matmul_q8_0", 34, strided(34), q8_0BlockDot(relaxed))
+}
+
+// q8_0BlockDot is matmul_q8_0's blockDot.
+func q8_0BlockDot(relaxed bool) blockDot {
 	if relaxed {
-		return matmulBlocks32("matmul_q8_0", 34, strided(34), blockDot{
+		return blockDot{
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				f.absSigns(wp, off+2, dst[:])
 			},
 			isum: func(f *Func, w [4]Local, qp Local, off uint32, _ Local, _ uint32) {
 				f.signedDots(qp, off, w[:]) // relaxed_dot(a1', |w1|, relaxed_dot(a0', |w0|, 0))
 			},
-		})
+		}
 	}
-	return matmulBlocks32("matmul_q8_0", 34, strided(34), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
+	return widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(wp, off+2+8*i, true)
 			f.Set(dst[i])
 		}
-	}))
+	})
 }
 
 // absSigns loads the two 16-byte halves of 32 int8 at p+off into v: |x| in v[0], v[1]

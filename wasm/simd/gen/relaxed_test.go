@@ -15,8 +15,9 @@ import (
 // random Q8_0, Q4_0 and Q5_0 weights and prepared activations (including the -8·Σa corrections),
 // at token counts around the group of four and awkward block counts; and the decode
 // kernels matvec_q8_0, matvec_q4_0 and matvec_q5_0, whose relaxed variants must give the
-// simd128 ones' results bit for bit; and in each module matvec_q5_0x2 and matmul_q5_0x2
-// on repacked Q5_0 rows, which must give that module's Q5_0 kernels' results bit for bit.
+// simd128 ones' results bit for bit; and in each module the kernels of the layouts made at
+// load (Q5_0x2, Q8_0x2, Q4_0x2) on relaid rows, which must give that module's file-type
+// kernels' results bit for bit.
 // With unit scales the integer sums make both exact, so they must be equal; with random
 // scales they agree within 1e-5 of Σ|w·a| (the lanes are summed in another order). The
 // k-quant kernels (matvec_q4_k, matvec_q5_k, matvec_q6_k and their matmul_ forms), whose
@@ -172,56 +173,65 @@ const relaxedCheckJS = `(() => {
       }
     }
   }
-  // matvec_q5_0x2 and matmul_q5_0x2 in each module: random Q5_0 rows and the same rows
-  // repacked (engine/quant's RepackQ5_0x2: byte 4 + L/2 of a unit holds, at bit
-  // 4·(L&1) + 2k + h, the fifth bit of element 16h + L of block k) must give the module's
-  // Q5_0 kernels' results bit for bit
-  for (const nb of [2, 4, 6, 18, 36, 48]) {
-    for (const rows of [1, 2, 3, 7, 33]) {
-      for (const ntok of [1, 3, 4, 6, 9]) {
-        cases++;
-        const rb = 22 * nb, W = 0, W2 = W + rows * rb + 64, A = W2 + rows * rb + 64, arb = 40 * nb, Y = A + ntok * arb + 64;
-        for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
-          dv.setUint16(W + r * rb + 22 * b, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
-          for (let i = 2; i < 22; i++) dv.setUint8(W + r * rb + 22 * b + i, rnd() & 255);
-        }
-        for (let u = 0; u < rows * nb / 2; u++) {
-          const src = W + 44 * u, dst = W2 + 44 * u, hb = new Uint8Array(8);
-          for (let k = 0; k < 2; k++) {
-            dv.setUint16(dst + 2 * k, dv.getUint16(src + 22 * k, true), true);
-            const qh = dv.getUint32(src + 22 * k + 2, true);
-            for (let e = 0; e < 32; e++) {
-              const h = e >> 4, L = e & 15;
-              hb[L >> 1] |= ((qh >>> e) & 1) << (4 * (L & 1) + 2 * k + h);
+  // the unit layouts' kernels (matvec_ and matmul_ q5_0x2, q8_0x2, q4_0x2) in each module:
+  // random rows and the same rows relaid as engine/quant does (a unit: both fp16 scales,
+  // then block 0's bytes after its scale, then block 1's; for Q5_0x2 the fifth bits
+  // interleaved: byte 4 + L/2 holds, at bit 4·(L&1) + 2k + h, the fifth bit of element
+  // 16h + L of block k, then the nibbles) must give the module's file-type kernels'
+  // results bit for bit
+  for (const [q, wBlock] of [["q5_0", 22], ["q8_0", 34], ["q4_0", 18]]) {
+    for (const nb of [2, 4, 6, 18, 36, 48]) {
+      for (const rows of [1, 2, 3, 7, 33]) {
+        for (const ntok of [1, 3, 4, 6, 9]) {
+          cases++;
+          const rb = wBlock * nb, W = 0, W2 = W + rows * rb + 64, A = W2 + rows * rb + 64, arb = 40 * nb, Y = A + ntok * arb + 64;
+          for (let r = 0; r < rows; r++) for (let b = 0; b < nb; b++) {
+            dv.setUint16(W + r * rb + wBlock * b, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
+            for (let i = 2; i < wBlock; i++) dv.setUint8(W + r * rb + wBlock * b + i, q === "q8_0" ? ((rnd() %% 255) - 127) & 255 : rnd() & 255);
+          }
+          for (let u = 0; u < rows * nb / 2; u++) {
+            const src = W + 2 * wBlock * u, dst = W2 + 2 * wBlock * u;
+            for (let k = 0; k < 2; k++) dv.setUint16(dst + 2 * k, dv.getUint16(src + wBlock * k, true), true);
+            if (q !== "q5_0") {
+              for (let k = 0; k < 2; k++) for (let i = 2; i < wBlock; i++) dv.setUint8(dst + 2 + k * (wBlock - 2) + i, dv.getUint8(src + wBlock * k + i));
+              continue;
             }
-            for (let i = 0; i < 16; i++) dv.setUint8(dst + 12 + 16 * k + i, dv.getUint8(src + 22 * k + 6 + i));
-          }
-          for (let i = 0; i < 8; i++) dv.setUint8(dst + 4 + i, hb[i]);
-        }
-        for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
-          dv.setFloat32(A + t * arb + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
-          let s = 0;
-          for (let i = 0; i < 32; i++) {
-            const v = (rnd() %% 255) - 127;
-            dv.setInt8(A + t * arb + 8 * nb + 32 * b + i, v);
-            s += v;
-          }
-          dv.setInt32(A + t * arb + 4 * nb + 4 * b, -8 * s, true);
-        }
-        mods.forEach((k, mi) => {
-          for (const kind of ["matvec", "matmul"]) {
-            const out = [W, W2].map((w, wi) => {
-              for (let i = 0; i < ntok * rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
-              if (kind === "matvec") k["matvec_q5_0" + (wi ? "x2" : "")](w, rb, A, 32 * nb, Y, 0, rows);
-              else k["matmul_q5_0" + (wi ? "x2" : "")](w, rb, A, arb, ntok, 32 * nb, Y, rows, 0, rows);
-              const m = kind === "matvec" ? rows : ntok * rows;
-              return Array.from({ length: m }, (_, i) => dv.getFloat32(Y + 4 * i, true));
-            });
-            for (let i = 0; i < out[0].length; i++) {
-              if (!(out[0][i] === out[1][i]) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + kind + "_q5_0x2 nb=" + nb + " rows=" + rows + " ntok=" + ntok + " output " + i + ": q5_0 " + out[0][i] + ", q5_0x2 " + out[1][i]);
+            const hb = new Uint8Array(8);
+            for (let k = 0; k < 2; k++) {
+              const qh = dv.getUint32(src + 22 * k + 2, true);
+              for (let e = 0; e < 32; e++) {
+                const h = e >> 4, L = e & 15;
+                hb[L >> 1] |= ((qh >>> e) & 1) << (4 * (L & 1) + 2 * k + h);
+              }
+              for (let i = 0; i < 16; i++) dv.setUint8(dst + 12 + 16 * k + i, dv.getUint8(src + 22 * k + 6 + i));
             }
+            for (let i = 0; i < 8; i++) dv.setUint8(dst + 4 + i, hb[i]);
           }
-        });
+          for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
+            dv.setFloat32(A + t * arb + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
+            let s = 0;
+            for (let i = 0; i < 32; i++) {
+              const v = (rnd() %% 255) - 127;
+              dv.setInt8(A + t * arb + 8 * nb + 32 * b + i, v);
+              s += v;
+            }
+            dv.setInt32(A + t * arb + 4 * nb + 4 * b, -8 * s, true);
+          }
+          mods.forEach((k, mi) => {
+            for (const kind of ["matvec", "matmul"]) {
+              const out = [W, W2].map((w, wi) => {
+                for (let i = 0; i < ntok * rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
+                if (kind === "matvec") k["matvec_" + q + (wi ? "x2" : "")](w, rb, A, 32 * nb, Y, 0, rows);
+                else k["matmul_" + q + (wi ? "x2" : "")](w, rb, A, arb, ntok, 32 * nb, Y, rows, 0, rows);
+                const m = kind === "matvec" ? rows : ntok * rows;
+                return Array.from({ length: m }, (_, i) => dv.getFloat32(Y + 4 * i, true));
+              });
+              for (let i = 0; i < out[0].length; i++) {
+                if (!(out[0][i] === out[1][i]) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + kind + "_" + q + "x2 nb=" + nb + " rows=" + rows + " ntok=" + ntok + " output " + i + ": " + q + " " + out[0][i] + ", " + q + "x2 " + out[1][i]);
+              }
+            }
+          });
+        }
       }
     }
   }
