@@ -293,16 +293,8 @@ func matmulQ6_K(relaxed bool) *Func {
 		},
 		final: func(f *Func, m *kMat, t int, ap Local) {
 			f.Get(m.isum[t])
-			if relaxed { // - 32·Σ_g sc_g·bsum_g, as matvec_q6_k
-				for i := uint32(0); i < 2; i++ {
-					f.Get(m.mins[i])
-					f.Get(ap)
-					f.VLoad(offQ8_KBs + 16*i)
-					f.V(i32x4DotI16x8S)
-				}
-				f.V(i32x4Add)
-				f.I32(5)
-				f.V(i32x4Shl, i32x4Sub)
+			if relaxed { // as matvec_q6_k
+				f.q6ZeroPoint(func(i uint32) { f.Get(m.mins[i]) }, ap)
 			}
 			f.accScaled(m.acc[t], false, func() {
 				f.Get(m.d)

@@ -65,19 +65,7 @@ func matvecQ5_0(relaxed bool) *Func {
 				f.VConst(bitOf)
 				f.V(i8x16Eq, vAndNot, i8x16Sub)
 				f.Set(x)
-				for part := uint32(0); part < 2; part++ {
-					f.Get(x)
-					if part == 0 {
-						f.V(i16x8ExtendLowI8x16S)
-					} else {
-						f.V(i16x8ExtendHighI8x16S)
-					}
-					act(2*uint32(half) + part)
-					f.V(i32x4DotI16x8S)
-					if half+byte(part) > 0 {
-						f.V(i32x4Add)
-					}
-				}
+				f.dotWidened(x, uint32(half), act)
 			}
 		}
 	}
@@ -103,6 +91,25 @@ func matvecQ5_0(relaxed bool) *Func {
 		f.relaxedHalves(lo, hi, av)
 	}
 	return blocks32PairPrepared("matvec_q5_0", 22, strided(22), r, d)
+}
+
+// dotWidened pushes the i32x4 lane sums of the 16 int8 in x (elements 16·half ..), widened
+// in two halves, times the activation vectors act(2·half) and act(2·half+1), added onto
+// the sums below them on the stack unless half is 0 (the block's first half).
+func (f *Func) dotWidened(x Local, half uint32, act func(k uint32)) {
+	for part := uint32(0); part < 2; part++ {
+		f.Get(x)
+		if part == 0 {
+			f.V(i16x8ExtendLowI8x16S)
+		} else {
+			f.V(i16x8ExtendHighI8x16S)
+		}
+		act(2*half + part)
+		f.V(i32x4DotI16x8S)
+		if half+part > 0 {
+			f.V(i32x4Add)
+		}
+	}
 }
 
 // relaxedZeroPoint is the pairDot of the relaxed decode kernels whose weights are

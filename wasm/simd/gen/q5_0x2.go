@@ -87,19 +87,7 @@ func (f *Func) widenedQ5(lo, hi, x Local, act func(k uint32)) {
 		f.splat8(0x10)
 		f.V(i8x16Sub)
 		f.Set(x)
-		for part := uint32(0); part < 2; part++ {
-			f.Get(x)
-			if part == 0 {
-				f.V(i16x8ExtendLowI8x16S)
-			} else {
-				f.V(i16x8ExtendHighI8x16S)
-			}
-			act(2*uint32(half) + part)
-			f.V(i32x4DotI16x8S)
-			if half+int(part) > 0 {
-				f.V(i32x4Add)
-			}
-		}
+		f.dotWidened(x, uint32(half), act)
 	}
 }
 

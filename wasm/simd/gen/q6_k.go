@@ -109,16 +109,8 @@ func matvecQ6_K(relaxed bool) *Func {
 				}
 			}
 			f.Get(isum)
-			if relaxed { // - 32·Σ_g sc_g·bsum_g
-				for i := uint32(0); i < 2; i++ {
-					f.load8(wp, 192+8*i, true)
-					f.Get(ap)
-					f.VLoad(offQ8_KBs + 16*i)
-					f.V(i32x4DotI16x8S)
-				}
-				f.V(i32x4Add)
-				f.I32(5)
-				f.V(i32x4Shl, i32x4Sub)
+			if relaxed {
+				f.q6ZeroPoint(func(i uint32) { f.load8(wp, 192+8*i, true) }, ap)
 			}
 			f.accScaled(acc, false, func() {
 				f.f16At(wp, 208, h, em)
@@ -131,6 +123,21 @@ func matvecQ6_K(relaxed bool) *Func {
 		})
 		f.hsum(acc)
 	})
+}
+
+// q6ZeroPoint takes the relaxed Q6_K kernels' zero point off the i32x4 on the stack:
+// - 32·Σ_g sc_g·bsum_g, scales(i) pushing the scales of sub-blocks 8i..8i+7 as i16 and
+// the Q8_K block at ap holding the sums bsum_g (two i32x4.dot_i16x8_s).
+func (f *Func) q6ZeroPoint(scales func(i uint32), ap Local) {
+	for i := uint32(0); i < 2; i++ {
+		scales(i)
+		f.Get(ap)
+		f.VLoad(offQ8_KBs + 16*i)
+		f.V(i32x4DotI16x8S)
+	}
+	f.V(i32x4Add)
+	f.I32(5)
+	f.V(i32x4Shl, i32x4Sub)
 }
 
 // q6Values pushes 16 Q6_K values of span t (0..3) of a half, q-32 as i8x16: the low 4 bits
