@@ -26,7 +26,7 @@ func randomQ5_0(rng *rand.Rand, rows, cols int) []byte {
 }
 
 // TestQ5_0x2Layout pins the layout with one hand-made pair of blocks: a single fifth bit
-// set in each, and the bytes RepackQ5_0x2 must write.
+// set in each, and the bytes Relayout must write.
 func TestQ5_0x2Layout(t *testing.T) {
 	var b [44]byte
 	b[0], b[1] = 0x11, 0x22 // block 0's d
@@ -37,7 +37,7 @@ func TestQ5_0x2Layout(t *testing.T) {
 		b[6+j], b[28+j] = byte(j), byte(0xf0|j)
 	}
 	data := b
-	if err := RepackQ5_0x2(data[:], 64); err != nil {
+	if err := Relayout(Q5_0, Q5_0x2, data[:], 64); err != nil {
 		t.Fatal(err)
 	}
 	var hb [8]byte
@@ -67,7 +67,7 @@ func TestQ5_0x2(t *testing.T) {
 		}
 		var blocks [44]byte
 		for u := 0; u < len(packed)/44; u++ {
-			unpackQ5_0x2(packed[44*u:], &blocks)
+			unpackQ5_0x2(packed[44*u:], blocks[:])
 			if !bytes.Equal(blocks[:], orig[44*u:44*u+44]) {
 				t.Fatalf("cols %d unit %d: unpacked %x, was %x", cols, u, blocks, orig[44*u:44*u+44])
 			}
@@ -81,12 +81,13 @@ func TestQ5_0x2(t *testing.T) {
 		rb := cols / 32 * 22
 		for r := 0; r < rows; r++ {
 			o, p := orig[r*rb:(r+1)*rb], packed[r*rb:(r+1)*rb]
-			if got, want := vecDotQ5_0x2Q8_0(cols, p, a), vecDotQ5_0Q8_0(cols, o, a); got != want {
+			tr, _ := Q5_0x2.Traits()
+			if got, want := tr.VecDot(cols, p, a), vecDotQ5_0Q8_0(cols, o, a); got != want {
 				t.Fatalf("cols %d row %d: Q5_0x2 dot %v, Q5_0 %v", cols, r, got, want)
 			}
 			want, got := make([]float32, cols), make([]float32, cols)
 			dequantizeQ5_0(o, want)
-			dequantizeQ5_0x2(p, got)
+			tr.Dequantize(p, got)
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("cols %d row %d element %d: %v, want %v", cols, r, i, got[i], want[i])
@@ -100,7 +101,7 @@ func TestQ5_0x2Refuses(t *testing.T) {
 	for _, c := range []struct {
 		cols, bytes int
 	}{{32, 22}, {96, 66}, {64, 22}, {0, 0}} {
-		err := RepackQ5_0x2(make([]byte, c.bytes), c.cols)
+		err := Relayout(Q5_0, Q5_0x2, make([]byte, c.bytes), c.cols)
 		if err == nil || !strings.Contains(err.Error(), "multiple of 64") {
 			t.Errorf("cols %d, %d bytes: %v", c.cols, c.bytes, err)
 		}
@@ -110,7 +111,7 @@ func TestQ5_0x2Refuses(t *testing.T) {
 		data := randomQ5_0(rand.New(rand.NewPCG(1, uint64(h))), 2, 128)
 		binary.LittleEndian.PutUint16(data[5*22:], h)
 		orig := bytes.Clone(data)
-		err := RepackQ5_0x2(data, 128)
+		err := Relayout(Q5_0, Q5_0x2, data, 128)
 		if err == nil || !strings.Contains(err.Error(), "finite") || !bytes.Equal(data, orig) {
 			t.Errorf("scale %#04x: %v (bytes changed: %v)", h, err, !bytes.Equal(data, orig))
 		}

@@ -29,7 +29,7 @@ const (
 	// Q5_0x2 is Hearth's SIMD layout of Q5_0 (q5_0x2.go), made at load: outside GGML's
 	// numbering, and refused in files (Traits.Internal).
 	Q5_0x2 Type = 1<<16 | Q5_0
-	// Q8_0x2 and Q4_0x2: Q8_0 and Q4_0 two blocks to a unit, scales first (pairs32.go).
+	// Q8_0x2 and Q4_0x2: Q8_0 and Q4_0 two blocks to a unit, scales first (units.go).
 	Q8_0x2 Type = 1<<16 | Q8_0
 	Q4_0x2 Type = 1<<16 | Q4_0
 )
@@ -92,9 +92,9 @@ var traits = map[Type]*Traits{
 	Q8_K: {Name: "Q8_K", BlockSize: QK_K, BlockBytes: 4 + 256 + 16*2, VecDotType: Q8_K},
 	// IQ4_NL: fp16 d, 16 bytes of 4-bit indices into a fixed non-linear table.
 	IQ4_NL: {Name: "IQ4_NL", BlockSize: 32, BlockBytes: 2 + 16, VecDotType: Q8_0},
-	// Q5_0x2: two Q5_0 blocks with their fifth bits interleaved for SIMD (q5_0x2.go).
+	// Q5_0x2: two Q5_0 blocks, scales first, their fifth bits interleaved for SIMD (q5_0x2.go).
 	Q5_0x2: {Name: "Q5_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 4 + 16), VecDotType: Q8_0, Internal: true},
-	// Q8_0x2, Q4_0x2: two blocks with both scales first (pairs32.go).
+	// Q8_0x2, Q4_0x2: two blocks with both scales first (units.go).
 	Q8_0x2: {Name: "Q8_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 32), VecDotType: Q8_0, Internal: true},
 	Q4_0x2: {Name: "Q4_0x2", BlockSize: 64, BlockBytes: 2 * (2 + 16), VecDotType: Q8_0, Internal: true},
 }

@@ -1,6 +1,6 @@
 package main
 
-// x2 is the unit layout of engine/quant's Q8_0x2 and Q4_0x2 (pairs32.go) for blocks of w
+// x2 is the unit layout of engine/quant's Q8_0x2 and Q4_0x2 (units.go) for blocks of w
 // bytes (fp16 d, then w-2 bytes of quants): two blocks to a unit of 2w bytes, both scales
 // first, then block 0's quants, block 1's. Q5_0x2 (q5_0x2.go) starts its units with the
 // two scales too. The base type's block code runs on it unchanged with its weight

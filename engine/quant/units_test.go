@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-// TestPairs32 checks Q8_0x2 and Q4_0x2: the unit layout on a hand-made pair of blocks,
+// TestScalesFirst checks Q8_0x2 and Q4_0x2: the unit layout on a hand-made pair of blocks,
 // that repacking loses nothing, that rows dequantize and multiply bit for bit as the base
 // rows they came from, and that rows which cannot take the layout (not whole units, an
 // Inf or NaN scale) are refused untouched.
-func TestPairs32(t *testing.T) {
+func TestScalesFirst(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	for _, c := range []struct {
 		base, to Type
-		p        pairs32
-	}{{Q8_0, Q8_0x2, q8_0x2}, {Q4_0, Q4_0x2, q4_0x2}} {
-		w := c.p.w
+	}{{Q8_0, Q8_0x2}, {Q4_0, Q4_0x2}} {
+		l := unitLayouts[c.to]
+		w := l.w
 		// layout: d0 d1, then the quants of block 0 and of block 1
 		hand := make([]byte, 2*w)
 		for i := range hand {
@@ -47,7 +47,7 @@ func TestPairs32(t *testing.T) {
 			}
 			blocks := make([]byte, 2*w)
 			for u := 0; u < len(packed)/(2*w); u++ {
-				c.p.unpack(packed[2*w*u:], blocks)
+				l.unpack(packed[2*w*u:], blocks)
 				if !bytes.Equal(blocks, orig[2*w*u:2*w*(u+1)]) {
 					t.Fatalf("%s cols %d unit %d: unpacked %x, was %x", c.to, cols, u, blocks, orig[2*w*u:2*w*(u+1)])
 				}
