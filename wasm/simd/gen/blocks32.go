@@ -61,6 +61,18 @@ func (f *Func) blockScales(p Local, at func(b int) uint32, k int, h, t Local) {
 // lanes 0..k-1 (zero in the others), with h and t scratch (blockScales for a layout).
 type scalesFn func(f *Func, p Local, k int, h, t Local)
 
+// nibbles pushes the low (half 0) or high (half 1) nibbles of the 16 bytes in q as u8x16.
+func (f *Func) nibbles(q Local, half int) {
+	f.Get(q)
+	if half == 0 {
+		f.splat8(0x0f)
+		f.V(vAnd)
+	} else {
+		f.I32(4)
+		f.V(i8x16ShrU)
+	}
+}
+
 // strided is blockScales for blocks of step bytes, each starting with its scale.
 func strided(step uint32) scalesFn {
 	return func(f *Func, p Local, k int, h, t Local) {

@@ -41,29 +41,18 @@ func Kernels(relaxed bool) []*Func {
 		matvecQ8_0x2(relaxed),
 		matvecQ4_0x2(relaxed),
 	}
+	// the several-token kernels of their own (the others loop their matvec_*)
+	own := map[string]func(relaxed bool) *Func{
+		"matmul_q8_0": matmulQ8_0, "matmul_q4_0": matmulQ4_0, "matmul_q5_0": matmulQ5_0,
+		"matmul_q5_0x2": matmulQ5_0x2, "matmul_q8_0x2": matmulQ8_0x2, "matmul_q4_0x2": matmulQ4_0x2,
+		"matmul_q4_k": matmulQ4_K, "matmul_q5_k": matmulQ5_K, "matmul_q6_k": matmulQ6_K,
+	}
 	fs := append([]*Func{}, matvecs...)
 	for i, mv := range matvecs {
 		name := strings.Replace(mv.Name, "matvec_", "matmul_", 1)
-		switch name {
-		case "matmul_q8_0":
-			fs = append(fs, matmulQ8_0(relaxed))
-		case "matmul_q4_0":
-			fs = append(fs, matmulQ4_0(relaxed))
-		case "matmul_q5_0":
-			fs = append(fs, matmulQ5_0(relaxed))
-		case "matmul_q5_0x2":
-			fs = append(fs, matmulQ5_0x2(relaxed))
-		case "matmul_q8_0x2":
-			fs = append(fs, matmulQ8_0x2(relaxed))
-		case "matmul_q4_0x2":
-			fs = append(fs, matmulQ4_0x2(relaxed))
-		case "matmul_q4_k":
-			fs = append(fs, matmulQ4_K(relaxed))
-		case "matmul_q5_k":
-			fs = append(fs, matmulQ5_K(relaxed))
-		case "matmul_q6_k":
-			fs = append(fs, matmulQ6_K(relaxed))
-		default:
+		if mm := own[name]; mm != nil {
+			fs = append(fs, mm(relaxed))
+		} else {
 			fs = append(fs, matmulKernel(name, i))
 		}
 	}

@@ -79,6 +79,15 @@ func pairRowsKernel(name string, pair func(f *Func, wp0, wp1, ap, n, y0, y1 Loca
 	return f
 }
 
+// widenedActs is the loadA of the simd128 pair kernels: the activation block's 32 quants
+// widened to i16 as they load, elements 8k..8k+7 in av[k].
+func widenedActs(f *Func, ap Local, aOff uint32, av []Local) {
+	for k := uint32(0); k < 4; k++ {
+		f.load8(ap, aOff+2+8*k, true)
+		f.Set(av[k])
+	}
+}
+
 // pairDot is how blocks32PairPrepared multiplies an activation block into a weight block:
 // loadA fills the locals av (nA of them) from the activation block's quants, at ap+aOff+2
 // as in a Q8_0 block; isum2 pushes the i32x4 lane sums of the weight block at wp+wOff

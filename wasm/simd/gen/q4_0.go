@@ -57,12 +57,7 @@ func q4_0PairDots(relaxed bool) (grouped, tail pairDot) {
 		}
 	}
 	var q2 Local
-	d := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
-		for k := uint32(0); k < 4; k++ {
-			f.load8(ap, aOff+2+8*k, true)
-			f.Set(av[k])
-		}
-	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+	d := pairDot{widenedActs, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&q2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}, nil}
 	if !relaxed {
@@ -117,16 +112,7 @@ func q4_0BlockDot(relaxed bool) blockDot {
 				f.V(i8x16ShrU)
 				f.Set(dst[1]) // elements 16-31
 			},
-			isum: func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
-				for h := 1; h >= 0; h-- {
-					f.Get(qp)
-					f.VLoad(off + uint32(16*h))
-					f.Get(w[h])
-				}
-				f.Get(cp)
-				f.VMem(vLoad32Zero, coff)
-				f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
-			},
+			isum: relaxedZeroPointIsum(8),
 		}
 	}
 	return widened(func(f *Func, wp Local, off uint32, dst [4]Local) {

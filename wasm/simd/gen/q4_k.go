@@ -29,14 +29,7 @@ func matvecQ4_K(relaxed bool) *Func {
 			f.Set(k.q[p])
 		}
 	}, func(f *Func, k *k4, j, half, p int) {
-		f.Get(k.q[p])
-		if half == 0 {
-			f.splat8(0x0f)
-			f.V(vAnd)
-		} else {
-			f.I32(4)
-			f.V(i8x16ShrU)
-		}
+		f.nibbles(k.q[p], half)
 	})
 }
 

@@ -44,14 +44,7 @@ func matvecQ5_0(relaxed bool) *Func {
 			f.V(i32x4Splat)
 			f.Set(bits)
 			for half := byte(0); half < 2; half++ { // elements 16*half .. 16*half+15
-				f.Get(q) // nibbles
-				if half == 0 {
-					f.splat8(0x0f)
-					f.V(vAnd)
-				} else {
-					f.I32(4)
-					f.V(i8x16ShrU)
-				}
+				f.nibbles(q, int(half))
 				f.splat8(0x10) // minus 16 where the fifth bit is clear
 				f.Get(bits)
 				f.Get(bits)
@@ -70,12 +63,7 @@ func matvecQ5_0(relaxed bool) *Func {
 		}
 	}
 	var s2 scratch
-	d := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
-		for k := uint32(0); k < 4; k++ {
-			f.load8(ap, aOff+2+8*k, true)
-			f.Set(av[k])
-		}
-	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+	d := pairDot{widenedActs, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		isum(&s2, func(k uint32) { f.Get(av[k]) })(f, wp, wOff)
 	}, nil}
 	if !relaxed {
@@ -128,14 +116,35 @@ func relaxedZeroPoint(z int32) pairDot {
 		},
 		nA: 3,
 		corr: func(f *Func, cp Local, cOff uint32, av []Local) {
-			f.Get(cp)
-			f.VMem(vLoad32Zero, cOff)
-			if z == 16 {
-				f.I32(1)
-				f.V(i32x4Shl)
-			}
+			f.zeroPoint(cp, cOff, z)
 			f.Set(av[2])
 		},
+	}
+}
+
+// zeroPoint pushes the prepared correction -8·Σa at cp+cOff times z/8 (z: 8 or 16, the
+// weights' zero point) in lane 0, zero in the others: -z·Σa, the relaxed dots' start.
+func (f *Func) zeroPoint(cp Local, cOff uint32, z int32) {
+	f.Get(cp)
+	f.VMem(vLoad32Zero, cOff)
+	if z == 16 {
+		f.I32(1)
+		f.V(i32x4Shl)
+	}
+}
+
+// relaxedZeroPointIsum is the relaxed several-token isum (blockDot) of weights unsigned
+// with the zero point z (Q4_0: 8, Q5_0: 16), their values in w[0] (elements 0-15) and
+// w[1] (16-31): relaxed_dot(a_hi, w[1], relaxed_dot(a_lo, w[0], -z·Σa)).
+func relaxedZeroPointIsum(z int32) func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
+	return func(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
+		for h := 1; h >= 0; h-- {
+			f.Get(qp)
+			f.VLoad(off + uint32(16*h))
+			f.Get(w[h])
+		}
+		f.zeroPoint(cp, coff, z)
+		f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
 	}
 }
 
@@ -166,14 +175,7 @@ func (f *Func) q5Halves(wp Local, off uint32, q, bits, lo, hi Local) {
 	f.V(i32x4Splat)
 	f.Set(bits)
 	for half, dst := range []Local{lo, hi} {
-		f.Get(q)
-		if half == 0 {
-			f.splat8(0x0f)
-			f.V(vAnd)
-		} else {
-			f.I32(4)
-			f.V(i8x16ShrU)
-		}
+		f.nibbles(q, half)
 		f.Get(bits)
 		f.Get(bits)
 		var sel [16]byte // qh byte 2*half for lanes 0-7, 2*half+1 for 8-15
@@ -208,7 +210,7 @@ func matmulQ5_0(relaxed bool) *Func {
 				scratch(f)
 				f.q5Halves(wp, off, q, bits, dst[0], dst[1])
 			},
-			isum: relaxedQ5Isum,
+			isum: relaxedZeroPointIsum(16),
 		})
 	}
 	return matmulBlocks32("matmul_q5_0", 22, strided(22), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {
@@ -216,22 +218,6 @@ func matmulQ5_0(relaxed bool) *Func {
 		f.q5Halves(wp, off, q, bits, dst[0], dst[2])
 		f.widenQ5(dst)
 	}))
-}
-
-// relaxedQ5Isum is the relaxed several-token isum of a block whose u5 values are in w[0]
-// (elements 0-15) and w[1] (16-31): two relaxed dots onto the zero point, the prepared
-// correction -8·Σa doubled.
-func relaxedQ5Isum(f *Func, w [4]Local, qp Local, off uint32, cp Local, coff uint32) {
-	for h := 1; h >= 0; h-- {
-		f.Get(qp)
-		f.VLoad(off + uint32(16*h))
-		f.Get(w[h])
-	}
-	f.Get(cp)
-	f.VMem(vLoad32Zero, coff)
-	f.I32(1)
-	f.V(i32x4Shl)
-	f.V(i32x4RelaxedDotI8x16I7x16AddS, i32x4RelaxedDotI8x16I7x16AddS)
 }
 
 // widenQ5 turns the u5 values in dst[0] (elements 0-15) and dst[2] (16-31) into the four

@@ -42,14 +42,7 @@ func (f *Func) q5x2Halves(wp Local, off uint32, hb, q, lo, hi Local) {
 	f.VLoad(unit + 12 + 16*k)
 	f.Set(q)
 	for h, dst := range []Local{lo, hi} {
-		f.Get(q)
-		if h == 0 {
-			f.splat8(0x0f)
-			f.V(vAnd)
-		} else {
-			f.I32(4)
-			f.V(i8x16ShrU)
-		}
+		f.nibbles(q, h)
 		f.Get(hb)
 		f.I32(int32(4 - (2*int(k) + h)))
 		f.V(i16x8Shl)
@@ -100,12 +93,7 @@ func matvecQ5_0x2(relaxed bool) *Func {
 			lo, hi, x = f.Local(v128), f.Local(v128), f.Local(v128)
 		}
 	}
-	d := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
-		for k := uint32(0); k < 4; k++ {
-			f.load8(ap, aOff+2+8*k, true)
-			f.Set(av[k])
-		}
-	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+	d := pairDot{widenedActs, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		locals(f)
 		sc.halves(f, wp, wOff, lo, hi)
 		f.widenedQ5(lo, hi, x, func(k uint32) { f.Get(av[k]) })
@@ -130,7 +118,7 @@ func matmulQ5_0x2(relaxed bool) *Func {
 			load: func(f *Func, wp Local, off uint32, dst [4]Local) {
 				sc.halves(f, wp, off, dst[0], dst[1])
 			},
-			isum: relaxedQ5Isum,
+			isum: relaxedZeroPointIsum(16),
 		})
 	}
 	return matmulBlocks32("matmul_q5_0x2", 22, x2(22).scales(), widened(func(f *Func, wp Local, off uint32, dst [4]Local) {

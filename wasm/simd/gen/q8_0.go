@@ -27,12 +27,7 @@ func matvecQ8_0(relaxed bool) *Func {
 
 // q8_0PairDots are matvec_q8_0's pairDots: for the groups of blocks and a lone last one.
 func q8_0PairDots(relaxed bool) (grouped, tail pairDot) {
-	widened := pairDot{func(f *Func, ap Local, aOff uint32, av []Local) {
-		for i := uint32(0); i < 4; i++ {
-			f.load8(ap, aOff+2+8*i, true)
-			f.Set(av[i])
-		}
-	}, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
+	widened := pairDot{widenedActs, 4, func(f *Func, wp Local, wOff uint32, av []Local) {
 		for i := uint32(0); i < 4; i++ {
 			f.load8(wp, wOff+2+8*i, true)
 			f.Get(av[i])

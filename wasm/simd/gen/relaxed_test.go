@@ -75,6 +75,21 @@ const relaxedCheckJS = `(() => {
   };
   const failures = [];
   let cases = 0, sameBits = 0;
+  // prepared activations (PrepQ8_0's layout) of ntok tokens of nb blocks at A, rows arb
+  // bytes apart: f32 scales (1 when exact), random quants in [-127, 127] (with edges, the
+  // first block's first two are 127 and -127), the -8·Σa corrections
+  const prepActs = (A, arb, ntok, nb, exact, edges) => {
+    for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
+      dv.setFloat32(A + t * arb + 4 * b, exact ? 1 : (1 + (rnd() %% 1000) / 1000) / 64, true);
+      let s = 0;
+      for (let i = 0; i < 32; i++) {
+        const v = edges && t === 0 && b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127;
+        dv.setInt8(A + t * arb + 8 * nb + 32 * b + i, v);
+        s += v;
+      }
+      dv.setInt32(A + t * arb + 4 * nb + 4 * b, -8 * s, true);
+    }
+  };
   const f32h = (h) => { // fp16 bits to a number (normal values)
     const e = (h >> 10) & 31, m = h & 1023, v = (1 + m / 1024) * Math.pow(2, e - 15);
     return h & 0x8000 ? -v : v;
@@ -96,17 +111,7 @@ const relaxedCheckJS = `(() => {
                 dv.setUint8(W + r * rb + b * wBlock + 2 + i, v & 255);
               }
             }
-            for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
-              const d = exact ? 1 : (1 + (rnd() %% 1000) / 1000) / 64;
-              dv.setFloat32(A + t * arb + 4 * b, d, true);
-              let s = 0;
-              for (let i = 0; i < 32; i++) {
-                const v = (rnd() %% 255) - 127;
-                dv.setInt8(A + t * arb + 8 * nb + 32 * b + i, v);
-                s += v;
-              }
-              dv.setInt32(A + t * arb + 4 * nb + 4 * b, -8 * s, true);
-            }
+            prepActs(A, arb, ntok, nb, exact, false);
             const out = mods.map((k) => {
               for (let i = 0; i < ntok * rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
               k["matmul_" + q](W, rb, A, arb, ntok, 32 * nb, Y, rows, 0, rows);
@@ -152,16 +157,7 @@ const relaxedCheckJS = `(() => {
           dv.setUint16(W + r * rb + b * wBlock, f16((1 + (rnd() %% 1000) / 1000) / 256 * (rnd() %% 2 ? 1 : -1)), true);
           for (let i = 0; i < wBlock - 2; i++) dv.setUint8(W + r * rb + b * wBlock + 2 + i, q === "q8_0" ? ((rnd() %% 255) - 127) & 255 : rnd() & 255);
         }
-        for (let b = 0; b < nb; b++) {
-          dv.setFloat32(A + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
-          let s = 0;
-          for (let i = 0; i < 32; i++) {
-            const v = b === 0 && i < 2 ? [127, -127][i] : (rnd() %% 255) - 127;
-            dv.setInt8(A + 8 * nb + 32 * b + i, v);
-            s += v;
-          }
-          dv.setInt32(A + 4 * nb + 4 * b, -8 * s, true);
-        }
+        prepActs(A, 40 * nb, 1, nb, false, true);
         const out = mods.map((k) => {
           for (let i = 0; i < rows; i++) dv.setFloat32(Y + 4 * i, NaN, true);
           k["matvec_" + q](W, rb, A, 32 * nb, Y, 0, rows);
@@ -207,16 +203,7 @@ const relaxedCheckJS = `(() => {
             }
             for (let i = 0; i < 8; i++) dv.setUint8(dst + 4 + i, hb[i]);
           }
-          for (let t = 0; t < ntok; t++) for (let b = 0; b < nb; b++) {
-            dv.setFloat32(A + t * arb + 4 * b, (1 + (rnd() %% 1000) / 1000) / 64, true);
-            let s = 0;
-            for (let i = 0; i < 32; i++) {
-              const v = (rnd() %% 255) - 127;
-              dv.setInt8(A + t * arb + 8 * nb + 32 * b + i, v);
-              s += v;
-            }
-            dv.setInt32(A + t * arb + 4 * nb + 4 * b, -8 * s, true);
-          }
+          prepActs(A, arb, ntok, nb, false, false);
           mods.forEach((k, mi) => {
             for (const kind of ["matvec", "matmul"]) {
               const out = [W, W2].map((w, wi) => {
