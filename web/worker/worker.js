@@ -367,12 +367,16 @@ async function start() {
   // thread) that the helpers' share outweighs waking them and waiting for them; smaller
   // ones (a tiny model's every product) run here alone.
   // ?split=N overrides the threshold (tests set 1 so a tiny model exercises the threads).
+  // A queued step (a decode step's) costs no wake-up, only its last chunk's wait: it is
+  // split from a quarter of that (an attention output projection of a 576-wide Q4_0 or
+  // Q5_0 model, ~35 µs, no longer runs on one thread while the others wait).
   const splitBytes = Number(params.get("split")) || 256 << 10;
+  const queueSplitBytes = Number(params.get("split")) || 64 << 10;
   let splitProducts = 0;
   self.hearthSplitProducts = () => splitProducts;
   let lastSplit = false; // whether the last kernel call was split (for ?profile=1)
-  const split = (bytes, rows) => {
-    if (!parallel || bytes < splitBytes || rows < 4 * nThreads) return (lastSplit = false);
+  const split = (bytes, rows, least = splitBytes) => {
+    if (!parallel || bytes < least || rows < 4 * nThreads) return (lastSplit = false);
     splitProducts++;
     return (lastSplit = true);
   };
@@ -477,7 +481,7 @@ async function start() {
         parallel = await startHelpers(km, goInstance.exports.mem, names, kernels, nThreads);
         // ?queue=0 runs every kernel call when made, as before the queue (for comparison)
         if (params.get("queue") !== "0") {
-          queue = makeQueue(parallel, split, nThreads, goInstance.exports.mem);
+          queue = makeQueue(parallel, (bytes, rows) => split(bytes, rows, queueSplitBytes), nThreads, goInstance.exports.mem);
           self.hearthQueue = true; // read by the engine's simd.Install (decode steps; prompts measured slower queued)
         }
       }
