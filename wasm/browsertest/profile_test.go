@@ -71,7 +71,7 @@ func TestBrowserProfile(t *testing.T) {
 			st, prof := res.Stats[i], res.Profile[i]
 			stepMS := 1000 * (num(st["prefill_s"]) + num(st["decode_s"]))
 			var split, alone, drain, queuedSplit, queuedSerial float64
-			var names, queued []string
+			var names, queued, jobs []string
 			for name, k := range prof {
 				switch {
 				case strings.HasPrefix(name, "queue thread"):
@@ -79,6 +79,9 @@ func TestBrowserProfile(t *testing.T) {
 					queuedSerial += k.MS - k.SplitMS
 					queued = append(queued, fmt.Sprintf("  %s: split work %.0f ms (%d chunks), one-chunk steps %.0f ms (%d), idle or Go %.0f ms",
 						name, k.SplitMS, k.SplitCalls, k.MS-k.SplitMS, k.Calls-k.SplitCalls, stepMS-k.MS))
+					continue
+				case strings.HasPrefix(name, "job thread"):
+					jobs = append(jobs, fmt.Sprintf("  %s: %.0f ms in %d chunks", name, k.MS, k.Calls))
 					continue
 				case name == "queue_end":
 					drain += k.MS
@@ -101,6 +104,11 @@ func TestBrowserProfile(t *testing.T) {
 			goMS := stepMS - split - alone - drain
 			t.Logf("%d thread(s), %s: %.0f ms (prefill %.1f tok/s, decode %.1f tok/s): split kernels %.0f ms (%.1f%%), kernels on the engine thread alone %.0f ms (%.1f%%), the queue's drain %.0f ms (%.1f%%), Go outside kernels %.0f ms (%.1f%%)\n%s",
 				threads, phase, stepMS, num(st["prefill_tps"]), num(st["decode_tps"]), split, 100*split/stepMS, alone, 100*alone/stepMS, drain, 100*drain/stepMS, goMS, 100*goMS/stepMS, strings.Join(lines, "\n"))
+			if len(jobs) > 0 {
+				sort.Strings(jobs)
+				t.Logf("%d thread(s), %s, in the split kernels' %.0f ms: each thread's time running their chunks (the rest: waiting for the last chunk, waking)\n%s",
+					threads, phase, split, strings.Join(jobs, "\n"))
+			}
 			if len(queued) > 0 {
 				all := float64(threads) * stepMS
 				t.Logf("%d thread(s), %s, in the queue: of the threads' time (%d × %.0f ms), split work %.1f%%, one-chunk steps %.1f%%, the rest (idle, waiting, Go) %.1f%%\n%s",

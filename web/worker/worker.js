@@ -125,7 +125,8 @@ function makeMemoryShared(bytes) {
 // c[2] the claim word: tag (16 bits, one per job) << 16 | chunks (8 bits) << 8 | next chunk,
 // c[4] the kernel index (-1: a batch), c[5] argument count (a batch: its calls), c[6..14)
 // the arguments before (row_lo, row_hi), c[14] row_lo, c[15] row_hi, c[16] rows per chunk
-// (a batch: chunks per call); a batch's call j at c[BATCH + 12j]: kernel index, argument
+// (a batch: chunks per call), c[17] 1 while profiling (?profile=1: thread t < 7 adds its
+// microseconds and chunks run to c[18 + 2t], c[19 + 2t]); a batch's call j at c[BATCH + 12j]: kernel index, argument
 // count, eight arguments, row_lo, row_hi. A job's words are written before its tag is
 // published, and the next job's only once every chunk of this one is finished, so a
 // claim that succeeds under a tag read the words of that tag's job.
@@ -176,6 +177,7 @@ function slicedKernel(name, fn) {
 function runChunks(c, fns, ownScratch, t, callsAt) {
   const w0 = Atomics.load(c, 2);
   const tag = w0 >>> 16, n = (w0 >>> 8) & 0xff, kind = c[4];
+  const timed = c[17] === 1 && t < 7;
   const argsAt = (at, count, idx) => {
     const args = Array.from(c.subarray(at, at + count));
     if (ownScratch[idx]) args[1] += t * args[2];
@@ -198,6 +200,7 @@ function runChunks(c, fns, ownScratch, t, callsAt) {
     if (w >>> 16 !== tag || (w & 0xff) >= n) return;
     if (Atomics.compareExchange(c, 2, w, w + 1) !== w) continue;
     const k = w & 0xff;
+    const t0 = timed ? performance.now() : 0;
     if (kind >= 0) {
       const a = lo + k * per;
       fns[kind](...args, a, Math.min(hi, a + per));
@@ -205,6 +208,10 @@ function runChunks(c, fns, ownScratch, t, callsAt) {
       const call = calls[Math.floor(k / per)];
       const size = Math.ceil((call.hi - call.lo) / per), a = call.lo + (k % per) * size, b = Math.min(call.hi, a + size);
       if (a < b) fns[call.idx](...call.args, a, b);
+    }
+    if (timed) {
+      Atomics.add(c, 18 + 2 * t, Math.round(1000 * (performance.now() - t0)));
+      Atomics.add(c, 19 + 2 * t, 1);
     }
     if (Atomics.add(c, 1, 1) + 1 === n) Atomics.notify(c, 1);
   }
@@ -505,6 +512,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
   const nHelpers = nThreads - 1;
   const ctrlBuf = new SharedArrayBuffer(4 * (BATCH + 12 * MAX_BATCH));
   const c = new Int32Array(ctrlBuf);
+  if (profile) c[17] = 1;
   const queueWords = new SharedArrayBuffer(4 * (QSTEPS + 8 * QCAP)), queueArgs = new SharedArrayBuffer(8 * QARGS * QCAP);
   const url = URL.createObjectURL(new Blob([helperSource], { type: "text/javascript" }));
   const started = [];
@@ -535,6 +543,17 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
       const done = Atomics.load(c, 1);
       if (done >= n) break;
       if (++spins > 200000) Atomics.wait(c, 1, done, 1);
+    }
+    if (c[17] === 1) {
+      // each thread's time in the job's chunks (the job's wall time is its kernel's, or
+      // batch's, split time)
+      for (let t = 0; t < Math.min(nThreads, 7); t++) {
+        const p = profileEntry(`job thread ${t}`);
+        p.ms += c[18 + 2 * t] / 1000;
+        p.calls += c[19 + 2 * t];
+        c[18 + 2 * t] = 0;
+        c[19 + 2 * t] = 0;
+      }
     }
   };
   // parallel runs kernel idx on rows [lo, hi) in about four chunks per thread; args are
