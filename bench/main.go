@@ -44,7 +44,8 @@ func run() error {
 	}
 	n := flag.Int("n", 3, "runs per engine × model × threads × prompt (the median is reported); llama-bench -r")
 	engines := flag.String("engines", strings.Join(knownEngines, ","), "engines to measure")
-	types := flag.String("types", "Q8_0,Q4_K_M,Q4_0", "file types of the smollm2-135m-shaped random-weight models")
+	types := flag.String("types", "Q8_0,Q4_K_M,Q4_0", "file types of the random-weight models")
+	shape := flag.String("shape", "smollm2-135m", "their shape (engine/synth's: smollm2-135m, qwen2.5-0.5b, qwen3-0.6b, tiny)")
 	stories := flag.Bool("stories", true, "also run stories260K from the shared test data when present")
 	threadList := flag.String("threads", "1,2,4", "thread counts (those above the machine's CPU count are skipped)")
 	promptList := flag.String("prompts", "64,512", "prompt lengths in tokens; decode is measured after the shortest")
@@ -103,7 +104,7 @@ func run() error {
 	if *types != "" {
 		typeList = strings.Split(*types, ",")
 	}
-	models, err := prepareModels(*cache, typeList, *stories)
+	models, err := prepareModels(*cache, *shape, typeList, *stories)
 	if err != nil {
 		return err
 	}

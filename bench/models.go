@@ -92,20 +92,23 @@ func (m *benchModel) fits(p, decodePrompt, decode int) bool {
 	return m.CtxTrain <= 0 || need <= m.CtxTrain
 }
 
-// prepareModels returns the benchmark models: smollm2-135m-shaped random weights in each
+// prepareModels returns the benchmark models: random weights of engine/synth's shape in each
 // of types (written once into cacheDir by engine/synth and reused), then stories260K from
 // the shared test data when it is there.
-func prepareModels(cacheDir string, types []string, withStories bool) ([]benchModel, error) {
+func prepareModels(cacheDir, shape string, types []string, withStories bool) ([]benchModel, error) {
+	if _, ok := synth.Shapes[shape]; !ok {
+		return nil, fmt.Errorf("-shape %q: engine/synth has no such shape", shape)
+	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return nil, err
 	}
 	var out []benchModel
 	for _, typ := range types {
-		name := "smollm2-135m-" + typ
+		name := shape + "-" + typ
 		path := filepath.Join(cacheDir, name+".gguf")
 		if _, err := os.Stat(path); err != nil {
-			logf("synthesizing %s (hearth synth --shape smollm2-135m --type %s)", path, typ)
-			if err := writeSynth(path, typ); err != nil {
+			logf("synthesizing %s (hearth synth --shape %s --type %s)", path, shape, typ)
+			if err := writeSynth(path, shape, typ); err != nil {
 				return nil, fmt.Errorf("synth %s: %w", name, err)
 			}
 		}
@@ -131,11 +134,11 @@ func prepareModels(cacheDir string, types []string, withStories bool) ([]benchMo
 	return out, nil
 }
 
-// writeSynth writes the smollm2-135m shape in file type typ to path (atomically).
-func writeSynth(path, typ string) error {
-	s, ok := synth.Shapes["smollm2-135m"]
+// writeSynth writes engine/synth's shape in file type typ to path (atomically).
+func writeSynth(path, shape, typ string) error {
+	s, ok := synth.Shapes[shape]
 	if !ok {
-		return fmt.Errorf("engine/synth has no smollm2-135m shape")
+		return fmt.Errorf("engine/synth has no %s shape", shape)
 	}
 	w, err := synth.Build(synth.Options{Shape: s, Type: typ, Seed: 1})
 	if err != nil {

@@ -14,7 +14,10 @@ import (
 
 var profileFlag = flag.Bool("browser.profile", false, "run TestBrowserProfile: where a prefill and a decode step spend their time in Chromium (SmolLM2-135M-shaped, 1 and 2 threads)")
 
-var profileType = flag.String("browser.profile.type", "Q8_0", "the file type of the profiling tests' SmolLM2-135M-shaped model (Q8_0, Q4_K_M, Q4_0, …)")
+var (
+	profileType  = flag.String("browser.profile.type", "Q8_0", "the file type of the profiling tests' model (Q8_0, Q4_K_M, Q4_0, …)")
+	profileShape = flag.String("browser.profile.shape", "smollm2-135m", "the shape of the profiling tests' model (engine/synth's: smollm2-135m, qwen3-0.6b, …)")
+)
 
 // kernelTime is one kernel's totals from the worker's ?profile=1 (HearthEngine.profile).
 type kernelTime struct {
@@ -123,12 +126,16 @@ func num(v any) float64 {
 	return f
 }
 
-// profilePage opens, in a cross-origin-isolated page, a site holding a
-// SmolLM2-135M-shaped model of type -browser.profile.type as models/profile (the profiling
+// profilePage opens, in a cross-origin-isolated page, a site holding a model of shape
+// -browser.profile.shape and type -browser.profile.type as models/profile (the profiling
 // tests' subject).
 func profilePage(t *testing.T) context.Context {
 	dir := site(t)
-	w, err := synth.Build(synth.Options{Shape: synth.Shapes["smollm2-135m"], Type: *profileType, Seed: 7})
+	shape, ok := synth.Shapes[*profileShape]
+	if !ok {
+		t.Fatalf("-browser.profile.shape %q: engine/synth has no such shape", *profileShape)
+	}
+	w, err := synth.Build(synth.Options{Shape: shape, Type: *profileType, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
