@@ -68,9 +68,27 @@ func (f *Func) nibbles(q Local, half int) {
 		f.splat8(0x0f)
 		f.V(vAnd)
 	} else {
-		f.I32(4)
-		f.V(i8x16ShrU)
+		f.shrU8(4)
 	}
+}
+
+// shrU8 shifts every byte of the v128 on the stack right by n (i8x16.shr_u's result) with
+// a 16-bit shift and a mask. x86 has no 8-bit shifts: V8 emits i8x16.shr_u as the same
+// 16-bit shift plus a mask it builds from a general register every time (five
+// instructions on x64, where these are two and a constant).
+func (f *Func) shrU8(n int) {
+	f.I32(int32(n))
+	f.V(i16x8ShrU)
+	f.splat8(0xff >> n)
+	f.V(vAnd)
+}
+
+// shl8Within shifts every byte of the v128 on the stack left by n where every byte is
+// below 1<<(8-n) (masked before): no bit crosses into the next byte, so one 16-bit shift
+// is i8x16.shl's result (which V8 emits as that shift plus a mask, like shrU8).
+func (f *Func) shl8Within(n int) {
+	f.I32(int32(n))
+	f.V(i16x8Shl)
 }
 
 // strided is blockScales for blocks of step bytes, each starting with its scale.

@@ -172,8 +172,7 @@ func matmulQ4_K(relaxed bool) *Func {
 					f.Get(m.m4)
 					f.V(vAnd)
 				} else {
-					f.I32(4)
-					f.V(i8x16ShrU)
+					f.shrU8(4)
 				}
 				if relaxed {
 					f.Set(m.w[p])
@@ -324,19 +323,19 @@ func matmulQ5_K(relaxed bool) *Func {
 					f.Get(m.m4)
 					f.V(vAnd)
 				} else {
-					f.I32(4)
-					f.V(i8x16ShrU)
+					f.shrU8(4)
 				}
 				f.Get(m.wp)
 				f.VLoad(uint32(16 + 16*p))
 				if b := 2*span + half; b > 0 {
+					// (the 16-bit shift's bits from the next byte land above bit 0)
 					f.I32(int32(b))
-					f.V(i8x16ShrU)
+					f.V(i16x8ShrU)
 				}
 				f.splat8(1)
 				f.V(vAnd)
-				f.I32(4)
-				f.V(i8x16Shl, vOr)
+				f.shl8Within(4)
+				f.V(vOr)
 				if relaxed {
 					f.Set(m.w[p])
 					continue

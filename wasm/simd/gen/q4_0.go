@@ -76,8 +76,7 @@ func q4_0PairDots(relaxed bool) (grouped, tail pairDot) {
 		f.V(vAnd)
 		f.Set(lo)
 		f.Get(hi)
-		f.I32(4)
-		f.V(i8x16ShrU)
+		f.shrU8(4)
 		f.Set(hi)
 		f.relaxedHalves(lo, hi, av)
 	}
@@ -108,8 +107,7 @@ func q4_0BlockDot(relaxed bool) blockDot {
 				f.V(vAnd)
 				f.Set(dst[0]) // elements 0-15
 				f.Get(dst[1])
-				f.I32(4)
-				f.V(i8x16ShrU)
+				f.shrU8(4)
 				f.Set(dst[1]) // elements 16-31
 			},
 			isum: relaxedZeroPointIsum(8),

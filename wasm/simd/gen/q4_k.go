@@ -48,8 +48,7 @@ func matvecQ5_K(relaxed bool) *Func {
 				f.VLoad(uint32(16 + 16*p))
 			} else {
 				f.Get(k5.qh[p])
-				f.I32(2)
-				f.V(i8x16ShrU)
+				f.shrU8(2)
 			}
 			f.Set(k5.qh[p])
 		}
@@ -62,16 +61,15 @@ func matvecQ5_K(relaxed bool) *Func {
 			f.Get(k5.qh[p])
 			f.splat8(1)
 			f.V(vAnd)
-			f.I32(4)
+			f.shl8Within(4)
 		} else {
-			f.I32(4)
-			f.V(i8x16ShrU)
+			f.shrU8(4)
 			f.Get(k5.qh[p])
 			f.splat8(2)
 			f.V(vAnd)
-			f.I32(3)
+			f.shl8Within(3)
 		}
-		f.V(i8x16Shl, vOr)
+		f.V(vOr)
 	})
 }
 

@@ -145,32 +145,31 @@ func (f *Func) q6ZeroPoint(scales func(i uint32), ap Local) {
 // from the qh bytes qh pushes (bits 2t, 2t+1) moved to bits 4-5. m4 holds splat8(0x0f),
 // c32 splat8(32); with c32 0, q itself (0..63).
 func (f *Func) q6Values(t int, low, qh func(), m4, c32 Local) {
+	// (8-bit shifts as 16-bit ones: the masks keep the bits that stay in their byte; see
+	// shrU8)
 	low()
-	if t < 2 {
-		f.Get(m4)
-		f.V(vAnd)
-	} else {
+	if t >= 2 {
 		f.I32(4)
-		f.V(i8x16ShrU)
+		f.V(i16x8ShrU)
 	}
+	f.Get(m4)
+	f.V(vAnd)
 	qh()
 	switch t {
 	case 0:
 		f.splat8(0x03)
 		f.V(vAnd)
-		f.I32(4)
-		f.V(i8x16Shl)
+		f.shl8Within(4)
 	case 1:
 		f.splat8(0x0c)
 		f.V(vAnd)
-		f.I32(2)
-		f.V(i8x16Shl)
+		f.shl8Within(2)
 	case 2:
 		f.splat8(0x30)
 		f.V(vAnd)
 	case 3:
 		f.I32(2)
-		f.V(i8x16ShrU)
+		f.V(i16x8ShrU)
 		f.splat8(0x30)
 		f.V(vAnd)
 	}
