@@ -96,7 +96,8 @@ func (m *benchModel) fits(p, decodePrompt, decode int) bool {
 // of types (written once into cacheDir by engine/synth and reused), then stories260K from
 // the shared test data when it is there.
 func prepareModels(cacheDir, shape string, types []string, withStories bool) ([]benchModel, error) {
-	if _, ok := synth.Shapes[shape]; !ok {
+	s, ok := synth.Shapes[shape]
+	if !ok {
 		return nil, fmt.Errorf("-shape %q: engine/synth has no such shape", shape)
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
@@ -108,7 +109,7 @@ func prepareModels(cacheDir, shape string, types []string, withStories bool) ([]
 		path := filepath.Join(cacheDir, name+".gguf")
 		if _, err := os.Stat(path); err != nil {
 			logf("synthesizing %s (hearth synth --shape %s --type %s)", path, shape, typ)
-			if err := writeSynth(path, shape, typ); err != nil {
+			if err := writeSynth(path, s, typ); err != nil {
 				return nil, fmt.Errorf("synth %s: %w", name, err)
 			}
 		}
@@ -134,12 +135,8 @@ func prepareModels(cacheDir, shape string, types []string, withStories bool) ([]
 	return out, nil
 }
 
-// writeSynth writes engine/synth's shape in file type typ to path (atomically).
-func writeSynth(path, shape, typ string) error {
-	s, ok := synth.Shapes[shape]
-	if !ok {
-		return fmt.Errorf("engine/synth has no %s shape", shape)
-	}
+// writeSynth writes shape s in file type typ to path (atomically).
+func writeSynth(path string, s synth.Shape, typ string) error {
 	w, err := synth.Build(synth.Options{Shape: s, Type: typ, Seed: 1})
 	if err != nil {
 		return err

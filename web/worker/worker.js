@@ -125,12 +125,15 @@ function makeMemoryShared(bytes) {
 // c[2] the claim word: tag (16 bits, one per job) << 16 | chunks (8 bits) << 8 | next chunk,
 // c[4] the kernel index (-1: a batch), c[5] argument count (a batch: its calls), c[6..14)
 // the arguments before (row_lo, row_hi), c[14] row_lo, c[15] row_hi, c[16] rows per chunk
-// (a batch: chunks per call), c[17] 1 while profiling (?profile=1: thread t < 7 adds its
-// microseconds and chunks run to c[18 + 2t], c[19 + 2t]); a batch's call j at c[BATCH + 12j]: kernel index, argument
-// count, eight arguments, row_lo, row_hi. A job's words are written before its tag is
+// (a batch: chunks per call), c[17] 1 while profiling (?profile=1: thread t <
+// PROFILED_THREADS adds its microseconds and chunks run to c[18 + 2t], c[19 + 2t]); a
+// batch's call j at c[BATCH + 12j]: kernel index, argument count, eight arguments, row_lo,
+// row_hi. A job's words are written before its tag is
 // published, and the next job's only once every chunk of this one is finished, so a
 // claim that succeeds under a tag read the words of that tag's job.
 const BATCH = 32, MAX_BATCH = 8, MAX_CHUNKS = 255;
+// PROFILED_THREADS: the threads whose chunk times fit the control words before BATCH.
+const PROFILED_THREADS = (BATCH - 18) >> 1;
 
 // rowsPerChunk: a product of rows rows split across nThreads threads goes in chunks of
 // this many rows (about four chunks a thread); batchChunks: each of a batch's calls calls
@@ -177,7 +180,8 @@ function slicedKernel(name, fn) {
 function runChunks(c, fns, ownScratch, t, callsAt) {
   const w0 = Atomics.load(c, 2);
   const tag = w0 >>> 16, n = (w0 >>> 8) & 0xff, kind = c[4];
-  const timed = c[17] === 1 && t < 7;
+  // (PROFILED_THREADS from its argument: the helpers run this function's source text)
+  const timed = c[17] === 1 && t < (callsAt - 18) >> 1;
   const argsAt = (at, count, idx) => {
     const args = Array.from(c.subarray(at, at + count));
     if (ownScratch[idx]) args[1] += t * args[2];
@@ -377,8 +381,9 @@ async function start() {
   // A queued step (a decode step's) costs no wake-up, only its last chunk's wait: it is
   // split from a quarter of that (an attention output projection of a 576-wide Q4_0 or
   // Q5_0 model, ~35 µs, no longer runs on one thread while the others wait).
-  const splitBytes = Number(params.get("split")) || 256 << 10;
-  const queueSplitBytes = Number(params.get("split")) || 64 << 10;
+  const splitParam = Number(params.get("split"));
+  const splitBytes = splitParam || 256 << 10;
+  const queueSplitBytes = splitParam || 64 << 10;
   let splitProducts = 0;
   self.hearthSplitProducts = () => splitProducts;
   let lastSplit = false; // whether the last kernel call was split (for ?profile=1)
@@ -547,7 +552,7 @@ async function startHelpers(module, memory, names, kernels, nThreads) {
     if (c[17] === 1) {
       // each thread's time in the job's chunks (the job's wall time is its kernel's, or
       // batch's, split time)
-      for (let t = 0; t < Math.min(nThreads, 7); t++) {
+      for (let t = 0; t < Math.min(nThreads, PROFILED_THREADS); t++) {
         const p = profileEntry(`job thread ${t}`);
         p.ms += c[18 + 2 * t] / 1000;
         p.calls += c[19 + 2 * t];
