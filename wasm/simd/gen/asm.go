@@ -106,6 +106,7 @@ const (
 
 	// relaxed SIMD
 	i32x4RelaxedDotI8x16I7x16AddS = 0x113
+	f32x4RelaxedMadd              = 0x105 // a·b + c, fused or not (V8 on x64: vfmadd231ps where the CPU has FMA3)
 	i32x4Eq                       = 0x37
 
 	vAnd       = 0x4e

@@ -46,6 +46,19 @@ import (
 // when a key or value overflowed 65504). They return 0 otherwise. The n%4 last elements go
 // one at a time through the exact scalar conversion (f16At).
 
+// mulAdd replaces the two vectors on the stack, a and b, by a·b + acc: f32x4.mul and add
+// (two roundings), or with fma one f32x4.relaxed_madd (relaxed SIMD only).
+func (f *Func) mulAdd(acc Local, fma bool) {
+	if fma {
+		f.Get(acc)
+		f.V(f32x4RelaxedMadd)
+		return
+	}
+	f.V(f32x4Mul)
+	f.Get(acc)
+	f.V(f32x4Add)
+}
+
 // widenRaw pushes raw() of the four halves at p+off (see above).
 func (f *Func) widenRaw(p Local, off uint32) {
 	f.Get(p)
@@ -78,7 +91,7 @@ func (f *Func) sawInfNaN(mx Local) {
 	f.V(i16x8GeU, vAnyTrue)
 }
 
-func dotRowsF16() *Func { return dotRowsF16Heads("dot_rows_f16", true, 1) }
+func dotRowsF16() *Func { return dotRowsF16Heads("dot_rows_f16", true, 1, false) }
 
 // dotRowsF16Heads is dot_rows_f16 for heads queries sharing the key rows (grouped-query
 // attention: the heads of one K/V head), each row widened once for all of them:
@@ -86,8 +99,12 @@ func dotRowsF16() *Func { return dotRowsF16Heads("dot_rows_f16", true, 1) }
 //	(k, row_bytes, q'_0..q'_{heads-1}, n, y_0..y_{heads-1}, row_lo, row_hi) -> i32
 //	K (rows, n) F16 @ q_g (n,) F32 -> y_g (rows,) for each g
 //
-// Every head's sums are dot_rows_f16's, in its order, bit for bit (heads = 1 is it).
-func dotRowsF16Heads(name string, export bool, heads int) *Func {
+// Every head's sums are dot_rows_f16's, in its order, bit for bit (heads = 1 is it). With
+// fma (the relaxed-SIMD module's attention) each product and its sum is one
+// f32x4.relaxed_madd instead: the same order, one rounding where there were two (on a CPU
+// without FMA, V8 emits the multiply and the add, and the sums are dot_rows_f16's again),
+// and each head's arithmetic still the same for any number of heads.
+func dotRowsF16Heads(name string, export bool, heads int, fma bool) *Func {
 	// (k, row_bytes, q'_0.., n, y_0.., row_lo, row_hi): all i32
 	f := NewFunc(name, export, bytes.Repeat([]byte{i32}, 5+2*heads), []byte{i32})
 	w, rowBytes := f.Param(0), f.Param(1)
@@ -129,9 +146,7 @@ func dotRowsF16Heads(name string, export bool, heads int) *Func {
 			}
 			f.Get(ap[g])
 			f.VLoad(uint32(16 * i))
-			f.V(f32x4Mul)
-			f.Get(accOf(g))
-			f.V(f32x4Add)
+			f.mulAdd(accOf(g), fma)
 			f.Set(accOf(g))
 		}
 	}
@@ -257,7 +272,7 @@ func dotRowsF16Heads(name string, export bool, heads int) *Func {
 	return f
 }
 
-func weightedRowsF16() *Func { return weightedRowsF16Heads("weighted_rows_f16", true, 1, false) }
+func weightedRowsF16() *Func { return weightedRowsF16Heads("weighted_rows_f16", true, 1, false, false) }
 
 // weightedRowsF16Attn is weighted_rows_f16 as attn_heads_f16 runs it: for heads
 // probability rows sharing the value rows (grouped-query attention), each value row
@@ -270,16 +285,17 @@ func weightedRowsF16() *Func { return weightedRowsF16Heads("weighted_rows_f16", 
 //
 // Every head's sums are weighted_rows_f16's, bit for bit: the same products (raw(h)·p'),
 // one running sum per column, rows in order; the last n%4 columns exactly, by p'·2^-112 =
-// p (exact).
-func weightedRowsF16Attn(name string, heads int) *Func {
-	return weightedRowsF16Heads(name, false, heads, true)
+// p (exact). With fma (the relaxed-SIMD module) each product and its sum is one
+// f32x4.relaxed_madd, as in dotRowsF16Heads.
+func weightedRowsF16Attn(name string, heads int, fma bool) *Func {
+	return weightedRowsF16Heads(name, false, heads, true, fma)
 }
 
 // weightedRowsF16Heads generates weighted_rows_f16 (one head, p as it is: heads 1,
 // prescaled false, byte for byte) and weightedRowsF16Attn's kernels: heads probability
 // rows over the same value rows, each value row widened once for all, p given times 2^112
-// when prescaled (then no Inf check on it).
-func weightedRowsF16Heads(name string, export bool, heads int, prescaled bool) *Func {
+// when prescaled (then no Inf check on it), multiplied and added in one relaxed_madd with fma.
+func weightedRowsF16Heads(name string, export bool, heads int, prescaled, fma bool) *Func {
 	// (v, stride, p_0.., rows, out_0.., n): all i32
 	f := NewFunc(name, export, bytes.Repeat([]byte{i32}, 4+2*heads), []byte{i32})
 	v, stride := f.Param(0), f.Param(1)
@@ -377,9 +393,7 @@ func weightedRowsF16Heads(name string, export bool, heads int, prescaled bool) *
 						f.Get(wv)
 					}
 					f.Get(s[g])
-					f.V(f32x4Mul)
-					f.Get(acc[g][i])
-					f.V(f32x4Add)
+					f.mulAdd(acc[g][i], fma)
 					f.Set(acc[g][i])
 				}
 			}

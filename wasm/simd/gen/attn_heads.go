@@ -16,7 +16,8 @@ import "math"
 // max(0, n-window) on a sliding-window layer (window > 0). Up to three neighbouring heads
 // of one K/V head (and one token) go together: their keys and values are widened once for
 // all (dotRowsF16Heads, weightedRowsF16Attn with several heads), each head's arithmetic
-// unchanged, so the results do not depend on the grouping. scratch holds three pairs'
+// unchanged, so the results do not depend on the grouping (in the relaxed-SIMD module
+// every form, one head's too, multiplies and adds in one f32x4.relaxed_madd). scratch holds three pairs'
 // scores (n_ctx+4 floats each, scratch_row bytes apart); a split gives every thread its
 // own (scratch + thread·scratch_stride, the worker adds it). flags[bh] is set to the kernels' "went out
 // of range" results (Inf/NaN halves: the Go wrapper recomputes those pairs with the Go

@@ -61,14 +61,15 @@ func Kernels(relaxed bool) []*Func {
 	fs = append(fs, nil) // attn_heads_f16, once the functions it calls have indices
 	fs = append(fs, weightedRowsF32(), swiGLU(), f32ToF16(), rmsNorm(), quantizePrepQ8_0(), quantizeQ8_K(), ropeF32(), addF32(), scaleF32())
 	// attn_heads_f16's own forms of the two products, for groups of heads (not exported)
+	// (relaxed: all of them, one head too, multiply and add fused: attn_f16.go's mulAdd)
 	dot, weighted := [maxAttnHeads]int{attn - 2}, [maxAttnHeads]int{}
 	for k := 1; k <= maxAttnHeads; k++ {
-		if k > 1 {
+		if k > 1 || relaxed {
 			dot[k-1] = len(fs)
-			fs = append(fs, dotRowsF16Heads(fmt.Sprintf("dot_rows_f16x%d", k), false, k))
+			fs = append(fs, dotRowsF16Heads(fmt.Sprintf("dot_rows_f16x%d", k), false, k, relaxed))
 		}
 		weighted[k-1] = len(fs)
-		fs = append(fs, weightedRowsF16Attn(fmt.Sprintf("weighted_rows_f16x%d_attn", k), k))
+		fs = append(fs, weightedRowsF16Attn(fmt.Sprintf("weighted_rows_f16x%d_attn", k), k, relaxed))
 	}
 	fs[attn] = attnHeadsF16(dot, weighted)
 	return fs

@@ -24,7 +24,10 @@ import (
 // relaxed lanes hold other products than the simd128 ones' (and the relaxed matvec's other
 // than the relaxed matmul's), are compared with unit scales and small sub-block scales,
 // where all are exact and must be equal, and with random scales within 1e-5 of Σ|w·a|
-// (computed from the dequantized values). The simd128 module is
+// (computed from the dequantized values). Attention (attn_heads_f16, whose relaxed
+// products are fused multiply-adds) must give the same bits for all pairs at once, one
+// pair a call, and from the second pair on, in each module, and the relaxed module's
+// outputs must be within 2e-5 of simd128's. The simd128 module is
 // itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
 // (11.3, relaxed SIMD behind a flag) miscompiles relaxed_dot_i8x16_i7x16_add_s (results
 // doubled or an operand dropped), so this check runs in Chromium.
@@ -45,6 +48,10 @@ func TestRelaxedInChromium(t *testing.T) {
 		Cases     int      `json:"cases"`
 		Failures  []string `json:"failures"`
 		SameBits  int      `json:"sameBits"`
+		// attention outputs compared, and how many of them the relaxed module's fused
+		// multiply-adds changed (none on a CPU without FMA)
+		AttnOutputs int `json:"attnOutputs"`
+		AttnFused   int `json:"attnFused"`
 	}
 	b.Eval(fmt.Sprintf(relaxedCheckJS, base64.StdEncoding.EncodeToString(plain), base64.StdEncoding.EncodeToString(relaxed)), &res)
 	if !res.Validates {
@@ -56,7 +63,10 @@ func TestRelaxedInChromium(t *testing.T) {
 	for _, f := range res.Failures {
 		t.Error(f)
 	}
-	t.Logf("%d cases, %d failures; with random scales, %d k-quant outputs of the relaxed matvec kernels equal simd128's bit for bit", res.Cases, len(res.Failures), res.SameBits)
+	if res.AttnOutputs == 0 {
+		t.Fatal("no attention outputs compared")
+	}
+	t.Logf("%d cases, %d failures; with random scales, %d k-quant outputs of the relaxed matvec kernels equal simd128's bit for bit; %d of %d attention outputs differ in their last bits (fused multiply-adds)", res.Cases, len(res.Failures), res.SameBits, res.AttnFused, res.AttnOutputs)
 }
 
 // relaxedCheckJS runs in the page: %s are the two modules, base64.
@@ -315,5 +325,45 @@ const relaxedCheckJS = `(() => {
       }
     }
   }
-  return { validates: true, cases, failures, sameBits };
+  // attention (attn_heads_f16 over an F16 cache): every (token, head) pair at once, one
+  // pair per call, and from the second pair on must give the same bits in each module (a
+  // head's arithmetic does not depend on the heads it is grouped with, so neither does it
+  // on the threads' split); relaxed (multiply-adds fused) within 2e-5 of simd128 (the
+  // outputs are averages of values in [-1, 1])
+  let attnOutputs = 0, attnFused = 0;
+  const f32bits = (x) => new Uint32Array(new Float32Array([x]).buffer)[0];
+  const half = () => f16((rnd() %% 2 ? -1 : 1) * (10 + (rnd() %% 991)) / 1000);
+  for (const [hd, nh, nkv, B, pos0, win] of [[64, 6, 2, 5, 3, 0], [40, 9, 3, 3, 30, 0], [6, 4, 4, 2, 0, 0], [64, 6, 2, 4, 10, 6], [20, 3, 1, 1, 17, 0]]) {
+    const X = 3 << 20, P = X, Q = X + 1024, K = X + 16384, V = X + 32768, O = X + 49152, F = X + 59904, S = X + 65536;
+    const qDim = nh * hd, kvDim = nkv * hd, nCtx = pos0 + B, row = (nCtx + 8) & ~3, pairs = B * nh;
+    for (let i = 0; i < B * qDim; i++) dv.setFloat32(Q + 4 * i, (rnd() %% 2 ? -1 : 1) * ((rnd() %% 1001) / 1000) * 2 ** 64, true);
+    for (let i = 0; i < nCtx * kvDim; i++) { dv.setUint16(K + 2 * i, half(), true); dv.setUint16(V + 2 * i, half(), true); }
+    [0, Q, qDim * 4, K, V, kvDim * 2, hd, nh, nh / nkv, pos0, win, f32bits(1 / Math.sqrt(hd)), O, qDim * 4, F, row * 4].forEach((v, i) => dv.setInt32(P + 4 * i, v, true));
+    const run = (k, spans) => {
+      for (let i = 0; i < pairs * hd; i++) dv.setFloat32(O + 4 * i, NaN, true);
+      for (let i = 0; i < pairs; i++) dv.setInt32(F + 4 * i, -1, true);
+      for (const [lo, hi] of spans) k.attn_heads_f16(P, S, 3 * row * 4, lo, hi);
+      return { out: Array.from({ length: pairs * hd }, (_, i) => dv.getFloat32(O + 4 * i, true)), flags: Array.from({ length: pairs }, (_, i) => dv.getInt32(F + 4 * i, true)) };
+    };
+    const tag = "attention hd=" + hd + " heads=" + nh + "/" + nkv + " B=" + B + " pos0=" + pos0 + " window=" + win;
+    const all = mods.map((k, mi) => {
+      const whole = run(k, [[0, pairs]]);
+      const one = run(k, Array.from({ length: pairs }, (_, i) => [i, i + 1]));
+      const late = run(k, [[0, 1], [1, pairs]]);
+      for (let i = 0; i < pairs * hd; i++) {
+        for (const [name, o] of [["one pair a call", one], ["from the second pair", late]]) {
+          if (!Object.is(whole.out[i], o.out[i]) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + tag + " output " + i + ": all pairs " + whole.out[i] + ", " + name + " " + o.out[i]);
+        }
+      }
+      if (whole.flags.some((f) => f !== 0) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + tag + ": flags " + whole.flags);
+      return whole.out;
+    });
+    for (let i = 0; i < pairs * hd; i++) {
+      attnOutputs++;
+      if (all[0][i] !== all[1][i]) attnFused++;
+      if (!(Math.abs(all[0][i] - all[1][i]) <= 2e-5) && failures.length < 20) failures.push(tag + " output " + i + ": simd128 " + all[0][i] + ", relaxed " + all[1][i]);
+    }
+    cases++;
+  }
+  return { validates: true, cases, failures, sameBits, attnOutputs, attnFused };
 })()`
