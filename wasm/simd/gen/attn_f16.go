@@ -198,12 +198,7 @@ func dotRowsF16Heads(name string, export bool, heads int, fma bool) *Func {
 			advance(32, 64)
 		})
 		for g := range acc {
-			f.Get(acc[g][0])
-			f.Get(acc[g][1])
-			f.V(f32x4Add)
-			f.Get(acc[g][2])
-			f.Get(acc[g][3])
-			f.V(f32x4Add, f32x4Add)
+			f.sum4(acc[g], f32x4Add)
 			f.Set(acc[g][0])
 		}
 		f.Get(n)

@@ -33,12 +33,7 @@ func streamSum() *Func {
 		}
 		f.Add(p, 64)
 	})
-	f.Get(acc[0])
-	f.Get(acc[1])
-	f.V(i32x4Add)
-	f.Get(acc[2])
-	f.Get(acc[3])
-	f.V(i32x4Add, i32x4Add)
+	f.sum4(acc, i32x4Add)
 	f.Lane(i32x4ExtractLane, 0)
 	return f
 }

@@ -124,6 +124,17 @@ func (f *Func) hsum(v Local) {
 	f.Op(opF32Add)
 }
 
+// sum4 pushes (v[0] add v[1]) add (v[2] add v[3]), add a lane-wise binary op (f32x4Add,
+// i32x4Add): four accumulators folded in a tree, the order the kernels' sums are defined in.
+func (f *Func) sum4(v [4]Local, add uint32) {
+	f.Get(v[0])
+	f.Get(v[1])
+	f.V(add)
+	f.Get(v[2])
+	f.Get(v[3])
+	f.V(add, add)
+}
+
 // splat8 pushes c in all sixteen i8 lanes.
 func (f *Func) splat8(c byte) {
 	var b [16]byte
