@@ -12,12 +12,19 @@ const now = () => performance.now() / 1000;
 // prompt holds the prompt's token ids (for Hearth), text the same prompt as text (for
 // wllama, which tokenizes it with llama.cpp's tokenizer; the run checks the count).
 //
-// warmup: before the measured call, one short completion of another prompt (16 tokens in,
-// 16 out), as llama-bench runs a warm-up before its measured repetitions. A fresh page's
-// first call is also when Chromium compiles the hot wasm and JS with its optimizing
-// tiers, on background threads that take a core from the engine's own threads on a
-// small machine; the measured call then sees the steady state, the same for both
-// engines. (-warmup=false measures the cold first call instead.)
+// warmup: before the measured call, WARMUP_RUNS completions of other prompts of up to 64
+// tokens, WARMUP_DECODE tokens decoded each, as llama-bench runs a warm-up before its
+// measured repetitions. A fresh page runs its wasm in V8's baseline tier (Liftoff) and
+// compiles the hot functions with TurboFan in the background as they get used; measured
+// in Chromium on this 2-core machine (SmolLM2-135M-shaped Q8_0, one page, the same
+// 64-token prompt + 64 tokens seven times), Hearth reached its steady speed on the third
+// call: prefill / decode tok/s 170 / 110, 225 / 126, 252 / 128 at 1 thread and 215 / 93,
+// 305 / 156, 440 / 175 at 2; with V8's eager TurboFan (--no-liftoff) the second call was
+// already at 255 / 130 and 470 / 195. One short warm-up (16 tokens in, 16 out, as before)
+// left the measured call at about the second call's speed. So two warm-ups of a prompt's
+// size, the same for both engines; the measured call sees the steady state, as native
+// code does from its first. (-warmup=false measures the cold first call instead.)
+const WARMUP_RUNS = 2, WARMUP_DECODE = 32;
 
 // Hearth: new HearthEngine(worker, {threads}) is all a thread count takes; the engine
 // reports how many threads it really started (1 when the worker cannot start helpers).
@@ -32,8 +39,14 @@ window.benchHearth = async ({ model, threads, prompt, decode, contextSize, warmu
       return { available: false, reason: `asked for ${threads} threads, the engine started ${engine.threads}` };
     }
     const want = decode || 1;
-    // (the prompt's tokens 1-16, without its first, BOS: nothing of it is reused as a prefix)
-    if (warmup) await engine.complete(prompt.slice(1, 17), { temperature: 0, maxTokens: 16 });
+    // (the prompt's tokens 1-64 backwards, then forwards, without its first, BOS: nothing of
+    // them is reused as a prefix of the measured prompt)
+    if (warmup) {
+      const w = prompt.slice(1, 65);
+      for (let i = 0; i < WARMUP_RUNS; i++) {
+        await engine.complete(i % 2 ? w : w.slice().reverse(), { temperature: 0, maxTokens: WARMUP_DECODE });
+      }
+    }
     const r = await engine.complete(prompt, { temperature: 0, maxTokens: want });
     const st = r.stats;
     if (st.prompt_tokens !== prompt.length || st.cached_tokens !== 0 || r.tokens.length !== want) {
@@ -73,8 +86,12 @@ window.benchWllama = async ({ url, threads, prompt, text, decode, contextSize, w
     }
     if (warmup) {
       step = "warm-up";
-      const words = text.split(" ").slice(0, 12).reverse().join(" ");
-      await wllama.createCompletion({ prompt: words, max_tokens: 16, temperature: 0, cache_prompt: false, ignore_eos: true });
+      // (the text's words backwards, as many as make up to 64 of its tokens)
+      const all = text.split(" ");
+      const words = all.slice(0, Math.max(1, Math.round(all.length * Math.min(1, 64 / prompt.length)))).reverse().join(" ");
+      for (let i = 0; i < WARMUP_RUNS; i++) {
+        await wllama.createCompletion({ prompt: words, max_tokens: WARMUP_DECODE, temperature: 0, cache_prompt: false, ignore_eos: true });
+      }
     }
     step = "prefill";
     const pre = await wllama.createCompletion({ prompt: text, max_tokens: 1, temperature: 0, cache_prompt: false, ignore_eos: true });

@@ -56,7 +56,7 @@ func run() error {
 	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
 	llamaBenchPath := flag.String("llama-bench", "", "native llama-bench binary (default: bin/llama-bench in the shared test data)")
 	cache := flag.String("cache", filepath.Join(os.TempDir(), "hearth-bench-models"), "folder for the synthesized models (kept between runs)")
-	warmup := flag.Bool("warmup", true, "a short warm-up completion before each measured browser run (llama-bench warms up too); false: measure a fresh page's first call")
+	warmup := flag.Bool("warmup", true, "two warm-up completions (prompts of up to 64 tokens, 32 decoded) before each measured browser run, so the measured one runs V8's optimized code (llama-bench warms up too); false: measure a fresh page's first call")
 	limit := flag.Duration("limit", 5*time.Minute, "time limit of one run")
 	flag.Parse()
 

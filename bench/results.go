@@ -65,7 +65,7 @@ type Skipped struct {
 type Report struct {
 	CPUs int `json:"cpus"`
 	Runs int `json:"runs"`
-	// Warmup: each browser run made a short warm-up completion before the measured one.
+	// Warmup: each browser run made two warm-up completions before the measured one.
 	Warmup  bool   `json:"warmup"`
 	Decode  int    `json:"decode"`
 	Context int    `json:"context"`
@@ -206,7 +206,7 @@ func printTable(w io.Writer, rep *Report) {
 			load, r.PrefillTPS, dec, float64(r.RSSBytes)/mib, rss, wasm)
 	}
 	if rep.Warmup {
-		fmt.Fprintln(w, "\nBrowser runs: each after a warm-up completion in the same page (-warmup=false: a fresh page's first call).")
+		fmt.Fprintln(w, "\nBrowser runs: each after two warm-up completions in the same page (prompts of up to 64 tokens, 32 decoded; -warmup=false: a fresh page's first call).")
 	} else {
 		fmt.Fprintln(w, "\nBrowser runs: a fresh page's first call, no warm-up.")
 	}
