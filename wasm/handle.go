@@ -28,19 +28,25 @@ type worker struct {
 	session *engine.Session
 	info    map[string]any
 	stream  *stream // the streamed load in progress, if any
+
+	warmUp   bool               // warm a model up after its load (warm.go; ?warmup=0: no)
+	warmStop context.CancelFunc // of the running warm-up: the page's next request stops it
+	warmed   int                // tokens the last warm-up evaluated
+	served   int                // requests served (a warm-up runs only if none came after its load)
 }
 
 // request is a queued message; epoch is the worker's epoch when it arrived, so a
 // generation queued before a cancel is cancelled too.
 type request struct {
-	id    any
-	kind  string
-	msg   js.Value
-	epoch int
+	id     any
+	kind   string
+	msg    js.Value
+	epoch  int
+	served int // a warm-up: w.served when its load ended
 }
 
-func newWorker() *worker {
-	w := &worker{wake: make(chan struct{}, 1)}
+func newWorker(warmUp bool) *worker {
+	w := &worker{wake: make(chan struct{}, 1), warmUp: warmUp}
 	go w.run()
 	return w
 }
@@ -98,6 +104,9 @@ func (w *worker) cancelRuns() {
 
 func (w *worker) enqueue(id any, kind string, msg js.Value) {
 	w.mu.Lock()
+	if w.warmStop != nil {
+		w.warmStop() // a warm-up gives way to the page's request
+	}
 	w.queue = append(w.queue, request{id: id, kind: kind, msg: msg, epoch: w.epoch})
 	w.mu.Unlock()
 	select {
@@ -135,11 +144,18 @@ func (w *worker) serve(r request) {
 			fail(r.id, fmt.Errorf("internal error: %v", p))
 		}
 	}()
+	if r.kind != "warm" {
+		w.mu.Lock()
+		w.served++
+		w.mu.Unlock()
+	}
 	switch r.kind {
 	case "load":
 		w.load(r.id, r.msg)
 	case "estimate":
 		estimate(r.id, r.msg)
+	case "warm":
+		w.warm(r)
 	case "unload":
 		w.setSession(nil, nil)
 		runtime.GC()
@@ -209,5 +225,11 @@ func (w *worker) infoNow() map[string]any {
 	if s != nil {
 		out["cached_tokens"] = s.CachedTokens()
 	}
+	w.mu.Lock()
+	out["warming"], out["warmed_tokens"] = w.warmStop != nil, w.warmed
+	if w.warmStop != nil {
+		out["cached_tokens"] = 0 // the warm-up's own tokens, forgotten when it ends
+	}
+	w.mu.Unlock()
 	return out
 }

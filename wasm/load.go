@@ -46,4 +46,7 @@ func (w *worker) open(id any, data gguf.Bytes, size int64, contextSize int, limi
 		"has_chat_template": s.TemplateNote == "", "template_note": s.TemplateNote,
 	})
 	post(map[string]any{"type": "loaded", "id": id, "info": w.infoNow()})
+	if w.warmUp {
+		w.enqueueWarmUp()
+	}
 }

@@ -30,7 +30,8 @@ func main() {
 		simd.Relaxed = js.Global().Get("hearthRelaxed").Truthy()
 		simd.Install()
 	}
-	w := newWorker()
+	// ?warmup=0 (worker.js sets hearthWarmUp false): no warm-up after a load
+	w := newWorker(js.Global().Get("hearthWarmUp").Type() != js.TypeBoolean || js.Global().Get("hearthWarmUp").Bool())
 	js.Global().Set("hearthHandle", js.FuncOf(func(this js.Value, args []js.Value) any {
 		if len(args) == 1 {
 			w.handle(args[0])

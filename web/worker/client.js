@@ -27,14 +27,17 @@ export class HearthEngine {
   // splitBytes: the smallest product (bytes of weights) split across threads (0: the
   // worker's default, 256 KiB); tests set 1 so a tiny model runs every product threaded.
   // relaxed: false keeps the simd128 kernels where the browser has relaxed SIMD.
-  // profile: time the kernels (profile()).
-  constructor(workerURL, { threads = 0, simd = true, relaxed = true, splitBytes = 0, profile = false } = {}) {
+  // profile: time the kernels (profile()). warmUp: false skips the engine's warm-up pass
+  // after a load (a made-up prompt run while the page is idle, so the first message runs
+  // the browser's optimized code; any request stops it).
+  constructor(workerURL, { threads = 0, simd = true, relaxed = true, splitBytes = 0, profile = false, warmUp = true } = {}) {
     const url = new URL(workerURL, self.location ? self.location.href : undefined);
     if (threads > 0) url.searchParams.set("threads", String(threads));
     if (splitBytes > 0) url.searchParams.set("split", String(splitBytes));
     if (!simd) url.searchParams.set("simd", "0");
     if (!relaxed) url.searchParams.set("relaxed", "0");
     if (profile) url.searchParams.set("profile", "1");
+    if (!warmUp) url.searchParams.set("warmup", "0");
     this.worker = new Worker(url.href);
     this.nextId = 1;
     this.calls = new Map(); // id -> {resolve, reject, onEvent}

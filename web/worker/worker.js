@@ -16,7 +16,8 @@
 // name -> content-hashed name, relative to this script). ?threads=N overrides the thread
 // count (default: the physical cores estimated from navigator.hardwareConcurrency); ?simd=0
 // runs the Go kernels as a browser without WebAssembly SIMD does; ?relaxed=0 keeps the
-// simd128 kernels where relaxed SIMD is available (as Safari runs).
+// simd128 kernels where relaxed SIMD is available (as Safari runs); ?warmup=0 skips the
+// engine's warm-up pass after a load.
 /* global HEARTH_ENGINE_URL, HEARTH_WASM_EXEC_URL, HEARTH_ENGINE_FILES, Go */
 
 const here = (name) => new URL(name, self.location.href).href;
@@ -507,6 +508,8 @@ async function start() {
   self.hearthKernels = useSimd;
   self.hearthRelaxed = useRelaxed;
   self.hearthThreads = nThreads;
+  // ?warmup=0: no warm-up pass after a load (wasm/warm.go)
+  self.hearthWarmUp = params.get("warmup") !== "0";
   go.run(goInstance);
   // main() has set hearthHandle synchronously before blocking.
   ready = true;
