@@ -42,7 +42,7 @@ type request struct {
 	kind   string
 	msg    js.Value
 	epoch  int
-	served int // a warm-up: w.served when its load ended
+	served int // w.served when it was queued (a warm-up runs only while it still is)
 }
 
 func newWorker(warmUp bool) *worker {
@@ -107,7 +107,16 @@ func (w *worker) enqueue(id any, kind string, msg js.Value) {
 	if w.warmStop != nil {
 		w.warmStop() // a warm-up gives way to the page's request
 	}
-	w.queue = append(w.queue, request{id: id, kind: kind, msg: msg, epoch: w.epoch})
+	w.mu.Unlock()
+	w.push(request{id: id, kind: kind, msg: msg})
+}
+
+// push queues r, stamped with the worker's epoch and the requests served so far, and wakes
+// run.
+func (w *worker) push(r request) {
+	w.mu.Lock()
+	r.epoch, r.served = w.epoch, w.served
+	w.queue = append(w.queue, r)
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:

@@ -22,12 +22,8 @@ const (
 func (w *worker) enqueueWarmUp() {
 	w.mu.Lock()
 	w.warmed = 0
-	w.queue = append(w.queue, request{kind: "warm", epoch: w.epoch, served: w.served})
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	w.push(request{kind: "warm"})
 }
 
 // warm runs a queued warm-up, unless the model is gone, a cancel, load or unload came
