@@ -73,15 +73,20 @@ func TestSpeedEstimate(t *testing.T) {
 				Threads    int     `json:"threads"`
 			}
 			// the measured speeds at the same thread count: 48 tokens decoded after a short
-			// prompt (the median of three runs), and (with -estimate.all) a ~500-token prompt read
+			// prompt (the fastest of three runs, after a warm-up), and (with -estimate.all) a ~500-token prompt read
 			b.Eval(fmt.Sprintf(`(async () => {
 				const e = await Hearth.load(%q, { threads: %d });
 				try {
-					await e.completions.create({ prompt: "Hello", max_tokens: 4, temperature: 0 }); // warm up
-					const runs = []; // the median of three, so a moment of another program's load does not decide it
+					// warm up as the bench does (V8 runs the engine in its baseline tier until the
+					// hot functions are recompiled, which takes a few calls): two completions of
+					// ~64 tokens in, 32 out
+					for (let i = 0; i < 2; i++) await e.completions.create({ prompt: "a story about a dog and a cat who ".repeat(6), max_tokens: 32, temperature: 0, ignore_eos: true });
+					// the fastest of three: another program's load (the suite runs packages in
+					// parallel) only ever slows a run down, and the estimate is what the device can do
+					const runs = [];
 					for (let i = 0; i < 3; i++) runs.push((await e.completions.create({ prompt: "Once upon a time", max_tokens: 48, temperature: 0, seed: 1 })).hearth);
-					runs.sort((a, b) => a.decode_tps - b.decode_tps);
-					const d = { hearth: runs[1] };
+					runs.sort((a, b) => b.decode_tps - a.decode_tps);
+					const d = { hearth: runs[0] };
 					const p = %v ? (await e.completions.create({ prompt: "the cat sat on the mat. ".repeat(38), max_tokens: 1, temperature: 0 })).hearth : {};
 					return { decode_tps: d.hearth.decode_tps, generated: d.hearth.generated_tokens, prefill_tps: p.prefill_tps || 0, prompt: p.prompt_tokens || 0, threads: e.threads };
 				} finally { await e.unload(); }
