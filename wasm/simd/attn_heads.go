@@ -31,8 +31,13 @@ func attention(a *ops.AttentionF16) bool {
 		return false
 	}
 	row := (nCtx + 8) &^ 3 // the scores and their -Inf padding to a multiple of 4
-	stride := 3 * row      // a thread's scratch: the scores of the (up to) three heads it takes at once
+	// a thread's scratch: the scores of the (up to) three heads attn_heads_f16 takes at
+	// once, or attn_tile_f32's four pairs' (16 bytes a row)
+	stride := 4 * row
 	threads := max(1, hostThreads)
+	if tiled(a) && attentionTiled(a, stride, threads) {
+		return true
+	}
 	pairs := a.B * nh
 	grow := cap(attnQ) < a.B*qDim || cap(attnScratch) < threads*stride || cap(attnFlags) < pairs
 	if ops.Queued() && (grow || attnParamsUsed == len(attnParams)) {

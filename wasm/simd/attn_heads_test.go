@@ -69,6 +69,8 @@ func TestAttentionHeads(t *testing.T) {
 // the same bit for bit whether the kernel runs all the pairs at once, one pair a call
 // (every head alone), or in chunks that start at odd pairs.
 func TestAttentionHeadsPairing(t *testing.T) {
+	tilesOff = true
+	defer func() { tilesOff = false }()
 	rng := rand.New(rand.NewPCG(6, 7))
 	for _, c := range []struct{ b, nh, nkv, hd, pos0 int }{{1, 9, 3, 64, 40}, {3, 14, 2, 64, 17}, {2, 4, 1, 80, 9}, {2, 8, 8, 64, 5}} {
 		qDim := c.nh * c.hd
@@ -105,23 +107,39 @@ func allCuts(n int) []int {
 	return c
 }
 
-// BenchmarkAttentionHeads is one layer's attention through attn_heads_f16 (the engine's
-// path) in SmolLM2-135M's shape (9 query heads over 3 K/V heads × 64), F16 cache: a decode
-// step at position 1024, and a 64-token prefill chunk after 448 cached positions.
+// BenchmarkAttentionHeads is one layer's attention through the engine's path in
+// SmolLM2-135M's shape (9 query heads over 3 K/V heads × 64) and Qwen3-0.6B's (16 over 8 ×
+// 128), F16 cache: a decode step at position 1024 (attn_heads_f16), and prompt batches
+// after cached positions, through attn_widen_f16 and attn_tile_f32 (tiles) and through
+// attn_heads_f16 (heads).
 func BenchmarkAttentionHeads(b *testing.B) {
-	const hd, heads, kvHeads = 64, 9, 3
 	for _, c := range []struct {
-		name         string
-		tokens, pos0 int
-	}{{"decode/pos1024", 1, 1024}, {"prefill/64at448", 64, 448}} {
-		b.Run(c.name, func(b *testing.B) {
-			a := randomAttention(rand.New(rand.NewPCG(2, 3)), c.tokens, heads, kvHeads, hd, c.pos0, 0)
-			for b.Loop() {
-				if !attention(a) {
-					b.Fatal("refused")
-				}
+		name               string
+		heads, kvHeads, hd int
+		tokens, pos0       int
+	}{
+		{"smollm2/decode/pos1024", 9, 3, 64, 1, 1024},
+		{"smollm2/prefill/64at448", 9, 3, 64, 64, 448},
+		{"smollm2/prefill/64at0", 9, 3, 64, 64, 0},
+		{"smollm2/prefill/8at448", 9, 3, 64, 8, 448},
+		{"smollm2/prefill/3at448", 9, 3, 64, 3, 448},
+		{"qwen3/prefill/64at448", 16, 8, 128, 64, 448},
+	} {
+		for _, path := range []string{"tiles", "heads"} {
+			if c.tokens == 1 && path == "tiles" {
+				continue
 			}
-		})
+			b.Run(c.name+"/"+path, func(b *testing.B) {
+				tilesOff = path == "heads"
+				defer func() { tilesOff = false }()
+				a := randomAttention(rand.New(rand.NewPCG(2, 3)), c.tokens, c.heads, c.kvHeads, c.hd, c.pos0, 0)
+				for b.Loop() {
+					if !attention(a) {
+						b.Fatal("refused")
+					}
+				}
+			})
+		}
 	}
 }
 

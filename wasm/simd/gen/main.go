@@ -23,7 +23,7 @@ import (
 // (w, row_bytes, a, n, y, row_lo, row_hi i32) described at rowsKernel, their several-token
 // forms matmul_* (matmul.go; matmul32.go for Q8_0, Q4_0, Q5_0 and their unit layouts (x2.go, q5_0x2.go), matmulk.go for Q4_K, Q5_K
 // and Q6_K), weighted_rows_f32 (weighted.go), dot_rows_f16 and weighted_rows_f16
-// (attn_f16.go), attn_heads_f16 (attn_heads.go), quantize_prep_q8_0
+// (attn_f16.go), attn_heads_f16 (attn_heads.go), attn_widen_f16 and attn_tile_f32 (attn_tile.go), quantize_prep_q8_0
 // (quantize.go), quantize_q8_k (quantize_k.go), swiglu, f32_to_f16 (convert.go), rmsnorm
 // (norm.go), rope_f32 (rope.go), add_f32 and scale_f32 (scale.go), and, not exported, attn_heads_f16's grouped forms of the
 // two attention products. Function i has index i: matmul_* call matvec_* by index.
@@ -72,6 +72,8 @@ func Kernels(relaxed bool) []*Func {
 		fs = append(fs, weightedRowsF16Attn(fmt.Sprintf("weighted_rows_f16x%d_attn", k), k, relaxed))
 	}
 	fs[attn] = attnHeadsF16(dot, weighted)
+	// a prompt's attention in tiles (attn_tile.go)
+	fs = append(fs, attnWidenF16(), attnTileF32(relaxed))
 	return fs
 }
 

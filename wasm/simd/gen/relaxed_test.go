@@ -27,7 +27,8 @@ import (
 // (computed from the dequantized values). Attention (attn_heads_f16, whose relaxed
 // products are fused multiply-adds) must give the same bits for all pairs at once, one
 // pair a call, and from the second pair on, in each module, and the relaxed module's
-// outputs must be within 2e-5 of simd128's. The simd128 module is
+// outputs must be within 2e-5 of simd128's; so must a prompt's attention in tiles
+// (attn_widen_f16, attn_tile_f32) over the tiles. The simd128 module is
 // itself cross-checked against the Go kernels under Node (wasm/simd). Node 20's V8
 // (11.3, relaxed SIMD behind a flag) miscompiles relaxed_dot_i8x16_i7x16_add_s (results
 // doubled or an operand dropped), so this check runs in Chromium.
@@ -359,6 +360,45 @@ const relaxedCheckJS = `(() => {
       return whole.out;
     });
     for (let i = 0; i < pairs * hd; i++) {
+      attnOutputs++;
+      if (all[0][i] !== all[1][i]) attnFused++;
+      if (!(Math.abs(all[0][i] - all[1][i]) <= 2e-5) && failures.length < 20) failures.push(tag + " output " + i + ": simd128 " + all[0][i] + ", relaxed " + all[1][i]);
+    }
+    cases++;
+  }
+  // a prompt's attention in tiles (attn_widen_f16, then attn_tile_f32): the same checks,
+  // over the tiles (whole, one a call, from the second on)
+  for (const [hd, nh, nkv, B, pos0, win] of [[64, 9, 3, 8, 20, 0], [128, 4, 2, 9, 5, 0], [64, 4, 1, 20, 3, 8], [64, 14, 2, 3, 0, 0]]) {
+    const T = (3 << 20) + (128 << 10), PW = T, PT = T + 64, FW = T + 128, FT = T + 512, Q = T + 1024, K = T + 32768, V = T + 49152, KW = T + 65536, VW = T + 98304, O = T + 131072, S = T + 163840;
+    const qDim = nh * hd, kvDim = nkv * hd, nCtx = pos0 + B, group = nh / nkv;
+    const r0 = win > 0 && pos0 + 1 > win ? pos0 + 1 - win : 0, rows = nCtx - r0, items = nkv * Math.ceil(B * group / 4);
+    for (let i = 0; i < B * qDim; i++) dv.setFloat32(Q + 4 * i, (rnd() %% 2 ? -1 : 1) * ((rnd() %% 1001) / 1000), true);
+    for (let i = 0; i < nCtx * kvDim; i++) { dv.setUint16(K + 2 * i, half(), true); dv.setUint16(V + 2 * i, half(), true); }
+    for (let i = 0; i < 16; i++) { dv.setInt32(PW + 4 * i, 0, true); dv.setInt32(FT + 4 * i, 0, true); }
+    [0, K + 2 * r0 * kvDim, V + 2 * r0 * kvDim, kvDim, KW, VW].forEach((v, i) => dv.setInt32(PW + 4 * i, v, true));
+    dv.setInt32(PW + 56, FW, true);
+    [0, Q, qDim * 4, KW, VW, kvDim * 4, hd, nh, group, pos0, win, f32bits(1 / Math.sqrt(hd)), O, B, FT, r0].forEach((v, i) => dv.setInt32(PT + 4 * i, v, true));
+    const run = (k, spans) => {
+      for (let i = 0; i < B * qDim; i++) dv.setFloat32(O + 4 * i, NaN, true);
+      for (let i = 0; i < rows; i++) dv.setInt32(FW + 4 * i, -1, true);
+      k.attn_widen_f16(PW, S, 0, 0, rows);
+      for (const [lo, hi] of spans) k.attn_tile_f32(PT, S, 0, lo, hi);
+      return { out: Array.from({ length: B * qDim }, (_, i) => dv.getFloat32(O + 4 * i, true)), flags: Array.from({ length: rows }, (_, i) => dv.getInt32(FW + 4 * i, true)) };
+    };
+    const tag = "tiled attention hd=" + hd + " heads=" + nh + "/" + nkv + " B=" + B + " pos0=" + pos0 + " window=" + win;
+    const all = mods.map((k, mi) => {
+      const whole = run(k, [[0, items]]);
+      const one = run(k, Array.from({ length: items }, (_, i) => [i, i + 1]));
+      const late = run(k, [[0, 1], [1, items]]);
+      for (let i = 0; i < B * qDim; i++) {
+        for (const [name, o] of [["one tile a call", one], ["from the second tile", late]]) {
+          if (!Object.is(whole.out[i], o.out[i]) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + tag + " output " + i + ": all tiles " + whole.out[i] + ", " + name + " " + o.out[i]);
+        }
+      }
+      if (whole.flags.some((f) => f !== 0) && failures.length < 20) failures.push((mi ? "relaxed " : "simd128 ") + tag + ": widening flags " + whole.flags);
+      return whole.out;
+    });
+    for (let i = 0; i < B * qDim; i++) {
       attnOutputs++;
       if (all[0][i] !== all[1][i]) attnFused++;
       if (!(Math.abs(all[0][i] - all[1][i]) <= 2e-5) && failures.length < 20) failures.push(tag + " output " + i + ": simd128 " + all[0][i] + ", relaxed " + all[1][i]);

@@ -1,0 +1,559 @@
+package main
+
+// A prompt's attention in tiles: attn_heads_f16 widens every key and value again for each
+// query token (three heads at most share a widening) and keeps a query's scores in a row
+// of their own, so on a long prompt attention ran at a fifth of the products' rate (22% of
+// a 512-token prefill of SmolLM2-135M Q4_0, 4% of a 64-token one). Two kernels instead,
+// for a batch of B ≥ 2 tokens:
+//
+//	attn_widen_f16(params, scratch, stride, lo, hi)
+//	    K, V rows [r0+lo, r0+hi) (kv_dim halves each) F16 -> K', V' rows [lo, hi) F32
+//	attn_tile_f32(params, scratch, stride, lo, hi)
+//	    q (B, n_head·hd) F32, K', V' (rows, kv_dim) F32 -> out (B, n_head·hd) F32
+//
+// attn_widen_f16 converts the rows the batch sees once, exactly (f16x4: every half,
+// subnormal or not), and sets flags[row] to 1 where a half is ±Inf or NaN (the worker's
+// check: queued, the pass runs again without the queue; called directly, the Go wrapper
+// takes attn_heads_f16 instead, which gives those pairs to the Go loop).
+//
+// attn_tile_f32 takes four (token, head) pairs of one K/V head at a time, one pair per
+// f32 lane: item it = j·tiles + t is K/V head j's pairs e = 4t..4t+3 in the order e = b·group
+// + g (token b, head j·group + g; a short last tile repeats its last pair, which writes the
+// same output twice). The four see rows [first(b_0), n(b_3)): the union of their causal
+// (and sliding-window) ranges, a token or two more than each.
+//
+//   - Scores, two rows × four pairs at a time: eight f32x4 accumulators over the head
+//     dimension (16 at a time: hd % 16 == 0), each row's four sums folded into one vector
+//     (lane p: pair p) times scale, stored at scratch + 16·row: S (rows, 4).
+//   - Softmax down the rows, the four pairs in the lanes: a row outside a pair's range
+//     becomes -Inf (e^-Inf = 0, so it weighs nothing), the max, e^(s-max) by expf4, the
+//     sum in f64 lanes, times f32(1/sum) — engine/ops's Softmax, per pair.
+//   - P·V, four pairs × eight columns at a time: out_p[c] = Σ_r P[r][p]·V'[r][c], one
+//     running sum per column, rows in order (ops.WeightedRowsF16's order).
+//
+// With fma (the relaxed-SIMD module) every product and its sum is one f32x4.relaxed_madd.
+//
+// widen params (i32 each): 0 work (bytes read, for the worker's split decision), 1 k, 2 v
+// (the layer's cache at row r0), 3 kv_dim (halves per row), 4 k', 5 v' (F32), 14 flags.
+// tile params: 0 work, 1 q, 2 q_stride (bytes per token, also out's), 3 k', 4 v', 5 row
+// bytes of k' and v' (kv_dim·4), 6 hd, 7 n_head, 8 group (n_head/n_head_kv), 9 pos0, 10
+// window, 11 scale (f32 bits), 12 out, 13 B, 14 flags (all zero: nothing to check), 15 r0
+// (the cache row of k' and v”s row 0). scratch: S, 16 bytes a visible row.
+const (
+	widenWork = 0
+	widenK    = 1
+	widenV    = 2
+	widenDim  = 3
+	widenKOut = 4
+	widenVOut = 5
+	widenFlag = 14
+
+	tileWork    = 0
+	tileQ       = 1
+	tileQStride = 2
+	tileK       = 3
+	tileV       = 4
+	tileKVRow   = 5
+	tileHD      = 6
+	tileNHead   = 7
+	tileGroup   = 8
+	tilePos0    = 9
+	tileWindow  = 10
+	tileScale   = 11
+	tileOut     = 12
+	tileB       = 13
+	tileR0      = 15
+)
+
+// More SIMD opcodes (attn_tile.go).
+const (
+	f32x4DemoteF64x2Zero = 0x5e
+	f64x2Splat           = 0x14
+	f64x2Div             = 0xf3
+)
+
+// loadParams reads n i32 params at params into fresh locals.
+func loadParams(f *Func, params Local, n int) []Local {
+	p := make([]Local, n)
+	for i := range p {
+		p[i] = f.Local(i32)
+		f.Get(params)
+		f.Mem(opI32Load, 2, uint32(4*i))
+		f.Set(p[i])
+	}
+	return p
+}
+
+func attnWidenF16() *Func {
+	f := NewFunc("attn_widen_f16", true, []byte{i32, i32, i32, i32, i32}, nil)
+	params, lo, hi := f.Param(0), f.Param(3), f.Param(4)
+	p := loadParams(f, params, 16)
+	row, sp, dp, cnt := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	x, mx, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+	f.Get(lo)
+	f.Set(row)
+	f.Block()
+	f.Get(row)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Loop()
+	{
+		f.VZero()
+		f.Set(mx)
+		for _, side := range [][2]int{{widenK, widenKOut}, {widenV, widenVOut}} {
+			// sp = src + row·kv_dim·2, dp = dst + row·kv_dim·4
+			f.Get(p[side[0]])
+			f.Get(row)
+			f.Get(p[widenDim])
+			f.Op(opI32Mul)
+			f.I32(1)
+			f.Op(opI32Shl, opI32Add)
+			f.Set(sp)
+			f.Get(p[side[1]])
+			f.Get(row)
+			f.Get(p[widenDim])
+			f.Op(opI32Mul)
+			f.I32(2)
+			f.Op(opI32Shl, opI32Add)
+			f.Set(dp)
+			f.ShrU(cnt, p[widenDim], 3)
+			f.Repeat(cnt, func() {
+				f.Get(sp)
+				f.VLoad(0)
+				f.Set(x)
+				f.watch(mx, sp, 0, false)
+				for i, ext := range []uint32{i32x4ExtendLowI16x8U, i32x4ExtendHighI16x8U} {
+					f.Get(dp)
+					f.Get(x)
+					f.V(ext)
+					f.f16x4(hv, tv)
+					f.VMem(vStore, uint32(16*i))
+				}
+				f.Add(sp, 16)
+				f.Add(dp, 32)
+			})
+		}
+		// flags[row] = some half had exponent 31
+		f.Get(p[widenFlag])
+		f.Get(row)
+		f.I32(2)
+		f.Op(opI32Shl, opI32Add)
+		f.sawInfNaN(mx)
+		f.Mem(opI32Store, 2, 0)
+		f.Add(row, 1)
+		f.Get(row)
+		f.Get(hi)
+		f.Op(opI32LtS)
+		f.BrIf(0)
+	}
+	f.End()
+	f.End()
+	return f
+}
+
+// fold4 pushes the vector of the four accumulators' lane sums: lane p = Σ acc[p].
+func (f *Func) fold4(acc [4]Local, u Local) {
+	for h := 0; h < 2; h++ {
+		a, b := acc[2*h], acc[2*h+1]
+		f.Get(a)
+		f.Get(b)
+		f.Shuffle(lanes32(0, 1, 4, 5))
+		f.Get(a)
+		f.Get(b)
+		f.Shuffle(lanes32(2, 3, 6, 7))
+		f.V(f32x4Add)
+		if h == 0 {
+			f.Set(u)
+		}
+	}
+	// stack: v (pairs 2, 3); u (pairs 0, 1)
+	f.Set(acc[0]) // reused: v
+	f.Get(u)
+	f.Get(acc[0])
+	f.Shuffle(lanes32(0, 2, 4, 6))
+	f.Get(u)
+	f.Get(acc[0])
+	f.Shuffle(lanes32(1, 3, 5, 7))
+	f.V(f32x4Add)
+}
+
+func attnTileF32(fma bool) *Func {
+	f := NewFunc("attn_tile_f32", true, []byte{i32, i32, i32, i32, i32}, nil)
+	params, scratch, lo, hi := f.Param(0), f.Param(1), f.Param(3), f.Param(4)
+	p := loadParams(f, params, 16)
+	it, j, tiles, last, e, b := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	rs, rows, cnt, cnt2, sp, kr0, kr1, kb, hdB := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	var qp, op, ap, nAbs, fAbs [4]Local
+	for i := range qp {
+		qp[i], op[i], ap[i], nAbs[i], fAbs[i] = f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	}
+	var acc [2][4]Local
+	for r := range acc {
+		for i := range acc[r] {
+			acc[r][i] = f.Local(v128)
+		}
+	}
+	k0, k1, qv, scale, u := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+	nv, fv, rv, mx, s := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+	sum01, sum23 := f.Local(v128), f.Local(v128)
+	xs := newExpScratch(f)
+
+	f.Get(p[tileScale])
+	f.V(i32x4Splat)
+	f.Set(scale)
+	// tiles = ceil(B·group / 4)
+	f.Get(p[tileB])
+	f.Get(p[tileGroup])
+	f.Op(opI32Mul)
+	f.Tee(last) // B·group for now
+	f.I32(3)
+	f.Op(opI32Add)
+	f.I32(2)
+	f.Op(opI32ShrU)
+	f.Set(tiles)
+	f.Get(last)
+	f.I32(1)
+	f.Op(opI32Sub)
+	f.Set(last) // the last pair of all: B·group - 1
+	// hdB = hd·4
+	f.Get(p[tileHD])
+	f.I32(2)
+	f.Op(opI32Shl)
+	f.Set(hdB)
+
+	f.Get(lo)
+	f.Set(it)
+	f.Block()
+	f.Get(it)
+	f.Get(hi)
+	f.Op(opI32GeS)
+	f.BrIf(0)
+	f.Loop()
+	{
+		// j = it / tiles; pair e_i = min(4·(it % tiles) + i, last)
+		f.Get(it)
+		f.Get(tiles)
+		f.Op(opI32DivU)
+		f.Set(j)
+		for i := 0; i < 4; i++ {
+			f.Get(it)
+			f.Get(j)
+			f.Get(tiles)
+			f.Op(opI32Mul, opI32Sub)
+			f.I32(2)
+			f.Op(opI32Shl)
+			f.I32(int32(i))
+			f.Op(opI32Add)
+			f.Tee(e)
+			f.Get(last)
+			f.Get(e)
+			f.Get(last)
+			f.Op(opI32LtS, opSelect)
+			f.Tee(e)
+			// b = e / group; head = j·group + e - b·group
+			f.Get(p[tileGroup])
+			f.Op(opI32DivU)
+			f.Set(b)
+			// offset = b·q_stride + (j·group + e - b·group)·hd·4
+			f.Get(b)
+			f.Get(p[tileQStride])
+			f.Op(opI32Mul)
+			f.Get(j)
+			f.Get(b)
+			f.Op(opI32Sub)
+			f.Get(p[tileGroup])
+			f.Op(opI32Mul)
+			f.Get(e)
+			f.Op(opI32Add)
+			f.Get(hdB)
+			f.Op(opI32Mul, opI32Add)
+			f.Tee(e) // reused: the offset
+			f.Get(p[tileQ])
+			f.Op(opI32Add)
+			f.Set(qp[i])
+			f.Get(e)
+			f.Get(p[tileOut])
+			f.Op(opI32Add)
+			f.Set(op[i])
+			// n = pos0 + b + 1 - r0 (k' rows); first = window > 0 && n_abs > window ? n_abs - window - r0 : 0 - r0
+			f.Get(p[tilePos0])
+			f.Get(b)
+			f.Op(opI32Add)
+			f.I32(1)
+			f.Op(opI32Add)
+			f.Tee(e) // n_abs
+			f.Get(p[tileWindow])
+			f.Op(opI32Sub)
+			f.I32(0)
+			f.Get(p[tileWindow])
+			f.I32(0)
+			f.Op(opI32GtS)
+			f.Get(e)
+			f.Get(p[tileWindow])
+			f.Op(opI32GtS)
+			f.Op(opI32And, opSelect)
+			f.Get(p[tileR0])
+			f.Op(opI32Sub)
+			f.Set(fAbs[i])
+			f.Get(e)
+			f.Get(p[tileR0])
+			f.Op(opI32Sub)
+			f.Set(nAbs[i])
+		}
+		// rows [rs, re) of k', v': rs = first of pair 0, re = n of pair 3
+		f.Get(fAbs[0])
+		f.Set(rs)
+		f.Get(nAbs[3])
+		f.Get(rs)
+		f.Op(opI32Sub)
+		f.Set(rows)
+		// nv, fv: each pair's range relative to rs
+		for _, pr := range []struct {
+			v   Local
+			abs [4]Local
+		}{{nv, nAbs}, {fv, fAbs}} {
+			f.Get(pr.abs[0])
+			f.Get(rs)
+			f.Op(opI32Sub)
+			f.V(i32x4Splat)
+			for i := byte(1); i < 4; i++ {
+				f.Get(pr.abs[i])
+				f.Get(rs)
+				f.Op(opI32Sub)
+				f.Lane(i32x4ReplaceLane, i)
+			}
+			f.Set(pr.v)
+		}
+
+		// scores: S[r] (lane i: pair i) = scale · K'[rs + r] · q_i
+		// kb = k' + rs·kv_row + j·hd·4
+		f.Get(p[tileK])
+		f.Get(rs)
+		f.Get(p[tileKVRow])
+		f.Op(opI32Mul, opI32Add)
+		f.Get(j)
+		f.Get(hdB)
+		f.Op(opI32Mul, opI32Add)
+		f.Set(kb)
+		f.Get(scratch)
+		f.Set(sp)
+		scoreRows := func(nr int) {
+			for r := 0; r < nr; r++ {
+				for i := range acc[r] {
+					f.VZero()
+					f.Set(acc[r][i])
+				}
+			}
+			f.Get(kb)
+			f.Set(kr0)
+			if nr == 2 {
+				f.Get(kb)
+				f.Get(p[tileKVRow])
+				f.Op(opI32Add)
+				f.Set(kr1)
+			}
+			for i := range ap {
+				f.Get(qp[i])
+				f.Set(ap[i])
+			}
+			f.ShrU(cnt, p[tileHD], 4)
+			f.Repeat(cnt, func() {
+				for w := uint32(0); w < 4; w++ {
+					f.Get(kr0)
+					f.VLoad(16 * w)
+					f.Set(k0)
+					if nr == 2 {
+						f.Get(kr1)
+						f.VLoad(16 * w)
+						f.Set(k1)
+					}
+					for i := range ap {
+						f.Get(k0)
+						f.Get(ap[i])
+						f.VLoad(16 * w)
+						if nr == 2 {
+							f.Tee(qv)
+						}
+						f.mulAdd(acc[0][i], fma)
+						f.Set(acc[0][i])
+						if nr == 2 {
+							f.Get(k1)
+							f.Get(qv)
+							f.mulAdd(acc[1][i], fma)
+							f.Set(acc[1][i])
+						}
+					}
+				}
+				f.Add(kr0, 64)
+				if nr == 2 {
+					f.Add(kr1, 64)
+				}
+				for i := range ap {
+					f.Add(ap[i], 64)
+				}
+			})
+			for r := 0; r < nr; r++ {
+				f.Get(sp)
+				f.fold4(acc[r], u)
+				f.Get(scale)
+				f.V(f32x4Mul)
+				f.VMem(vStore, uint32(16*r))
+			}
+			f.Add(sp, int32(16*nr))
+			for r := 0; r < nr; r++ {
+				f.AddLocal(kb, p[tileKVRow])
+			}
+		}
+		f.ShrU(cnt2, rows, 1)
+		f.Repeat(cnt2, func() { scoreRows(2) })
+		f.Get(rows)
+		f.I32(1)
+		f.Op(opI32And)
+		f.Op(opIf, 0x40)
+		scoreRows(1)
+		f.Op(opEnd)
+
+		// softmax down the rows, per lane
+		rowLoop := func(body func()) {
+			f.Get(scratch)
+			f.Set(sp)
+			f.Get(rows)
+			f.Set(cnt)
+			f.Repeat(cnt, func() {
+				body()
+				f.Add(sp, 16)
+			})
+		}
+		f.splat32(0xff800000)
+		f.Set(mx)
+		f.VZero()
+		f.Set(rv)
+		rowLoop(func() {
+			// s = r in [first, n) ? S[r] : -Inf
+			f.Get(sp) // store address
+			f.Get(sp)
+			f.VLoad(0)
+			f.splat32(0xff800000)
+			f.Get(rv)
+			f.Get(nv)
+			f.V(i32x4LtS)
+			f.Get(rv)
+			f.Get(fv)
+			f.V(i32x4LtS, vAndNot, vBitselect)
+			f.Tee(s)
+			f.VMem(vStore, 0)
+			f.Get(mx)
+			f.Get(s)
+			f.V(f32x4Pmax)
+			f.Set(mx)
+			f.Get(rv)
+			f.splat32(1)
+			f.V(i32x4Add)
+			f.Set(rv)
+		})
+		f.VZero()
+		f.Set(sum01)
+		f.VZero()
+		f.Set(sum23)
+		rowLoop(func() {
+			f.Get(sp)
+			f.VLoad(0)
+			f.Get(mx)
+			f.V(f32x4Sub)
+			f.expf4(xs)
+			f.Set(s)
+			f.Get(sp)
+			f.Get(s)
+			f.VMem(vStore, 0)
+			f.Get(sum01)
+			f.Get(s)
+			f.V(f64x2PromoteLowF32x4, f64x2Add)
+			f.Set(sum01)
+			f.Get(sum23)
+			f.Get(s)
+			f.Get(s)
+			f.Shuffle(lanes32(2, 3, 2, 3))
+			f.V(f64x2PromoteLowF32x4, f64x2Add)
+			f.Set(sum23)
+		})
+		// mx = f32(1 / sum) per lane
+		for _, sum := range []Local{sum01, sum23} {
+			f.F64(1)
+			f.V(f64x2Splat)
+			f.Get(sum)
+			f.V(f64x2Div, f32x4DemoteF64x2Zero)
+		}
+		f.Shuffle(lanes32(0, 1, 4, 5))
+		f.Set(mx)
+		rowLoop(func() {
+			f.Get(sp)
+			f.Get(sp)
+			f.VLoad(0)
+			f.Get(mx)
+			f.V(f32x4Mul)
+			f.VMem(vStore, 0)
+		})
+
+		// P·V: out_i[c..c+8) = Σ_r S[r][i]·V'[rs + r][j·hd + c ..], eight columns at a time
+		// (kb: V' at row rs, column c; kr0 walks the rows)
+		f.Get(p[tileV])
+		f.Get(rs)
+		f.Get(p[tileKVRow])
+		f.Op(opI32Mul, opI32Add)
+		f.Get(j)
+		f.Get(hdB)
+		f.Op(opI32Mul, opI32Add)
+		f.Set(kb)
+		f.ShrU(cnt2, p[tileHD], 3)
+		f.Repeat(cnt2, func() {
+			for c := range 2 {
+				for i := range 4 {
+					f.VZero()
+					f.Set(acc[c][i])
+				}
+			}
+			f.Get(kb)
+			f.Set(kr0)
+			rowLoop(func() {
+				f.Get(kr0)
+				f.VLoad(0)
+				f.Set(k0)
+				f.Get(kr0)
+				f.VLoad(16)
+				f.Set(k1)
+				for i := range 4 {
+					f.Get(sp)
+					f.VMem(vLoad32Splat, uint32(4*i))
+					f.Tee(qv)
+					f.Get(k0)
+					f.mulAdd(acc[0][i], fma)
+					f.Set(acc[0][i])
+					f.Get(qv)
+					f.Get(k1)
+					f.mulAdd(acc[1][i], fma)
+					f.Set(acc[1][i])
+				}
+				f.AddLocal(kr0, p[tileKVRow])
+			})
+			for i := range 4 {
+				for c := range 2 {
+					f.Get(op[i])
+					f.Get(acc[c][i])
+					f.VMem(vStore, uint32(16*c))
+				}
+				f.Add(op[i], 32)
+			}
+			f.Add(kb, 32)
+		})
+
+		f.Add(it, 1)
+		f.Get(it)
+		f.Get(hi)
+		f.Op(opI32LtS)
+		f.BrIf(0)
+	}
+	f.End()
+	f.End()
+	return f
+}
