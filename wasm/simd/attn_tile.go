@@ -88,7 +88,7 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 	*widen = [16]int32{
 		int32(min(4*rows*kvDim, math.MaxInt32)),
 		int32(uintptr(unsafe.Pointer(&a.K[r0*kvDim]))), int32(uintptr(unsafe.Pointer(&a.V[r0*kvDim]))), int32(kvDim),
-		int32(uintptr(unsafe.Pointer(&kw[0]))), int32(uintptr(unsafe.Pointer(&vw[0]))),
+		int32(uintptr(unsafe.Pointer(&kw[0]))), int32(uintptr(unsafe.Pointer(&vw[0]))), int32(hd), int32(rows),
 		14: int32(uintptr(unsafe.Pointer(&tileWidenFlags[0]))),
 	}
 	// the worker's split decision: as attn_heads_f16's (the bytes of K and V the pairs
@@ -96,7 +96,7 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 	work := 4 * a.B * nh * min(nCtx, a.Pos0+(a.B+1)/2) * hd * 4
 	*tile = [16]int32{
 		int32(min(work, math.MaxInt32)), int32(uintptr(unsafe.Pointer(&a.Q[0]))), int32(qDim * 4),
-		int32(uintptr(unsafe.Pointer(&kw[0]))), int32(uintptr(unsafe.Pointer(&vw[0]))), int32(kvDim * 4),
+		int32(uintptr(unsafe.Pointer(&kw[0]))), int32(uintptr(unsafe.Pointer(&vw[0]))), int32(rows),
 		int32(hd), int32(nh), int32(group), int32(a.Pos0), int32(a.Window),
 		int32(math.Float32bits(a.Scale)), int32(uintptr(unsafe.Pointer(&a.Out[0]))), int32(a.B),
 		int32(uintptr(unsafe.Pointer(&tileFlags[0]))), int32(r0),

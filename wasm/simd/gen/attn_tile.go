@@ -4,17 +4,22 @@ package main
 // query token (three heads at most share a widening) and keeps a query's scores in a row
 // of their own, so on a long prompt attention ran at a fifth of the products' rate (22% of
 // a 512-token prefill of SmolLM2-135M Q4_0, 4% of a 64-token one). Two kernels instead,
-// for a batch of B ≥ 2 tokens:
+// for a prompt's batch of tokens:
 //
 //	attn_widen_f16(params, scratch, stride, lo, hi)
 //	    K, V rows [r0+lo, r0+hi) (kv_dim halves each) F16 -> K', V' rows [lo, hi) F32
 //	attn_tile_f32(params, scratch, stride, lo, hi)
-//	    q (B, n_head·hd) F32, K', V' (rows, kv_dim) F32 -> out (B, n_head·hd) F32
+//	    q (B, n_head·hd) F32, K', V' F32 -> out (B, n_head·hd) F32
 //
 // attn_widen_f16 converts the rows the batch sees once, exactly (f16x4: every half,
 // subnormal or not), and sets flags[row] to 1 where a half is ±Inf or NaN (the worker's
 // check: queued, the pass runs again without the queue; called directly, the Go wrapper
-// takes attn_heads_f16 instead, which gives those pairs to the Go loop).
+// takes attn_heads_f16 instead, which gives those pairs to the Go loop). It lays them out
+// for the tile kernel's walks: K' head by head, each head's rows of hd floats one after
+// the other ((n_head_kv, rows, hd)); V' in groups of eight columns, each group's rows of
+// eight floats one after the other ((kv_dim/8, rows, 8)), so that P·V streams a group's
+// 32-byte rows in order (Qwen3-0.6B's shape, 16 heads over 8 × 128, 64 tokens after 448:
+// 11.2 → 8.4 ms against rows of all kv_dim columns).
 //
 // attn_tile_f32 takes four (token, head) pairs of one K/V head at a time, one pair per
 // f32 lane: item it = j·tiles + t is K/V head j's pairs e = 4t..4t+3 in the order e = b·group
@@ -24,21 +29,24 @@ package main
 //
 //   - Scores, two rows × four pairs at a time: eight f32x4 accumulators over the head
 //     dimension (16 at a time: hd % 16 == 0), each row's four sums folded into one vector
-//     (lane p: pair p) times scale, stored at scratch + 16·row: S (rows, 4).
-//   - Softmax down the rows, the four pairs in the lanes: a row outside a pair's range
-//     becomes -Inf (e^-Inf = 0, so it weighs nothing), the max, e^(s-max) by expf4, the
-//     sum in f64 lanes, times f32(1/sum) — engine/ops's Softmax, per pair.
-//   - P·V, four pairs × eight columns at a time: out_p[c] = Σ_r P[r][p]·V'[r][c], one
-//     running sum per column, rows in order (ops.WeightedRowsF16's order).
+//     (lane p: pair p) times scale, -Inf where the row is outside the pair's range (e^-Inf
+//     = 0: it weighs nothing), stored at scratch + 16·row: S (rows, 4); their max.
+//   - Softmax down the rows, the four pairs in the lanes: e^(s-max) by expf4 in place, the
+//     sums in f64 lanes, inv = f32(1/sum) — engine/ops's Softmax, per pair, except that
+//     the probabilities are not formed: inv multiplies P·V's sums instead.
+//   - P·V, four pairs × eight columns at a time: out_p[c] = inv_p · Σ_r e[r][p]·V'[r][c],
+//     one running sum per column, rows in order (ops.WeightedRowsF16's order). Node:
+//     unrolling the rows by two or four made it slower.
 //
 // With fma (the relaxed-SIMD module) every product and its sum is one f32x4.relaxed_madd.
 //
 // widen params (i32 each): 0 work (bytes read, for the worker's split decision), 1 k, 2 v
-// (the layer's cache at row r0), 3 kv_dim (halves per row), 4 k', 5 v' (F32), 14 flags.
-// tile params: 0 work, 1 q, 2 q_stride (bytes per token, also out's), 3 k', 4 v', 5 row
-// bytes of k' and v' (kv_dim·4), 6 hd, 7 n_head, 8 group (n_head/n_head_kv), 9 pos0, 10
-// window, 11 scale (f32 bits), 12 out, 13 B, 14 flags (all zero: nothing to check), 15 r0
-// (the cache row of k' and v”s row 0). scratch: S, 16 bytes a visible row.
+// (the layer's cache at row r0), 3 kv_dim (halves per row), 4 k', 5 v' (F32), 6 hd, 7
+// rows (of k' and v'), 14 flags.
+// tile params: 0 work, 1 q, 2 q_stride (bytes per token, also out's), 3 k', 4 v', 5 rows,
+// 6 hd, 7 n_head, 8 group (n_head/n_head_kv), 9 pos0, 10 window, 11 scale (f32 bits), 12
+// out, 13 B, 14 flags (all zero: nothing to check), 15 r0 (the cache row of k' and v”s
+// row 0). scratch: S, 16 bytes a visible row.
 const (
 	widenWork = 0
 	widenK    = 1
@@ -46,6 +54,8 @@ const (
 	widenDim  = 3
 	widenKOut = 4
 	widenVOut = 5
+	widenHD   = 6
+	widenRows = 7
 	widenFlag = 14
 
 	tileWork    = 0
@@ -53,7 +63,7 @@ const (
 	tileQStride = 2
 	tileK       = 3
 	tileV       = 4
-	tileKVRow   = 5
+	tileRows    = 5
 	tileHD      = 6
 	tileNHead   = 7
 	tileGroup   = 8
@@ -88,8 +98,37 @@ func attnWidenF16() *Func {
 	f := NewFunc("attn_widen_f16", true, []byte{i32, i32, i32, i32, i32}, nil)
 	params, lo, hi := f.Param(0), f.Param(3), f.Param(4)
 	p := loadParams(f, params, 16)
-	row, sp, dp, cnt := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
+	row, sp, dp, dj, cnt, heads, hdB, step := f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32), f.Local(i32)
 	x, mx, hv, tv := f.Local(v128), f.Local(v128), f.Local(v128), f.Local(v128)
+	f.Get(p[widenHD])
+	f.I32(2)
+	f.Op(opI32Shl)
+	f.Set(hdB)
+	// eight halves at sp -> eight floats at dp; sp += 16
+	group := func() {
+		f.Get(sp)
+		f.VLoad(0)
+		f.Set(x)
+		f.watch(mx, sp, 0, false)
+		for i, ext := range []uint32{i32x4ExtendLowI16x8U, i32x4ExtendHighI16x8U} {
+			f.Get(dp)
+			f.Get(x)
+			f.V(ext)
+			f.f16x4(hv, tv)
+			f.VMem(vStore, uint32(16*i))
+		}
+		f.Add(sp, 16)
+	}
+	// sp = src + row·kv_dim·2
+	srcRow := func(src int) {
+		f.Get(p[src])
+		f.Get(row)
+		f.Get(p[widenDim])
+		f.Op(opI32Mul)
+		f.I32(1)
+		f.Op(opI32Shl, opI32Add)
+		f.Set(sp)
+	}
 	f.Get(lo)
 	f.Set(row)
 	f.Block()
@@ -101,39 +140,47 @@ func attnWidenF16() *Func {
 	{
 		f.VZero()
 		f.Set(mx)
-		for _, side := range [][2]int{{widenK, widenKOut}, {widenV, widenVOut}} {
-			// sp = src + row·kv_dim·2, dp = dst + row·kv_dim·4
-			f.Get(p[side[0]])
-			f.Get(row)
-			f.Get(p[widenDim])
-			f.Op(opI32Mul)
-			f.I32(1)
-			f.Op(opI32Shl, opI32Add)
-			f.Set(sp)
-			f.Get(p[side[1]])
-			f.Get(row)
-			f.Get(p[widenDim])
-			f.Op(opI32Mul)
-			f.I32(2)
-			f.Op(opI32Shl, opI32Add)
+		// K': head j's row at k' + (j·rows + row)·hd·4
+		srcRow(widenK)
+		f.Get(p[widenKOut])
+		f.Get(row)
+		f.Get(hdB)
+		f.Op(opI32Mul, opI32Add)
+		f.Set(dj)
+		f.Get(p[widenRows])
+		f.Get(hdB)
+		f.Op(opI32Mul)
+		f.Set(step)
+		f.Get(p[widenDim])
+		f.Get(p[widenHD])
+		f.Op(opI32DivU)
+		f.Set(heads)
+		f.Repeat(heads, func() {
+			f.Get(dj)
 			f.Set(dp)
-			f.ShrU(cnt, p[widenDim], 3)
+			f.ShrU(cnt, p[widenHD], 3)
 			f.Repeat(cnt, func() {
-				f.Get(sp)
-				f.VLoad(0)
-				f.Set(x)
-				f.watch(mx, sp, 0, false)
-				for i, ext := range []uint32{i32x4ExtendLowI16x8U, i32x4ExtendHighI16x8U} {
-					f.Get(dp)
-					f.Get(x)
-					f.V(ext)
-					f.f16x4(hv, tv)
-					f.VMem(vStore, uint32(16*i))
-				}
-				f.Add(sp, 16)
+				group()
 				f.Add(dp, 32)
 			})
-		}
+			f.AddLocal(dj, step)
+		})
+		// V': column group g's row at v' + (g·rows + row)·32
+		srcRow(widenV)
+		f.Get(p[widenVOut])
+		f.Get(row)
+		f.I32(5)
+		f.Op(opI32Shl, opI32Add)
+		f.Set(dp)
+		f.Get(p[widenRows])
+		f.I32(5)
+		f.Op(opI32Shl)
+		f.Set(step)
+		f.ShrU(cnt, p[widenDim], 3)
+		f.Repeat(cnt, func() {
+			group()
+			f.AddLocal(dp, step)
+		})
 		// flags[row] = some half had exponent 31
 		f.Get(p[widenFlag])
 		f.Get(row)
@@ -326,18 +373,24 @@ func attnTileF32(fma bool) *Func {
 			f.Set(pr.v)
 		}
 
-		// scores: S[r] (lane i: pair i) = scale · K'[rs + r] · q_i
-		// kb = k' + rs·kv_row + j·hd·4
+		// scores: S[r] (lane i: pair i) = scale · K'[rs + r] · q_i, or -Inf where row rs + r
+		// is outside pair i's range; mx = their max
+		// kb = k' + (j·rows + rs)·hd·4 (head j's rows, hd floats each)
 		f.Get(p[tileK])
-		f.Get(rs)
-		f.Get(p[tileKVRow])
-		f.Op(opI32Mul, opI32Add)
 		f.Get(j)
+		f.Get(p[tileRows])
+		f.Op(opI32Mul)
+		f.Get(rs)
+		f.Op(opI32Add)
 		f.Get(hdB)
 		f.Op(opI32Mul, opI32Add)
 		f.Set(kb)
 		f.Get(scratch)
 		f.Set(sp)
+		f.splat32(0xff800000)
+		f.Set(mx)
+		f.VZero()
+		f.Set(rv)
 		scoreRows := func(nr int) {
 			for r := 0; r < nr; r++ {
 				for i := range acc[r] {
@@ -349,7 +402,7 @@ func attnTileF32(fma bool) *Func {
 			f.Set(kr0)
 			if nr == 2 {
 				f.Get(kb)
-				f.Get(p[tileKVRow])
+				f.Get(hdB)
 				f.Op(opI32Add)
 				f.Set(kr1)
 			}
@@ -394,16 +447,38 @@ func attnTileF32(fma bool) *Func {
 				}
 			})
 			for r := 0; r < nr; r++ {
+				// s = rv in [first, n) ? scale·Σ : -Inf
 				f.Get(sp)
 				f.fold4(acc[r], u)
 				f.Get(scale)
 				f.V(f32x4Mul)
+				f.splat32(0xff800000)
+				f.Get(rv)
+				f.Get(nv)
+				f.V(i32x4LtS)
+				f.Get(rv)
+				f.Get(fv)
+				f.V(i32x4LtS, vAndNot, vBitselect)
+				f.Tee(s)
 				f.VMem(vStore, uint32(16*r))
+				f.Get(mx)
+				f.Get(s)
+				f.V(f32x4Pmax)
+				f.Set(mx)
+				f.Get(rv)
+				f.splat32(1)
+				f.V(i32x4Add)
+				f.Set(rv)
 			}
 			f.Add(sp, int32(16*nr))
-			for r := 0; r < nr; r++ {
-				f.AddLocal(kb, p[tileKVRow])
+			f.Get(kb)
+			f.Get(hdB)
+			if nr == 2 {
+				f.I32(1)
+				f.Op(opI32Shl)
 			}
+			f.Op(opI32Add)
+			f.Set(kb)
 		}
 		f.ShrU(cnt2, rows, 1)
 		f.Repeat(cnt2, func() { scoreRows(2) })
@@ -414,49 +489,16 @@ func attnTileF32(fma bool) *Func {
 		scoreRows(1)
 		f.Op(opEnd)
 
-		// softmax down the rows, per lane
-		rowLoop := func(body func()) {
-			f.Get(scratch)
-			f.Set(sp)
-			f.Get(rows)
-			f.Set(cnt)
-			f.Repeat(cnt, func() {
-				body()
-				f.Add(sp, 16)
-			})
-		}
-		f.splat32(0xff800000)
-		f.Set(mx)
-		f.VZero()
-		f.Set(rv)
-		rowLoop(func() {
-			// s = r in [first, n) ? S[r] : -Inf
-			f.Get(sp) // store address
-			f.Get(sp)
-			f.VLoad(0)
-			f.splat32(0xff800000)
-			f.Get(rv)
-			f.Get(nv)
-			f.V(i32x4LtS)
-			f.Get(rv)
-			f.Get(fv)
-			f.V(i32x4LtS, vAndNot, vBitselect)
-			f.Tee(s)
-			f.VMem(vStore, 0)
-			f.Get(mx)
-			f.Get(s)
-			f.V(f32x4Pmax)
-			f.Set(mx)
-			f.Get(rv)
-			f.splat32(1)
-			f.V(i32x4Add)
-			f.Set(rv)
-		})
+		// softmax down the rows, per lane: e = e^(s - max) in place, the sums in f64
 		f.VZero()
 		f.Set(sum01)
 		f.VZero()
 		f.Set(sum23)
-		rowLoop(func() {
+		f.Get(scratch)
+		f.Set(sp)
+		f.Get(rows)
+		f.Set(cnt)
+		f.Repeat(cnt, func() {
 			f.Get(sp)
 			f.VLoad(0)
 			f.Get(mx)
@@ -476,8 +518,9 @@ func attnTileF32(fma bool) *Func {
 			f.Shuffle(lanes32(2, 3, 2, 3))
 			f.V(f64x2PromoteLowF32x4, f64x2Add)
 			f.Set(sum23)
+			f.Add(sp, 16)
 		})
-		// mx = f32(1 / sum) per lane
+		// mx = f32(1 / sum) per lane, applied to the sums of P·V (Σ e·v, then times 1/Σe)
 		for _, sum := range []Local{sum01, sum23} {
 			f.F64(1)
 			f.V(f64x2Splat)
@@ -486,24 +529,21 @@ func attnTileF32(fma bool) *Func {
 		}
 		f.Shuffle(lanes32(0, 1, 4, 5))
 		f.Set(mx)
-		rowLoop(func() {
-			f.Get(sp)
-			f.Get(sp)
-			f.VLoad(0)
-			f.Get(mx)
-			f.V(f32x4Mul)
-			f.VMem(vStore, 0)
-		})
 
-		// P·V: out_i[c..c+8) = Σ_r S[r][i]·V'[rs + r][j·hd + c ..], eight columns at a time
-		// (kb: V' at row rs, column c; kr0 walks the rows)
+		// P·V: out_i[c..c+8) = inv_i · Σ_r e[r][i]·V'[rs + r][j·hd + c ..], eight columns at
+		// a time; V' column group g = j·hd/8 + c/8 holds rows of eight floats:
+		// kb = v' + (g·rows + rs)·32, kr0 walks its rows
 		f.Get(p[tileV])
-		f.Get(rs)
-		f.Get(p[tileKVRow])
-		f.Op(opI32Mul, opI32Add)
 		f.Get(j)
-		f.Get(hdB)
-		f.Op(opI32Mul, opI32Add)
+		f.Get(p[tileHD])
+		f.I32(3)
+		f.Op(opI32ShrU, opI32Mul)
+		f.Get(p[tileRows])
+		f.Op(opI32Mul)
+		f.Get(rs)
+		f.Op(opI32Add)
+		f.I32(5)
+		f.Op(opI32Shl, opI32Add)
 		f.Set(kb)
 		f.ShrU(cnt2, p[tileHD], 3)
 		f.Repeat(cnt2, func() {
@@ -515,36 +555,56 @@ func attnTileF32(fma bool) *Func {
 			}
 			f.Get(kb)
 			f.Set(kr0)
-			rowLoop(func() {
-				f.Get(kr0)
-				f.VLoad(0)
-				f.Set(k0)
-				f.Get(kr0)
-				f.VLoad(16)
-				f.Set(k1)
-				for i := range 4 {
-					f.Get(sp)
-					f.VMem(vLoad32Splat, uint32(4*i))
-					f.Tee(qv)
-					f.Get(k0)
-					f.mulAdd(acc[0][i], fma)
-					f.Set(acc[0][i])
-					f.Get(qv)
-					f.Get(k1)
-					f.mulAdd(acc[1][i], fma)
-					f.Set(acc[1][i])
+			f.Get(scratch)
+			f.Set(sp)
+			// n rows (consecutive rows of a group are 32 bytes apart, their e 16)
+			pvRows := func(n int) {
+				for r := uint32(0); r < uint32(n); r++ {
+					f.Get(kr0)
+					f.VLoad(32 * r)
+					f.Set(k0)
+					f.Get(kr0)
+					f.VLoad(32*r + 16)
+					f.Set(k1)
+					for i := range uint32(4) {
+						f.Get(sp)
+						f.VMem(vLoad32Splat, 16*r+4*i)
+						f.Tee(qv)
+						f.Get(k0)
+						f.mulAdd(acc[0][i], fma)
+						f.Set(acc[0][i])
+						f.Get(qv)
+						f.Get(k1)
+						f.mulAdd(acc[1][i], fma)
+						f.Set(acc[1][i])
+					}
 				}
-				f.AddLocal(kr0, p[tileKVRow])
-			})
+				f.Add(kr0, int32(32*n))
+				f.Add(sp, int32(16*n))
+			}
+			f.Get(rows)
+			f.Set(cnt)
+			f.Repeat(cnt, func() { pvRows(1) })
 			for i := range 4 {
+				f.Get(mx)
+				f.Get(mx)
+				f.Shuffle(lanes32(byte(i), byte(i), byte(i), byte(i)))
+				f.Set(qv)
 				for c := range 2 {
 					f.Get(op[i])
 					f.Get(acc[c][i])
+					f.Get(qv)
+					f.V(f32x4Mul)
 					f.VMem(vStore, uint32(16*c))
 				}
 				f.Add(op[i], 32)
 			}
-			f.Add(kb, 32)
+			// the next column group
+			f.Get(kb)
+			f.Get(p[tileRows])
+			f.I32(5)
+			f.Op(opI32Shl, opI32Add)
+			f.Set(kb)
 		})
 
 		f.Add(it, 1)

@@ -375,9 +375,9 @@ const relaxedCheckJS = `(() => {
     for (let i = 0; i < B * qDim; i++) dv.setFloat32(Q + 4 * i, (rnd() %% 2 ? -1 : 1) * ((rnd() %% 1001) / 1000), true);
     for (let i = 0; i < nCtx * kvDim; i++) { dv.setUint16(K + 2 * i, half(), true); dv.setUint16(V + 2 * i, half(), true); }
     for (let i = 0; i < 16; i++) { dv.setInt32(PW + 4 * i, 0, true); dv.setInt32(FT + 4 * i, 0, true); }
-    [0, K + 2 * r0 * kvDim, V + 2 * r0 * kvDim, kvDim, KW, VW].forEach((v, i) => dv.setInt32(PW + 4 * i, v, true));
+    [0, K + 2 * r0 * kvDim, V + 2 * r0 * kvDim, kvDim, KW, VW, hd, rows].forEach((v, i) => dv.setInt32(PW + 4 * i, v, true));
     dv.setInt32(PW + 56, FW, true);
-    [0, Q, qDim * 4, KW, VW, kvDim * 4, hd, nh, group, pos0, win, f32bits(1 / Math.sqrt(hd)), O, B, FT, r0].forEach((v, i) => dv.setInt32(PT + 4 * i, v, true));
+    [0, Q, qDim * 4, KW, VW, rows, hd, nh, group, pos0, win, f32bits(1 / Math.sqrt(hd)), O, B, FT, r0].forEach((v, i) => dv.setInt32(PT + 4 * i, v, true));
     const run = (k, spans) => {
       for (let i = 0; i < B * qDim; i++) dv.setFloat32(O + 4 * i, NaN, true);
       for (let i = 0; i < rows; i++) dv.setInt32(FW + 4 * i, -1, true);
