@@ -15,7 +15,8 @@ import (
 
 // TestAttentionHeads compares attn_heads_f16 with the Go loop (DotRowsF16, scale,
 // Softmax, WeightedRowsF16, without the kernels) for batches of 1 (decode) to 9 tokens,
-// grouped-query heads, head sizes 64 and 80 (not a multiple of 16) and 6 (a scalar tail),
+// grouped-query heads (groups of 1 to 7), head sizes 64, 128, 80 and 72 (not multiples of
+// 16: the rows-in-lanes scores' four-column steps) and 6 (the row-at-a-time scores' scalar tail),
 // with and without a sliding window, several positions: within 2e-6 of the output's
 // magnitude per element (the kernel's softmax sums in f64 lanes in another order); a pair
 // whose keys hold an Inf goes through the Go loop and equals it bit for bit.
@@ -24,6 +25,7 @@ func TestAttentionHeads(t *testing.T) {
 	for _, c := range []struct{ b, nh, nkv, hd, pos0, window int }{
 		{1, 9, 3, 64, 0, 0}, {1, 9, 3, 64, 63, 0}, {1, 9, 3, 64, 300, 0}, {4, 8, 8, 64, 5, 0},
 		{9, 9, 3, 64, 20, 0}, {5, 4, 2, 80, 37, 0}, {3, 2, 1, 6, 11, 0}, {6, 4, 2, 64, 40, 16}, {1, 4, 1, 64, 100, 32},
+		{1, 6, 2, 72, 50, 0}, {1, 16, 8, 128, 33, 0}, {2, 14, 2, 64, 3, 0},
 	} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
 			qDim, kvDim := c.nh*c.hd, c.nkv*c.hd
@@ -123,6 +125,7 @@ func BenchmarkAttentionHeads(b *testing.B) {
 		{"smollm2/prefill/64at0", 9, 3, 64, 64, 0},
 		{"smollm2/prefill/8at448", 9, 3, 64, 8, 448},
 		{"smollm2/prefill/3at448", 9, 3, 64, 3, 448},
+		{"qwen3/decode/pos1024", 16, 8, 128, 1, 1024},
 		{"qwen3/prefill/64at448", 16, 8, 128, 64, 448},
 	} {
 		for _, path := range []string{"tiles", "heads"} {

@@ -67,14 +67,16 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 		ops.GoCode()() // queued calls may still use the buffers about to be replaced, or every params block
 	}
 	if cap(tileWide) < wide {
-		// rounded up to 64 positions: a prompt's batches grow it at most once per 64
-		tileWide = make([]float32, 2*((rows+63)&^63)*kvDim)
+		// at least twice the last size (within the cap): a long prompt's batches, 64
+		// positions more each, reallocate it a few times, not once per batch (the old
+		// arrays are garbage the Go heap, and so the page's memory, grows by)
+		tileWide = make([]float32, min(max(wide, 2*cap(tileWide)), tileMaxBytes/4))
 	}
 	if cap(attnScratch) < threads*stride {
 		attnScratch = make([]float32, 2*threads*stride)
 	}
 	if cap(tileWidenFlags) < rows {
-		tileWidenFlags = make([]int32, (rows+63)&^63)
+		tileWidenFlags = make([]int32, max(rows, 2*cap(tileWidenFlags)))
 	}
 	if cap(tileFlags) < items {
 		tileFlags = make([]int32, 2*items) // never written: attn_tile_f32 has nothing to check

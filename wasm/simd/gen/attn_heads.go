@@ -55,9 +55,10 @@ const (
 const maxAttnHeads = 3
 
 // attnHeadsF16 calls, by function index, dot[k-1] (dot_rows_f16 for k = 1, its k-head
-// form otherwise) and weighted[k-1] (weightedRowsF16Attn with k heads) for groups of k
+// form otherwise; lanes[k-1], dotRowsF16Lanes with k heads, when the head size is a
+// multiple of 4) and weighted[k-1] (weightedRowsF16Attn with k heads) for groups of k
 // heads, k up to maxAttnHeads.
-func attnHeadsF16(dot, weighted [maxAttnHeads]int) *Func {
+func attnHeadsF16(dot, lanes, weighted [maxAttnHeads]int) *Func {
 	f := NewFunc("attn_heads_f16", true, []byte{i32, i32, i32, i32, i32}, nil)
 	params, scratch, lo, hi := f.Param(0), f.Param(1), f.Param(3), f.Param(4)
 	var p [attnParams]Local
@@ -285,21 +286,32 @@ func attnHeadsF16(dot, weighted [maxAttnHeads]int) *Func {
 		}
 		// k heads h..h+k-1: scores K[first..n)·q into rowOf[0..k), softmax, P·V
 		group := func(k int) {
-			f.Get(p[attnK])
-			f.Get(kv)
-			f.Op(opI32Add)
-			f.Get(p[attnKVRow])
-			for j := 0; j < k; j++ {
-				headRow(p[attnQ], p[attnQStride], j)
+			// the scores: by lanes[k-1] when hd % 4 == 0, else by dot[k-1] (same arguments)
+			scores := func(fn int) {
+				f.Get(p[attnK])
+				f.Get(kv)
+				f.Op(opI32Add)
+				f.Get(p[attnKVRow])
+				for j := 0; j < k; j++ {
+					headRow(p[attnQ], p[attnQStride], j)
+				}
+				f.Get(p[attnHD])
+				for j := 0; j < k; j++ {
+					f.Get(rowOf[j])
+				}
+				f.I32(0)
+				f.Get(rows)
+				f.Call(fn)
+				f.Set(flag)
 			}
 			f.Get(p[attnHD])
-			for j := 0; j < k; j++ {
-				f.Get(rowOf[j])
-			}
-			f.I32(0)
-			f.Get(rows)
-			f.Call(dot[k-1])
-			f.Set(flag)
+			f.I32(3)
+			f.Op(opI32And, opI32Eqz)
+			f.Op(opIf, 0x40)
+			scores(lanes[k-1])
+			f.Op(opElse)
+			scores(dot[k-1])
+			f.Op(opEnd)
 			for j := 0; j < k; j++ {
 				softmax(rowOf[j])
 			}

@@ -71,7 +71,13 @@ func Kernels(relaxed bool) []*Func {
 		weighted[k-1] = len(fs)
 		fs = append(fs, weightedRowsF16Attn(fmt.Sprintf("weighted_rows_f16x%d_attn", k), k, relaxed))
 	}
-	fs[attn] = attnHeadsF16(dot, weighted)
+	// and the rows-in-lanes forms of the scores (dot_lanes.go)
+	var lanes [maxAttnHeads]int
+	for k := 1; k <= maxAttnHeads; k++ {
+		lanes[k-1] = len(fs)
+		fs = append(fs, dotRowsF16Lanes(fmt.Sprintf("dot_rows_f16_lanes_x%d", k), k, relaxed))
+	}
+	fs[attn] = attnHeadsF16(dot, lanes, weighted)
 	// a prompt's attention in tiles (attn_tile.go)
 	fs = append(fs, attnWidenF16(), attnTileF32(relaxed))
 	return fs
