@@ -47,6 +47,22 @@ const (
 	attnParams // count
 )
 
+// windowFirst pushes the first position a query that sees n positions attends to:
+// window > 0 && n > window ? n - window : 0 (a sliding-window layer's, else 0).
+func (f *Func) windowFirst(n, window Local) {
+	f.Get(n)
+	f.Get(window)
+	f.Op(opI32Sub)
+	f.I32(0)
+	f.Get(window)
+	f.I32(0)
+	f.Op(opI32GtS)
+	f.Get(n)
+	f.Get(window)
+	f.Op(opI32GtS)
+	f.Op(opI32And, opSelect)
+}
+
 // maxAttnHeads is how many heads of one K/V head attn_heads_f16 takes at once: three
 // widen each key and value once for a SmolLM2 group (9 query heads over 3 K/V heads).
 // Node, one SmolLM2-135M layer (BenchmarkAttentionHeads): a decode step at position 1024
@@ -241,18 +257,7 @@ func attnHeadsF16(dot, lanes, weighted [maxAttnHeads]int) *Func {
 		f.I32(1)
 		f.Op(opI32Add)
 		f.Set(n)
-		// first = window > 0 && n > window ? n - window : 0
-		f.Get(n)
-		f.Get(p[attnWindow])
-		f.Op(opI32Sub)
-		f.I32(0)
-		f.Get(p[attnWindow])
-		f.I32(0)
-		f.Op(opI32GtS)
-		f.Get(n)
-		f.Get(p[attnWindow])
-		f.Op(opI32GtS)
-		f.Op(opI32And, opSelect)
+		f.windowFirst(n, p[attnWindow])
 		f.Set(first)
 		f.Get(n)
 		f.Get(first)
