@@ -116,10 +116,7 @@ func attentionPairGo(a *ops.AttentionF16, b, h int) {
 	hd := a.HeadDim
 	qDim, kvDim := a.NHead*hd, a.NHeadKV*hd
 	n := a.Pos0 + b + 1
-	first := 0
-	if a.Window > 0 && n > a.Window {
-		first = n - a.Window
-	}
+	first := windowFirst(n, a.Window)
 	kvOff := (h/(a.NHead/a.NHeadKV))*hd + first*kvDim
 	sc := make([]float32, n-first)
 	ops.DotRowsF16(a.K[kvOff:], kvDim, hd, n-first, a.Q[b*qDim+h*hd:b*qDim+(h+1)*hd], sc)
@@ -128,4 +125,13 @@ func attentionPairGo(a *ops.AttentionF16, b, h int) {
 	}
 	ops.Softmax(sc)
 	ops.WeightedRowsF16(a.V[kvOff:], kvDim, hd, n-first, sc, a.Out[b*qDim+h*hd:b*qDim+(h+1)*hd])
+}
+
+// windowFirst is the first position a query that sees n positions attends to: n - window
+// on a sliding-window layer (window > 0) past its window, else 0.
+func windowFirst(n, window int) int {
+	if window > 0 && n > window {
+		return n - window
+	}
+	return 0
 }

@@ -51,10 +51,7 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 	hd, nh, nkv := a.HeadDim, a.NHead, a.NHeadKV
 	qDim, kvDim := nh*hd, nkv*hd
 	nCtx := a.Pos0 + a.B
-	r0 := 0
-	if a.Window > 0 && a.Pos0+1 > a.Window {
-		r0 = a.Pos0 + 1 - a.Window
-	}
+	r0 := windowFirst(a.Pos0+1, a.Window) // the batch's first token sees the earliest rows
 	rows := nCtx - r0
 	wide := 2 * rows * kvDim
 	if 4*wide > tileMaxBytes {
@@ -62,7 +59,7 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 	}
 	group := nh / nkv
 	items := nkv * ((a.B*group + 3) / 4)
-	grow := cap(tileWide) < wide || cap(attnScratch) < threads*stride || cap(tileWidenFlags) < rows || cap(tileFlags) < items
+	grow := cap(tileWide) < wide || cap(attnScratch) < threads*stride || cap(tileWidenFlags) < rows
 	if ops.Queued() && (grow || attnParamsUsed+2 > len(attnParams)) {
 		ops.GoCode()() // queued calls may still use the buffers about to be replaced, or every params block
 	}
@@ -77,9 +74,6 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 	}
 	if cap(tileWidenFlags) < rows {
 		tileWidenFlags = make([]int32, max(rows, 2*cap(tileWidenFlags)))
-	}
-	if cap(tileFlags) < items {
-		tileFlags = make([]int32, 2*items) // never written: attn_tile_f32 has nothing to check
 	}
 	kw, vw := tileWide[:rows*kvDim], tileWide[rows*kvDim:wide]
 	widen, tile := &attnParams[0], &attnParams[1]
@@ -101,7 +95,7 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 		int32(uintptr(unsafe.Pointer(&kw[0]))), int32(uintptr(unsafe.Pointer(&vw[0]))), int32(rows),
 		int32(hd), int32(nh), int32(group), int32(a.Pos0), int32(a.Window),
 		int32(math.Float32bits(a.Scale)), int32(uintptr(unsafe.Pointer(&a.Out[0]))), int32(a.B),
-		int32(uintptr(unsafe.Pointer(&tileFlags[0]))), int32(r0),
+		0, int32(r0), // flags 0: attn_tile_f32 has nothing to check
 	}
 	scratch := unsafe.Pointer(&attnScratch[0])
 	attnWidenF16Kernel(unsafe.Pointer(widen), scratch, int32(stride*4), 0, int32(rows))
@@ -119,5 +113,4 @@ func attentionTiled(a *ops.AttentionF16, stride, threads int) bool {
 var (
 	tileWide       []float32 // K' then V'
 	tileWidenFlags []int32
-	tileFlags      []int32
 )

@@ -55,8 +55,9 @@ async function main() {
 			if (name === "scale_f32" && r !== 0) ok = 0;
 			if (name.startsWith("attn_")) {
 				const [params, , , lo, hi] = args;
-				const flags = new Int32Array(goInstance.exports.mem.buffer, new Int32Array(goInstance.exports.mem.buffer, params, 16)[14], hi);
-				for (let i = lo; i < hi; i++) if (flags[i] !== 0) ok = 0;
+				const flagsAt = new Int32Array(goInstance.exports.mem.buffer, params, 16)[14]; // 0: none (attn_tile_f32)
+				const flags = flagsAt === 0 ? [] : new Int32Array(goInstance.exports.mem.buffer, flagsAt, hi);
+				for (let i = lo; i < flags.length; i++) if (flags[i] !== 0) ok = 0;
 			}
 		}
 		queue = null;

@@ -234,7 +234,7 @@ function runChunks(c, fns, ownScratch, t, callsAt) {
 // its microseconds and chunks of split and of one-chunk steps to qi[16 + 4t ..]); step
 // s's words at QSTEPS + 8s: kernel index,
 // argument count, row_lo, row_hi, chunks, check (0 none, 1 the result must be 0 —
-// scale_f32 —, 2 attention's flags must be 0), chunks that must be finished before it
+// scale_f32 —, 2 an attn_* kernel's flags at params[14] must be 0, unless that word is 0: none), chunks that must be finished before it
 // starts, ranged (the kernel takes row_lo, row_hi after its arguments); its arguments at
 // qa[QARGS·s] (Float64Array: i32 and f32 arguments both exact in a double).
 const QSTEPS = 64, QARGS = 10, QCAP = 4096;
@@ -305,10 +305,9 @@ function runQueue(c, qi, qa, fns, ownScratch, t, memory, seen, len, total) {
       Atomics.add(qi, at + 2, 1);
     }
     if (check === 1 && r !== 0) Atomics.store(qi, 4, 1);
-    if (check === 2 && lo < hi) {
-      const flags = new Int32Array(memory.buffer, new Int32Array(memory.buffer, v[0], 16)[14] + 4 * lo, hi - lo);
-      if (flags.some((f) => f !== 0)) Atomics.store(qi, 4, 1);
-    }
+    // an attn_* kernel's flags: params[14] (0: it has none, as attn_tile_f32)
+    const flagsAt = check === 2 && lo < hi ? new Int32Array(memory.buffer, v[0], 16)[14] : 0;
+    if (flagsAt !== 0 && new Int32Array(memory.buffer, flagsAt + 4 * lo, hi - lo).some((f) => f !== 0)) Atomics.store(qi, 4, 1);
     Atomics.add(qi, 2, 1);
   }
 }

@@ -63,6 +63,32 @@ func (f *Func) windowFirst(n, window Local) {
 	f.Op(opI32And, opSelect)
 }
 
+// expSum sets e = e^(the four scores at sp - mx), stores them back at sp, and adds their
+// low two lanes to lo and then their high two to hi in f64 (lo and hi may be one local):
+// engine/ops's Softmax's exponentials and sum, four at a time (attn_heads_f16: one row's
+// scores, one sum; attn_tile_f32: a row of four pairs' scores, a sum per pair).
+func (f *Func) expSum(sp, mx, e Local, xs *expScratch, lo, hi Local) {
+	f.Get(sp)
+	f.VLoad(0)
+	f.Get(mx)
+	f.V(f32x4Sub)
+	f.expf4(xs)
+	f.Set(e)
+	f.Get(sp)
+	f.Get(e)
+	f.VMem(vStore, 0)
+	f.Get(lo)
+	f.Get(e)
+	f.V(f64x2PromoteLowF32x4, f64x2Add)
+	f.Set(lo)
+	f.Get(hi)
+	f.Get(e)
+	f.Get(e)
+	f.Shuffle(lanes32(2, 3, 2, 3))
+	f.V(f64x2PromoteLowF32x4, f64x2Add)
+	f.Set(hi)
+}
+
 // maxAttnHeads is how many heads of one K/V head attn_heads_f16 takes at once: three
 // widen each key and value once for a SmolLM2 group (9 query heads over 3 K/V heads).
 // Node, one SmolLM2-135M layer (BenchmarkAttentionHeads): a decode step at position 1024
@@ -187,25 +213,7 @@ func attnHeadsF16(dot, lanes, weighted [maxAttnHeads]int) *Func {
 		// e = e^(s - max); the sum in f64
 		f.VZero()
 		f.Set(sumv)
-		vecLoop(func() {
-			f.Get(sp)
-			f.VLoad(0)
-			f.Get(mx)
-			f.V(f32x4Sub)
-			f.expf4(xs)
-			f.Set(e)
-			f.Get(sp)
-			f.Get(e)
-			f.VMem(vStore, 0)
-			f.Get(sumv)
-			f.Get(e)
-			f.V(f64x2PromoteLowF32x4, f64x2Add)
-			f.Get(e)
-			f.Get(e)
-			f.Shuffle(lanes32(2, 3, 2, 3))
-			f.V(f64x2PromoteLowF32x4, f64x2Add)
-			f.Set(sumv)
-		})
+		vecLoop(func() { f.expSum(sp, mx, e, xs, sumv, sumv) })
 		// the padding held e^-Inf = 0 (or NaN when all scores were NaN: so is Go's)
 		f.Get(sumv)
 		f.Get(sumv)

@@ -45,7 +45,7 @@ package main
 // rows (of k' and v'), 14 flags.
 // tile params: 0 work, 1 q, 2 q_stride (bytes per token, also out's), 3 k', 4 v', 5 rows,
 // 6 hd, 7 n_head, 8 group (n_head/n_head_kv), 9 pos0, 10 window, 11 scale (f32 bits), 12
-// out, 13 B, 14 flags (all zero: nothing to check), 15 r0 (the cache row of k' and v”s
+// out, 13 B, 14 flags: 0 (nothing to check), 15 r0 (the cache row of k' and v”s
 // row 0). scratch: S, 16 bytes a visible row.
 const (
 	widenWork = 0
@@ -490,25 +490,7 @@ func attnTileF32(fma bool) *Func {
 		f.Get(rows)
 		f.Set(cnt)
 		f.Repeat(cnt, func() {
-			f.Get(sp)
-			f.VLoad(0)
-			f.Get(mx)
-			f.V(f32x4Sub)
-			f.expf4(xs)
-			f.Set(s)
-			f.Get(sp)
-			f.Get(s)
-			f.VMem(vStore, 0)
-			f.Get(sum01)
-			f.Get(s)
-			f.V(f64x2PromoteLowF32x4, f64x2Add)
-			f.Set(sum01)
-			f.Get(sum23)
-			f.Get(s)
-			f.Get(s)
-			f.Shuffle(lanes32(2, 3, 2, 3))
-			f.V(f64x2PromoteLowF32x4, f64x2Add)
-			f.Set(sum23)
+			f.expSum(sp, mx, s, xs, sum01, sum23)
 			f.Add(sp, 16)
 		})
 		// mx = f32(1 / sum) per lane, applied to the sums of P·V (Σ e·v, then times 1/Σe)

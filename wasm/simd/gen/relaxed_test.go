@@ -369,15 +369,15 @@ const relaxedCheckJS = `(() => {
   // a prompt's attention in tiles (attn_widen_f16, then attn_tile_f32): the same checks,
   // over the tiles (whole, one a call, from the second on)
   for (const [hd, nh, nkv, B, pos0, win] of [[64, 9, 3, 8, 20, 0], [128, 4, 2, 9, 5, 0], [64, 4, 1, 20, 3, 8], [64, 14, 2, 3, 0, 0]]) {
-    const T = (3 << 20) + (128 << 10), PW = T, PT = T + 64, FW = T + 128, FT = T + 512, Q = T + 1024, K = T + 32768, V = T + 49152, KW = T + 65536, VW = T + 98304, O = T + 131072, S = T + 163840;
+    const T = (3 << 20) + (128 << 10), PW = T, PT = T + 64, FW = T + 128, Q = T + 1024, K = T + 32768, V = T + 49152, KW = T + 65536, VW = T + 98304, O = T + 131072, S = T + 163840;
     const qDim = nh * hd, kvDim = nkv * hd, nCtx = pos0 + B, group = nh / nkv;
     const r0 = win > 0 && pos0 + 1 > win ? pos0 + 1 - win : 0, rows = nCtx - r0, items = nkv * Math.ceil(B * group / 4);
     for (let i = 0; i < B * qDim; i++) dv.setFloat32(Q + 4 * i, (rnd() %% 2 ? -1 : 1) * ((rnd() %% 1001) / 1000), true);
     for (let i = 0; i < nCtx * kvDim; i++) { dv.setUint16(K + 2 * i, half(), true); dv.setUint16(V + 2 * i, half(), true); }
-    for (let i = 0; i < 16; i++) { dv.setInt32(PW + 4 * i, 0, true); dv.setInt32(FT + 4 * i, 0, true); }
+    for (let i = 0; i < 16; i++) dv.setInt32(PW + 4 * i, 0, true);
     [0, K + 2 * r0 * kvDim, V + 2 * r0 * kvDim, kvDim, KW, VW, hd, rows].forEach((v, i) => dv.setInt32(PW + 4 * i, v, true));
     dv.setInt32(PW + 56, FW, true);
-    [0, Q, qDim * 4, KW, VW, rows, hd, nh, group, pos0, win, f32bits(1 / Math.sqrt(hd)), O, B, FT, r0].forEach((v, i) => dv.setInt32(PT + 4 * i, v, true));
+    [0, Q, qDim * 4, KW, VW, rows, hd, nh, group, pos0, win, f32bits(1 / Math.sqrt(hd)), O, B, 0, r0].forEach((v, i) => dv.setInt32(PT + 4 * i, v, true));
     const run = (k, spans) => {
       for (let i = 0; i < B * qDim; i++) dv.setFloat32(O + 4 * i, NaN, true);
       for (let i = 0; i < rows; i++) dv.setInt32(FW + 4 * i, -1, true);
