@@ -208,6 +208,16 @@ func (w *worker) setSession(s *engine.Session, info map[string]any) {
 	w.mu.Lock()
 	w.session, w.info = s, info
 	w.mu.Unlock()
+	if s == nil {
+		tuneGC(0)
+		return
+	}
+	// the load's own garbage (the file's metadata arrays, the tokenizer's building) goes
+	// now, and the collector is paced by what stays
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	tuneGC(int64(ms.HeapAlloc))
 }
 
 func (w *worker) current() (*engine.Session, map[string]any) {

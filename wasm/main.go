@@ -12,19 +12,34 @@ import (
 	"hearth/wasm/simd"
 )
 
-// gcPercent is the engine's GOGC.
-const gcPercent = 10
+// The collector's pace. A wasm Memory never shrinks: whatever the heap grows to stays
+// resident. The live data is mostly the model file (one buffer without pointers, which
+// costs the collector nothing to mark), so Go's default GOGC=100 would let the heap hold as
+// much garbage as the model before a collection, and even GOGC=10 a tenth of it (~17 MiB
+// for SmolLM2-135M Q8_0, more than the page's margin over wllama's renderer). With a model
+// loaded, tuneGC paces it by bytes instead: about gcSlack of garbage, whatever the model's
+// size — a collection every ~150 tokens of decoding SmolLM2-135M (~25 KB of garbage a
+// token), marking only the tokenizer's and the session's pointers.
+const (
+	gcSlack       = 4 << 20
+	gcPercentIdle = 10 // GOGC with no model loaded
+)
+
+// tuneGC sets GOGC for live bytes of live data (0: no model): a collection once about
+// gcSlack of garbage has accumulated, within GOGC 1 to 100.
+func tuneGC(live int64) {
+	p := int64(gcPercentIdle)
+	if live > 0 {
+		p = min(100, max(1, (gcSlack*100+live-1)/live))
+	}
+	debug.SetGCPercent(int(p))
+}
 
 func main() {
 	// wasm32 memory ends at 4 GiB: make the collector work harder before it gets there
 	// rather than fail to grow.
 	debug.SetMemoryLimit(4<<30 - 256<<20)
-	// A wasm Memory never shrinks: whatever the heap grows to stays resident. With the
-	// default GOGC=100 the heap may hold as much garbage as live data before a collection,
-	// and the live data is mostly the model file (one buffer without pointers, which costs
-	// the collector nothing to mark), so the garbage allowed would be as big as the model.
-	// At 10 it is a tenth of it, for a collection every few hundred tokens.
-	debug.SetGCPercent(gcPercent)
+	tuneGC(0)
 	simdOn := js.Global().Get("hearthKernels").Truthy()
 	if simdOn {
 		simd.Relaxed = js.Global().Get("hearthRelaxed").Truthy()

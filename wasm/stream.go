@@ -208,6 +208,7 @@ func (w *worker) loadStream(id any, msg js.Value) {
 	w.setSession(nil, nil)
 	runtime.GC()
 	arena := make([]byte, st.size)
+	tuneGC(st.size) // the file is most of what will stay: the load's garbage is collected as it goes
 	w.mu.Lock()
 	if st.aborted == "" {
 		st.arena = arena

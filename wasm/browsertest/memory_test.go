@@ -35,7 +35,9 @@ func memoryShape() synth.Shape {
 // tokenizer), and the renderer process grew by no more than that plus a margin for the
 // download's buffers — so no shard is held twice, in the page or the worker, at the peak
 // (when the page collected the shards and the worker copied them, it grew by 2.8 times the
-// file). Memory, not time: Linux only (the renderer's peak RSS is /proc's VmHWM).
+// file); then that 800 decoded tokens grow the wasm Memory by little more than the
+// collector's pace in bytes. Memory, not time: Linux only (the renderer's peak RSS is
+// /proc's VmHWM).
 func TestBrowserLoadMemory(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads the renderer's peak RSS from /proc")
@@ -63,12 +65,16 @@ func TestBrowserLoadMemory(t *testing.T) {
 		Info     map[string]any `json:"info"`
 		Verified bool           `json:"verified"`
 		Tokens   int            `json:"tokens"`
+		// Decoded is the wasm Memory's size after 800 more tokens decoded
+		Decoded float64 `json:"decoded"`
 	}
 	evalPage(t, ctx, `
 		const e = window.memEngine;
 		const loaded = await e.load("models/synth-memory/manifest.json", { contextSize: 1024 });
 		const r = await e.complete("Once upon a time", { temperature: 0, maxTokens: 8 });
-		return { info: await e.info(), verified: loaded.verified, tokens: r.tokens.length };`, &res)
+		const info = await e.info();
+		for (let i = 0; i < 4; i++) await e.complete("Once upon a time", { temperature: 0, maxTokens: 200, ignoreEos: true });
+		return { info, decoded: (await e.info()).wasm_memory_bytes, verified: loaded.verified, tokens: r.tokens.length };`, &res)
 	if res.Tokens != 8 || !res.Verified {
 		t.Fatalf("load and 8 tokens: %+v", res)
 	}
@@ -94,11 +100,17 @@ func TestBrowserLoadMemory(t *testing.T) {
 		t.Fatalf("info lacks wasm_memory_bytes or memory_needed.kv_cache: %v", res.Info)
 	}
 	const mib = 1 << 20
-	t.Logf("file %.1f MiB, KV cache %.1f MiB: wasm Memory %.1f MiB; the renderer went from %.1f MiB to a peak of %.1f MiB (+%.1f MiB)",
-		float64(fileSize)/mib, kv/mib, wasm/mib, float64(before[pid])/mib, float64(peaks[pid])/mib, float64(grew)/mib)
-	// the Go runtime, the tokenizer, scratch buffers and the collector's headroom (GOGC 10)
+	t.Logf("file %.1f MiB, KV cache %.1f MiB: wasm Memory %.1f MiB, %.1f MiB after 800 tokens; the renderer went from %.1f MiB to a peak of %.1f MiB (+%.1f MiB)",
+		float64(fileSize)/mib, kv/mib, wasm/mib, res.Decoded/mib, float64(before[pid])/mib, float64(peaks[pid])/mib, float64(grew)/mib)
+	// the Go runtime, the tokenizer, scratch buffers and the collector's headroom
 	if limit := float64(fileSize) + kv + 24*mib; wasm > limit {
 		t.Errorf("wasm Memory %.1f MiB after the load, want at most the file + KV cache + 24 MiB = %.1f MiB", wasm/mib, limit/mib)
+	}
+	// Decoding makes garbage (~25 KB a token); the collector is paced by bytes (wasm/main.go
+	// tuneGC: ~4 MiB), not by a share of the heap, which is mostly the model (GOGC 10 let
+	// the Memory grow by 10 to 13.5 MiB here; tuneGC, 4 MiB)
+	if grew := res.Decoded - wasm; grew > 6*mib {
+		t.Errorf("the wasm Memory grew by %.1f MiB over 800 decoded tokens (%.1f to %.1f MiB), want at most 6 MiB (the collector's pace)", grew/mib, wasm/mib, res.Decoded/mib)
 	}
 	// the wasm Memory's growth plus what Chromium holds for the download (~25 MiB for each
 	// of the 3 parallel fetches, garbage collected or not), the buffers, cached parts and
