@@ -81,7 +81,7 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 
 		// attention: attn_norm, then Q/K/V projections (+bias), per-head Q/K norm, rope
 		s.rmsNorm(xb, x, l.AttnNorm)
-		num.Mul(xb, B, &s.acts, ops.Product{M: l.Wq, Y: q}, ops.Product{M: l.Wk, Y: k}, ops.Product{M: l.Wv, Y: v})
+		s.mul(num, xb, B, ops.Product{M: l.Wq, Y: q}, ops.Product{M: l.Wk, Y: k}, ops.Product{M: l.Wv, Y: v})
 		// (each token's rows alone, so every step takes the whole batch at once)
 		if l.Bq != nil {
 			for b := 0; b < B; b++ {
@@ -107,7 +107,7 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 		num.Attention(s.attentionArgs(il, B, q, att))
 
 		// output projection, post-attention norm (gemma3) and residual
-		num.Mul(att, B, &s.acts, ops.Product{M: l.Wo, Y: xb})
+		s.mul(num, att, B, ops.Product{M: l.Wo, Y: xb})
 		s.postNorm(xb, B, l.PostAttnNorm)
 		ops.Add(x, xb)
 		if err := s.interrupt(); err != nil {
@@ -127,7 +127,7 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 		// feed-forward: ffn_norm, SwiGLU (GeGLU), down projection, post-FFN norm, residual
 		s.rmsNorm(xb[:nb*E], x[:nb*E], l.FFNNorm)
 		g, u := gate[:nb*c.NFF], up[:nb*c.NFF]
-		num.Mul(xb[:nb*E], nb, &s.acts, ops.Product{M: l.Gate, Y: g}, ops.Product{M: l.Up, Y: u})
+		s.mul(num, xb[:nb*E], nb, ops.Product{M: l.Gate, Y: g}, ops.Product{M: l.Up, Y: u})
 		if c.GELU {
 			ops.GeGLU(g, g, u)
 		} else {
@@ -136,7 +136,7 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 		if err := s.interrupt(); err != nil {
 			return nil, err
 		}
-		num.Mul(g, nb, &s.acts, ops.Product{M: l.Down, Y: xb})
+		s.mul(num, g, nb, ops.Product{M: l.Down, Y: xb})
 		s.postNorm(xb, nb, l.PostFFNNorm)
 		ops.Add(x[:nb*E], xb[:nb*E])
 		if err := s.interrupt(); err != nil {
@@ -155,7 +155,7 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 		s.logits = make([]float32, n*c.NVocab)
 	}
 	logits := s.logits[:n*c.NVocab]
-	num.Mul(xb[:n*E], n, &s.acts, ops.Product{M: w.Output, Y: logits})
+	s.mul(num, xb[:n*E], n, ops.Product{M: w.Output, Y: logits})
 	if queued && !ops.EndQueue() {
 		return nil, errQueueCheck
 	}
@@ -167,12 +167,23 @@ func (s *State) forward(tokens []int32, allLogits, queued bool) ([]float32, erro
 	return logits, nil
 }
 
+// mul is num.Mul of x (n rows) by ps into s.acts, the list passed from s.prods.
+func (s *State) mul(num Numerics, x []float32, n int, ps ...ops.Product) {
+	if len(ps) > len(s.prods) {
+		panic("model: a product list longer than State.prods") // (the call sites pass 1 to 3)
+	}
+	k := copy(s.prods[:], ps)
+	num.Mul(x, n, &s.acts, s.prods[:k]...)
+	clear(s.prods[:k]) // hold no output slices between calls
+}
+
 // attentionArgs describes layer il's attention of the batch's B queries q over the cache
 // (positions 0..Pos+B-1), into out.
 func (s *State) attentionArgs(il, B int, q, out []float32) *ops.Attention {
 	c := s.m.Config
 	hd := c.HeadDim
-	a := &ops.Attention{Q: q, Out: out, B: B, NHead: c.NHead, NHeadKV: c.NHeadKV, HeadDim: hd,
+	a := &s.attnArgs
+	*a = ops.Attention{Q: q, Out: out, B: B, NHead: c.NHead, NHeadKV: c.NHeadKV, HeadDim: hd,
 		Pos0: s.Pos, NCtx: s.NCtx,
 		// llama.cpp's graphs pass 1.0f/sqrtf((float)head_dim), all in float
 		Scale: c.kqScale(1 / float32(math.Sqrt(float64(float32(hd)))))}

@@ -53,19 +53,23 @@ func (Default) KVF32() bool  { return false }
 // batch (ops.BatchBegin): a new conversion overwrites the activations, so it ends the batch
 // before it.
 func (Default) Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product) {
-	ops.Batch(func() {
-		var done *ops.Acts
-		for i, p := range ps {
-			if i == 0 || p.M.ActType() != done.Type || p.M.Cols != done.Cols {
-				if i > 0 && ops.BatchEnd != nil {
-					ops.BatchEnd()
-					ops.BatchBegin()
-				}
-				done = quantizeActs(p.M, x, n, acts)
+	// one batch (ops.Batch, spelled out: a closure here would be a heap object per call)
+	batched := ops.BatchBegin != nil && ops.BatchEnd != nil
+	if batched {
+		ops.BatchBegin()
+		defer ops.BatchEnd()
+	}
+	var done *ops.Acts
+	for i, p := range ps {
+		if i == 0 || p.M.ActType() != done.Type || p.M.Cols != done.Cols {
+			if i > 0 && batched {
+				ops.BatchEnd()
+				ops.BatchBegin()
 			}
-			p.M.MulActs(done, p.Y[:n*p.M.Rows])
+			done = quantizeActs(p.M, x, n, acts)
 		}
-	})
+		p.M.MulActs(done, p.Y[:n*p.M.Rows])
+	}
 }
 
 func (Default) RMSNorm(out, x, w []float32, eps float32) { ops.RMSNorm(out, x, w, eps) }

@@ -37,6 +37,10 @@ type State struct {
 	angles                  [2]angleCache // rope.go
 	runQueued               bool          // interrupt runs what is queued first (a queued prompt)
 	acts                    ops.Acts
+	// a product list and attention's arguments, filled per call (mul, attentionArgs): built
+	// at each call they would be heap objects (num is an interface), ~150 a decode step
+	prods    [3]ops.Product
+	attnArgs ops.Attention
 }
 
 // KVType is the element type of the KV cache.

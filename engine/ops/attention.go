@@ -1,5 +1,7 @@
 package ops
 
+import "sync"
+
 // AttentionF16 describes one layer's causal grouped-query attention over an F16 KV cache
 // for a batch of B tokens at positions Pos0..Pos0+B-1:
 //
@@ -37,6 +39,8 @@ type Attention struct {
 	B, NHead, NHeadKV, HeadDim int
 	Pos0, Window, NCtx         int
 	Scale                      float32
+
+	f16 AttentionF16 // AttentionF16Hook's argument (a heap object per call if made there)
 }
 
 // First is the first cache position the query at position pos sees: 0, or on a
@@ -53,42 +57,64 @@ func (a *Attention) First(pos int) int {
 func Attend(a *Attention) {
 	hd := a.HeadDim
 	qDim, kvDim := a.NHead*hd, a.NHeadKV*hd
-	group := a.NHead / a.NHeadKV
 	nCtx := a.Pos0 + a.B
 	if a.K16 != nil && AttentionF16Hook != nil {
-		if AttentionF16Hook(&AttentionF16{Q: a.Q[:a.B*qDim], Out: a.Out[:a.B*qDim], K: a.K16[:nCtx*kvDim], V: a.V16[:nCtx*kvDim],
-			B: a.B, NHead: a.NHead, NHeadKV: a.NHeadKV, HeadDim: hd, Pos0: a.Pos0, Window: a.Window, Scale: a.Scale}) {
+		a.f16 = AttentionF16{Q: a.Q[:a.B*qDim], Out: a.Out[:a.B*qDim], K: a.K16[:nCtx*kvDim], V: a.V16[:nCtx*kvDim],
+			B: a.B, NHead: a.NHead, NHeadKV: a.NHeadKV, HeadDim: hd, Pos0: a.Pos0, Window: a.Window, Scale: a.Scale}
+		ok := AttentionF16Hook(&a.f16)
+		a.f16 = AttentionF16{} // hold no slices between calls
+		if ok {
 			return
 		}
 	}
 	defer GoCode()()
-	ParallelFor(a.B*a.NHead, 1, func(lo, hi int) {
-		score := make([]float32, nCtx)
-		for bh := lo; bh < hi; bh++ {
-			b, h := bh/a.NHead, bh%a.NHead
-			kvOff := (h / group) * hd
-			qh := a.Q[b*qDim+h*hd : b*qDim+(h+1)*hd]
-			n := a.Pos0 + b + 1
-			first := a.First(n - 1)
-			kvOff += first * kvDim
-			n -= first
-			sc, o := score[:n], a.Out[b*qDim+h*hd:b*qDim+(h+1)*hd]
-			if a.K16 != nil {
-				DotRowsF16(a.K16[kvOff:], kvDim, hd, n, qh, sc)
-			} else {
-				DotRowsF32(a.K32[kvOff:], kvDim, hd, n, qh, sc)
-			}
-			for t := range sc {
-				sc[t] *= a.Scale
-			}
-			Softmax(sc)
-			if a.V16 != nil {
-				WeightedRowsF16(a.V16[kvOff:], kvDim, hd, n, sc, o)
-			} else {
-				WeightedRowsF32(a.V32[kvOff:], kvDim, hd, n, sc, o)
-			}
+	if pairs := a.B * a.NHead; Threads <= 1 || pairs < 2 {
+		a.pairs(0, pairs) // as ParallelFor would, without a closure on the heap
+		return
+	}
+	ParallelFor(a.B*a.NHead, 1, a.pairs)
+}
+
+// scoreBuffers holds *[]float32 scratch for the scores of one (token, head) at a time.
+var scoreBuffers sync.Pool
+
+// pairs computes the (token, head) pairs lo..hi-1 of a (b·NHead + h).
+func (a *Attention) pairs(lo, hi int) {
+	hd := a.HeadDim
+	qDim, kvDim := a.NHead*hd, a.NHeadKV*hd
+	group := a.NHead / a.NHeadKV
+	nCtx := a.Pos0 + a.B
+	buf, _ := scoreBuffers.Get().(*[]float32)
+	if buf == nil || cap(*buf) < nCtx {
+		b := make([]float32, 0, max(256, 2*nCtx)) // the context grows a token at a time
+		buf = &b
+	}
+	defer scoreBuffers.Put(buf)
+	score := (*buf)[:nCtx]
+	for bh := lo; bh < hi; bh++ {
+		b, h := bh/a.NHead, bh%a.NHead
+		kvOff := (h / group) * hd
+		qh := a.Q[b*qDim+h*hd : b*qDim+(h+1)*hd]
+		n := a.Pos0 + b + 1
+		first := a.First(n - 1)
+		kvOff += first * kvDim
+		n -= first
+		sc, o := score[:n], a.Out[b*qDim+h*hd:b*qDim+(h+1)*hd]
+		if a.K16 != nil {
+			DotRowsF16(a.K16[kvOff:], kvDim, hd, n, qh, sc)
+		} else {
+			DotRowsF32(a.K32[kvOff:], kvDim, hd, n, qh, sc)
 		}
-	})
+		for t := range sc {
+			sc[t] *= a.Scale
+		}
+		Softmax(sc)
+		if a.V16 != nil {
+			WeightedRowsF16(a.V16[kvOff:], kvDim, hd, n, sc, o)
+		} else {
+			WeightedRowsF32(a.V32[kvOff:], kvDim, hd, n, sc, o)
+		}
+	}
 }
 
 // Product is one matrix product of a shared input: Y (n, M.Rows) = x (n, M.Cols) @ Mᵀ.

@@ -127,19 +127,33 @@ func (m *Matrix) MulActs(a *Acts, y []float32) {
 		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
 	}
 	kernel := Kernels[m.Type]
-	ParallelFor(m.Rows, 16, func(lo, hi int) {
-		if kernel != nil && kernel(m, a, y, lo, hi) {
-			return
+	if Threads <= 1 || m.Rows < 2*mulGrain {
+		// one range, as ParallelFor would run it, without a closure on the heap: a decode
+		// step makes ~200 products (in the browser, always this way; its kernels split the
+		// rows across the worker's threads themselves)
+		m.mulRows(kernel, a, y, 0, m.Rows)
+		return
+	}
+	ParallelFor(m.Rows, mulGrain, func(lo, hi int) { m.mulRows(kernel, a, y, lo, hi) })
+}
+
+// mulGrain is the fewest rows of a product ParallelFor gives a goroutine.
+const mulGrain = 16
+
+// mulRows is MulActs for rows [lo, hi): the fast kernel when there is one and it takes
+// them, else the Go dot products.
+func (m *Matrix) mulRows(kernel RowsKernel, a *Acts, y []float32, lo, hi int) {
+	if kernel != nil && kernel(m, a, y, lo, hi) {
+		return
+	}
+	defer GoCode()()
+	dot := m.traits.VecDot
+	for r := lo; r < hi; r++ {
+		w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+		for n := 0; n < a.N; n++ {
+			y[n*m.Rows+r] = dot(m.Cols, w, a.Data[n*a.RowBytes:(n+1)*a.RowBytes])
 		}
-		defer GoCode()()
-		dot := m.traits.VecDot
-		for r := lo; r < hi; r++ {
-			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
-			for n := 0; n < a.N; n++ {
-				y[n*m.Rows+r] = dot(m.Cols, w, a.Data[n*a.RowBytes:(n+1)*a.RowBytes])
-			}
-		}
-	})
+	}
 }
 
 // MulVec is the single-token product: W (Rows,Cols) @ x (Cols,) -> y (Rows,), with buf
