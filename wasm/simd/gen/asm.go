@@ -308,6 +308,17 @@ func (f *Func) ShrU(dst, src Local, k int32) {
 	f.Set(dst)
 }
 
+// ShrUAnd sets local dst (i32) to (src >> k) & mask, unsigned: the groups left over after
+// the bigger groups ((n >> 2) & 3: the groups of four after n's groups of sixteen).
+func (f *Func) ShrUAnd(dst, src Local, k, mask int32) {
+	f.Get(src)
+	f.I32(k)
+	f.Op(opI32ShrU)
+	f.I32(mask)
+	f.Op(opI32And)
+	f.Set(dst)
+}
+
 // check reports unbalanced blocks.
 func (f *Func) check() error {
 	if f.depth != 0 {

@@ -69,6 +69,24 @@ func (f *Func) widenRaw(p Local, off uint32) {
 	f.V(vAnd)
 }
 
+// widenMulAdd adds raw(the four halves at p+off) × x(g) to acc(g) for each of n
+// accumulators, the halves widened once (kept in tmp, a v128, when n > 1); x(g) pushes the
+// f32x4 accumulator g's product takes.
+func (f *Func) widenMulAdd(p Local, off uint32, n int, tmp Local, x func(g int), acc func(g int) Local, fma bool) {
+	f.widenRaw(p, off)
+	if n > 1 {
+		f.Tee(tmp)
+	}
+	for g := 0; g < n; g++ {
+		if g > 0 {
+			f.Get(tmp)
+		}
+		x(g)
+		f.mulAdd(acc(g), fma)
+		f.Set(acc(g))
+	}
+}
+
 // watch folds the eight halves at p+off (four when half, the rest zero) into mx: mx =
 // max_u(mx, h << 1), so that at the end some |h| had exponent 31 iff some lane ≥ 0xf800.
 func (f *Func) watch(mx, p Local, off uint32, half bool) {
@@ -136,19 +154,10 @@ func dotRowsF16Heads(name string, export bool, heads int, fma bool) *Func {
 	}
 	// acc_g[i] += raw(K[4i..4i+3]) * q_g[4i..4i+3], the keys widened once
 	quad := func(i int, accOf func(g int) Local) {
-		f.widenRaw(wp, uint32(8*i))
-		if heads > 1 {
-			f.Tee(wv)
-		}
-		for g := 0; g < heads; g++ {
-			if g > 0 {
-				f.Get(wv)
-			}
+		f.widenMulAdd(wp, uint32(8*i), heads, wv, func(g int) {
 			f.Get(ap[g])
 			f.VLoad(uint32(16 * i))
-			f.mulAdd(accOf(g), fma)
-			f.Set(accOf(g))
-		}
+		}, accOf, fma)
 	}
 	advance := func(wBytes, aBytes int32) {
 		f.Add(wp, wBytes)
@@ -201,12 +210,7 @@ func dotRowsF16Heads(name string, export bool, heads int, fma bool) *Func {
 			f.sum4(acc[g], f32x4Add)
 			f.Set(acc[g][0])
 		}
-		f.Get(n)
-		f.I32(2)
-		f.Op(opI32ShrU)
-		f.I32(3)
-		f.Op(opI32And)
-		f.Set(cnt)
+		f.ShrUAnd(cnt, n, 2, 3)
 		f.Repeat(cnt, func() {
 			quad(0, func(g int) Local { return acc[g][0] })
 			f.watch(mx, wp, 0, true)
@@ -379,18 +383,7 @@ func weightedRowsF16Heads(name string, export bool, heads int, prescaled, fma bo
 				f.Set(bad)
 			}
 			for i := 0; i < width; i++ {
-				f.widenRaw(vp, uint32(8*i))
-				if heads > 1 {
-					f.Set(wv)
-				}
-				for g := range acc {
-					if heads > 1 {
-						f.Get(wv)
-					}
-					f.Get(s[g])
-					f.mulAdd(acc[g][i], fma)
-					f.Set(acc[g][i])
-				}
+				f.widenMulAdd(vp, uint32(8*i), heads, wv, func(g int) { f.Get(s[g]) }, func(g int) Local { return acc[g][i] }, fma)
 			}
 			if width == 4 {
 				f.watch(mx, vp, 0, false)
@@ -415,12 +408,7 @@ func weightedRowsF16Heads(name string, export bool, heads int, prescaled, fma bo
 	f.Set(mx)
 	f.ShrU(chunks, n, 4)
 	f.Repeat(chunks, func() { pass(4) })
-	f.Get(n)
-	f.I32(2)
-	f.Op(opI32ShrU)
-	f.I32(3)
-	f.Op(opI32And)
-	f.Set(chunks)
+	f.ShrUAnd(chunks, n, 2, 3)
 	f.Repeat(chunks, func() { pass(1) })
 	// the last n%4 columns one at a time, exactly (f16At, unscaled p: p'·2^-112 is exact)
 	f.Get(n)

@@ -84,18 +84,7 @@ func dotRowsF16Lanes(name string, heads int, fma bool) *Func {
 				f.Set(qv[g])
 			}
 			for i := 0; i < nr; i++ {
-				f.widenRaw(wp[i], 8*s)
-				if heads > 1 {
-					f.Set(kv)
-				}
-				for g := range acc {
-					if heads > 1 {
-						f.Get(kv)
-					}
-					f.Get(qv[g])
-					f.mulAdd(acc[g][i], fma)
-					f.Set(acc[g][i])
-				}
+				f.widenMulAdd(wp[i], 8*s, heads, kv, func(g int) { f.Get(qv[g]) }, func(g int) Local { return acc[g][i] }, fma)
 			}
 		}
 		advance := func(wBytes, aBytes int32) {
@@ -117,12 +106,7 @@ func dotRowsF16Lanes(name string, heads int, fma bool) *Func {
 			}
 			advance(32, 64)
 		})
-		f.Get(n)
-		f.I32(2)
-		f.Op(opI32ShrU)
-		f.I32(3)
-		f.Op(opI32And)
-		f.Set(cnt)
+		f.ShrUAnd(cnt, n, 2, 3)
 		f.Repeat(cnt, func() {
 			step(0)
 			for i := 0; i < nr; i++ {

@@ -34,12 +34,7 @@ func matvecF32() *Func {
 		})
 		f.sum4(acc, f32x4Add)
 		f.Set(acc[0])
-		f.Get(n)
-		f.I32(2)
-		f.Op(opI32ShrU)
-		f.I32(3)
-		f.Op(opI32And)
-		f.Set(cnt)
+		f.ShrUAnd(cnt, n, 2, 3)
 		f.Repeat(cnt, func() {
 			f.Get(wp)
 			f.VLoad(0)

@@ -54,12 +54,7 @@ func weightedRowsF32() *Func {
 	}
 	f.ShrU(chunks, n, 4)
 	f.Repeat(chunks, func() { pass(4) })
-	f.Get(n)
-	f.I32(2)
-	f.Op(opI32ShrU)
-	f.I32(3)
-	f.Op(opI32And)
-	f.Set(chunks)
+	f.ShrUAnd(chunks, n, 2, 3)
 	f.Repeat(chunks, func() { pass(1) })
 	return f
 }
