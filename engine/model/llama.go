@@ -174,7 +174,6 @@ func (s *State) mul(num Numerics, x []float32, n int, ps ...ops.Product) {
 	}
 	k := copy(s.prods[:], ps)
 	num.Mul(x, n, &s.acts, s.prods[:k]...)
-	clear(s.prods[:k]) // hold no output slices between calls
 }
 
 // attentionArgs describes layer il's attention of the batch's B queries q over the cache

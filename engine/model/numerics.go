@@ -54,7 +54,7 @@ func (Default) KVF32() bool  { return false }
 // before it.
 func (Default) Mul(x []float32, n int, acts *ops.Acts, ps ...ops.Product) {
 	// one batch (ops.Batch, spelled out: a closure here would be a heap object per call)
-	batched := ops.BatchBegin != nil && ops.BatchEnd != nil
+	batched := ops.Batching()
 	if batched {
 		ops.BatchBegin()
 		defer ops.BatchEnd()

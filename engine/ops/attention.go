@@ -61,18 +61,16 @@ func Attend(a *Attention) {
 	if a.K16 != nil && AttentionF16Hook != nil {
 		a.f16 = AttentionF16{Q: a.Q[:a.B*qDim], Out: a.Out[:a.B*qDim], K: a.K16[:nCtx*kvDim], V: a.V16[:nCtx*kvDim],
 			B: a.B, NHead: a.NHead, NHeadKV: a.NHeadKV, HeadDim: hd, Pos0: a.Pos0, Window: a.Window, Scale: a.Scale}
-		ok := AttentionF16Hook(&a.f16)
-		a.f16 = AttentionF16{} // hold no slices between calls
-		if ok {
+		if AttentionF16Hook(&a.f16) {
 			return
 		}
 	}
 	defer GoCode()()
-	if pairs := a.B * a.NHead; Threads <= 1 || pairs < 2 {
+	if pairs := a.B * a.NHead; serial(pairs, 1) {
 		a.pairs(0, pairs) // as ParallelFor would, without a closure on the heap
-		return
+	} else {
+		ParallelFor(pairs, 1, a.pairs)
 	}
-	ParallelFor(a.B*a.NHead, 1, a.pairs)
 }
 
 // scoreBuffers holds *[]float32 scratch for the scores of one (token, head) at a time.

@@ -8,9 +8,12 @@ package ops
 // until then. Nil natively, where each product runs when called.
 var BatchBegin, BatchEnd func()
 
+// Batching reports whether the host brackets batches (BatchBegin and BatchEnd both set).
+func Batching() bool { return BatchBegin != nil && BatchEnd != nil }
+
 // Batch runs fn's products as one batch (see BatchBegin).
 func Batch(fn func()) {
-	if BatchBegin == nil || BatchEnd == nil {
+	if !Batching() {
 		fn()
 		return
 	}

@@ -127,7 +127,7 @@ func (m *Matrix) MulActs(a *Acts, y []float32) {
 		panic(fmt.Sprintf("ops: %s: activations %s×%d, want %s×%d", m.Name, a.Type, a.Cols, m.traits.VecDotType, m.Cols))
 	}
 	kernel := Kernels[m.Type]
-	if Threads <= 1 || m.Rows < 2*mulGrain {
+	if serial(m.Rows, mulGrain) {
 		// one range, as ParallelFor would run it, without a closure on the heap: a decode
 		// step makes ~200 products (in the browser, always this way; its kernels split the
 		// rows across the worker's threads themselves)
@@ -174,14 +174,11 @@ var Threads = runtime.GOMAXPROCS(0)
 // ParallelFor calls body on disjoint [lo,hi) ranges covering [0,n), in parallel when n is
 // at least 2*grain and Threads > 1.
 func ParallelFor(n, grain int, body func(lo, hi int)) {
-	t := Threads
-	if t > n/grain {
-		t = n / grain
-	}
-	if t <= 1 {
+	if serial(n, grain) {
 		body(0, n)
 		return
 	}
+	t := min(Threads, n/grain)
 	var wg sync.WaitGroup
 	chunk := (n + t - 1) / t
 	for lo := 0; lo < n; lo += chunk {
@@ -194,6 +191,10 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// serial reports whether ParallelFor(n, grain, body) runs body(0, n) on the calling
+// goroutine: a hot caller then calls its code directly, without a closure on the heap.
+func serial(n, grain int) bool { return min(Threads, n/grain) <= 1 }
 
 // MulFloat is the exact-math reference product: each weight row is dequantized to float32
 // and multiplied in float64 with the unconverted activations.
