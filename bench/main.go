@@ -4,9 +4,10 @@
 // tokens), decode tokens/s for 64 tokens after the 64-token prompt, and the peak RSS of
 // the renderer (browser engines: a fresh Chromium per run, VmHWM from /proc) or of the
 // llama-bench process, at 1, 2 and 4 threads (those the machine has cores for), median of
-// -n runs. Native runs first, alone. Then it builds Hearth's bundle into a temporary
-// folder, adds the models, serves everything on loopback cross-origin isolated (COOP +
-// COEP, so threads can start), prints a table and Hearth's ratios to the others, and
+// -n interleaved rounds (each round: per model and thread count, native llama.cpp alone,
+// then each browser engine once). It builds Hearth's bundle into a temporary folder, adds
+// the models, serves everything on loopback cross-origin isolated (COOP + COEP, so
+// threads can start), prints a table and Hearth's ratios to the others, and
 // writes bench/results.json. Run it with ./build.sh bench (which installs wllama and
 // Chromium first) or go run ./bench from the repository root.
 package main
@@ -130,27 +131,33 @@ func run() error {
 	}
 	start := time.Now()
 
-	// Native first, alone: no Chromium is running yet.
-	if slices.Contains(engs, nativeEngine) {
-		runNative(rep, root, *llamaBenchPath, models, prompts, decodePrompt, *decodeN, *n)
-	}
-
 	var browserEngs []string
 	for _, e := range engs {
 		if e != nativeEngine {
 			browserEngs = append(browserEngs, e)
 		}
 	}
-	failed := 0
+	nativeBin := ""
+	if slices.Contains(engs, nativeEngine) {
+		nativeBin = findLlamaBench(root, *llamaBenchPath)
+		if nativeBin == "" {
+			logf("native llama.cpp skipped: no llama-bench (-llama-bench %q, or bin/llama-bench in the shared test data: ../shared or $HEARTH_TESTDATA)", *llamaBenchPath)
+			rep.Skipped = append(rep.Skipped, Skipped{Engine: nativeEngine, Reason: "no llama-bench binary"})
+		}
+	}
+	var b *browserBench
 	if len(browserEngs) > 0 {
-		failed, err = runBrowser(rep, root, *chromium, *wllama, models, browserEngs, prompts, decodePrompt, *decodeN, *ctxN, *n, *limit)
+		b, err = startBrowser(root, *chromium, *wllama, models, prompts, decodePrompt, *decodeN, *limit)
 		if err != nil {
 			return err
 		}
+		defer b.stop()
+		rep.EmptyPageRSSBytes = b.emptyRSS
 	}
+	failed := runRounds(rep, nativeBin, b, models, browserEngs, prompts, decodePrompt, *decodeN, *ctxN, *n)
 
 	rep.finish(models, knownEngines)
-	fmt.Printf("\nBenchmark: prompts %s tokens, %d decoded tokens after the %d-token prompt, greedy, context %d (browser engines), median of %d runs, %d CPUs, %s\n\n",
+	fmt.Printf("\nBenchmark: prompts %s tokens, %d decoded tokens after the %d-token prompt, greedy, context %d (browser engines), median of %d interleaved rounds, %d CPUs, %s\n\n",
 		*promptList, *decodeN, decodePrompt, *ctxN, *n, rep.CPUs, time.Since(start).Round(time.Second))
 	printTable(os.Stdout, rep)
 	if err := writeJSON(*out, rep); err != nil {
@@ -163,46 +170,142 @@ func run() error {
 	return nil
 }
 
-// runNative measures every model with llama-bench, or notes why it cannot (absent, or not
-// runnable on this CPU): a missing native anchor is not an error.
-func runNative(rep *Report, root, flagPath string, models []benchModel, prompts []int, decodePrompt, decode, runs int) {
-	bin := findLlamaBench(root, flagPath)
-	if bin == "" {
-		logf("native llama.cpp skipped: no llama-bench (-llama-bench %q, or bin/llama-bench in the shared test data: ../shared or $HEARTH_TESTDATA)", flagPath)
-		rep.Skipped = append(rep.Skipped, Skipped{Engine: nativeEngine, Reason: "no llama-bench binary"})
-		return
-	}
-	for i := range models {
-		m := &models[i]
-		logf("native: %s -m %s -p %s (+ decode -n %d -d %d) -t %s -r %d", bin, m.Path, intsString(prompts), decode, decodePrompt, intsString(rep.Threads), runs)
-		rows, err := nativeRows(bin, m, rep.Threads, prompts, decodePrompt, decode, runs)
-		if err != nil {
-			logf("native %s skipped: %v", m.Name, err)
-			rep.Skipped = append(rep.Skipped, Skipped{Engine: nativeEngine, Model: m.Name, Reason: firstLine(err.Error())})
-			if errors.Is(err, errCPU) {
-				rep.Skipped[len(rep.Skipped)-1].Model = ""
-				return
-			}
-			continue
-		}
-		for _, r := range rows {
-			logf("native %s threads=%d prompt=%d: prefill %.1f tok/s%s peak RSS %.1f MiB",
-				r.Model, r.Threads, r.Prompt, r.PrefillTPS, decodeNote(r.Decode, r.DecodeTPS), float64(r.RSSBytes)/mib)
-		}
-		rep.Rows = append(rep.Rows, rows...)
-	}
+// runKey names one row: an engine on a model at a thread count and prompt length.
+type runKey struct {
+	engine, model   string
+	threads, prompt int
 }
 
-// runBrowser builds and serves the bundle, measures the empty page's renderer RSS once,
-// then runs each model × threads × prompt × engine -n times, each run in a fresh
-// Chromium. It returns how many combinations failed.
-func runBrowser(rep *Report, root, chromium, wllama string, models []benchModel, engs []string, prompts []int, decodePrompt, decode, ctxN, n int, limit time.Duration) (int, error) {
-	// The prompts first: a prompt that cannot be fitted is an error before anything runs.
-	type pkey struct {
-		model  string
-		prompt int
+// runRounds measures every engine × model × threads × prompt n times, in n rounds: each
+// round runs every combination once, and within a round each model and thread count gets
+// native llama.cpp (one llama-bench invocation per prompt length, -r 1) and then the
+// browser engines' runs right after it. So the engines compared in a row are measured
+// minutes apart at most, never one before the other's whole series: a slow stretch of
+// this VM (it moves a whole row by 20-30% for minutes) falls on all of them or on one
+// round, which the median leaves out. It adds the rows (medians over the rounds) to rep
+// and returns how many browser combinations failed.
+func runRounds(rep *Report, nativeBin string, b *browserBench, models []benchModel, engs []string, prompts []int, decodePrompt, decode, ctxN, n int) int {
+	nativeRuns := map[runKey][]Result{}
+	browserRuns := map[runKey][]*runResult{}
+	browserRow := map[runKey]Result{}
+	var order []runKey // first-seen order, for the rows
+	dead := map[runKey]bool{}
+	nativeDead := map[string]bool{} // models native llama.cpp failed on
+	failed := 0
+	for round := 1; round <= n; round++ {
+		logf("round %d of %d", round, n)
+		for i := range models {
+			m := &models[i]
+			for _, th := range rep.Threads {
+				if nativeBin != "" && !nativeDead[m.Name] {
+					rows, err := nativeRows(nativeBin, m, []int{th}, prompts, decodePrompt, decode, 1)
+					switch {
+					case errors.Is(err, errCPU):
+						logf("native llama.cpp skipped: %v", err)
+						rep.Skipped = append(rep.Skipped, Skipped{Engine: nativeEngine, Reason: firstLine(err.Error())})
+						nativeBin = ""
+					case err != nil:
+						logf("native %s skipped: %v", m.Name, err)
+						rep.Skipped = append(rep.Skipped, Skipped{Engine: nativeEngine, Model: m.Name, Reason: firstLine(err.Error())})
+						nativeDead[m.Name] = true
+					}
+					for _, r := range rows {
+						k := runKey{nativeEngine, r.Model, r.Threads, r.Prompt}
+						if nativeRuns[k] == nil {
+							order = append(order, k)
+						}
+						nativeRuns[k] = append(nativeRuns[k], r)
+						logf("native %s threads=%d prompt=%d round %d: prefill %.1f tok/s%s peak RSS %.1f MiB",
+							r.Model, r.Threads, r.Prompt, round, r.PrefillTPS, decodeNote(r.Decode, r.DecodeTPS), float64(r.RSSBytes)/mib)
+					}
+				}
+				if b == nil {
+					continue
+				}
+				for _, p := range prompts {
+					if b.fitted[promptKey{m.Name, p}] == nil {
+						continue
+					}
+					for _, eng := range engs {
+						k := runKey{eng, m.Name, th, p}
+						if dead[k] {
+							continue
+						}
+						r, row, err := b.run(eng, m, th, p, ctxN, rep.Warmup)
+						if err != nil {
+							logf("%s %s threads=%d prompt=%d round %d: %v", eng, m.Name, th, p, round, err)
+							rep.Skipped = append(rep.Skipped, Skipped{eng, m.Name, th, p, "error: " + firstLine(err.Error())})
+							failed++
+							dead[k] = true
+							continue
+						}
+						if !r.Available {
+							rep.Skipped = append(rep.Skipped, Skipped{eng, m.Name, th, p, "unavailable: " + r.Reason})
+							dead[k] = true
+							continue
+						}
+						logf("%s %s threads=%d prompt=%d round %d: load %.2fs prefill %.1f tok/s%s renderer peak RSS %.1f MiB (renderers: %s) wasm %.1f MiB",
+							eng, m.Name, th, p, round, r.LoadS, r.PrefillTPS, decodeNote(row.Decode, r.DecodeTPS), float64(r.RSSBytes)/mib, r.Renderers, r.WasmMemoryBytes/mib)
+						if browserRuns[k] == nil {
+							order = append(order, k)
+						}
+						browserRuns[k] = append(browserRuns[k], r)
+						browserRow[k] = row
+					}
+				}
+			}
+		}
 	}
-	fitted := map[pkey]*prompt{}
+	for _, k := range order {
+		switch {
+		case k.engine == nativeEngine:
+			rep.Rows = append(rep.Rows, mergeNative(nativeRuns[k]))
+		case !dead[k]: // a combination that failed in any round has no row
+			rep.Rows = append(rep.Rows, summarize(browserRow[k], browserRuns[k]))
+		}
+	}
+	return failed
+}
+
+// mergeNative makes one row of native llama.cpp's rounds: the median of each speed, the
+// largest peak RSS.
+func mergeNative(runs []Result) Result {
+	r := runs[0]
+	var pre, dec []float64
+	for _, x := range runs {
+		pre = append(pre, x.PrefillTPS)
+		dec = append(dec, x.DecodeTPS)
+		r.RSSBytes = max(r.RSSBytes, x.RSSBytes)
+	}
+	r.PrefillTPS = median(pre)
+	if r.Decode > 0 {
+		r.DecodeTPS = median(dec)
+	}
+	r.Runs = len(runs)
+	return r
+}
+
+type promptKey struct {
+	model  string
+	prompt int
+}
+
+// browserBench is the browser side of the benchmark: the bundle built and served, the
+// prompts fitted to each model, the empty page's renderer RSS.
+type browserBench struct {
+	chromium, base string
+	limit          time.Duration
+	fitted         map[promptKey]*prompt
+	decodePrompt   int
+	decode         int
+	emptyRSS       int64
+	stop           func()
+}
+
+// startBrowser fits the prompts (a prompt that cannot be fitted is an error before
+// anything runs), builds and serves the bundle and measures the empty page's renderer.
+func startBrowser(root, chromium, wllama string, models []benchModel, prompts []int, decodePrompt, decode int, limit time.Duration) (*browserBench, error) {
+	b := &browserBench{chromium: chromium, limit: limit, fitted: map[promptKey]*prompt{}, decodePrompt: decodePrompt, decode: decode}
 	for _, m := range models {
 		for _, p := range prompts {
 			if !m.fits(p, decodePrompt, decode) {
@@ -210,96 +313,74 @@ func runBrowser(rep *Report, root, chromium, wllama string, models []benchModel,
 			}
 			pr, err := fitPrompt(m.Path, p)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			fitted[pkey{m.Name, p}] = pr
+			b.fitted[promptKey{m.Name, p}] = pr
 		}
 	}
 
 	dir, err := os.MkdirTemp("", "hearth-bench-static-")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	cleanup := func() { os.RemoveAll(dir) }
 	if err := buildBundle(root, dir, models); err != nil {
-		return 0, err
+		cleanup()
+		return nil, err
 	}
 	page, err := benchPage(dir)
 	if err != nil {
-		return 0, err
+		cleanup()
+		return nil, err
 	}
 	st := &site{Static: dir, Wllama: wllama, GGUF: map[string]string{}, Page: page, Script: benchJS}
 	for _, m := range models {
 		st.GGUF[m.Name+".gguf"] = m.Path
 	}
-	base, stop, err := serve(st.handler())
+	base, stopServer, err := serve(st.handler())
 	if err != nil {
-		return 0, err
+		cleanup()
+		return nil, err
 	}
-	defer stop()
+	b.base = base
+	b.stop = func() { stopServer(); cleanup() }
 	logf("serving %s on %s (COOP same-origin, COEP require-corp)", dir, base)
 
 	empty, err := runOnce(chromium, base, "", nil, limit)
 	if err != nil {
-		return 0, fmt.Errorf("empty page: %w", err)
+		b.stop()
+		return nil, fmt.Errorf("empty page: %w", err)
 	}
-	rep.EmptyPageRSSBytes = empty.RSSBytes
+	b.emptyRSS = empty.RSSBytes
 	logf("empty bench page: renderer peak RSS %.1f MiB (renderers: %s)", float64(empty.RSSBytes)/mib, empty.Renderers)
+	return b, nil
+}
 
-	failed := 0
-	for _, m := range models {
-		ctx := m.context(ctxN)
-		hearthKV, err := m.hearthKVBytes(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", m.Name, err)
-		}
-		for _, th := range rep.Threads {
-			for _, p := range prompts {
-				pr := fitted[pkey{m.Name, p}]
-				if pr == nil {
-					continue
-				}
-				dec := 0
-				if p == decodePrompt {
-					dec = decode
-				}
-				for _, eng := range engs {
-					args := map[string]any{"threads": th, "prompt": pr.Tokens, "text": pr.Text, "decode": dec, "contextSize": ctx, "warmup": rep.Warmup}
-					fn, kv := "benchHearth", hearthKV
-					if eng == "hearth" {
-						args["model"] = m.Name
-					} else {
-						fn, kv = "benchWllama", m.kvBytes(ctx, 2) // llama.cpp's default F16
-						args["url"] = "gguf/" + m.Name + ".gguf"
-					}
-					var runs []*runResult
-					for i := 0; i < n; i++ {
-						r, err := runOnce(chromium, base, fn, args, limit)
-						if err != nil {
-							logf("%s %s threads=%d prompt=%d run %d: %v", eng, m.Name, th, p, i+1, err)
-							rep.Skipped = append(rep.Skipped, Skipped{eng, m.Name, th, p, "error: " + firstLine(err.Error())})
-							failed++
-							runs = nil
-							break
-						}
-						if !r.Available {
-							rep.Skipped = append(rep.Skipped, Skipped{eng, m.Name, th, p, "unavailable: " + r.Reason})
-							runs = nil
-							break
-						}
-						logf("%s %s threads=%d prompt=%d run %d: load %.2fs prefill %.1f tok/s%s renderer peak RSS %.1f MiB (renderers: %s) wasm %.1f MiB",
-							eng, m.Name, th, p, i+1, r.LoadS, r.PrefillTPS, decodeNote(dec, r.DecodeTPS), float64(r.RSSBytes)/mib, r.Renderers, r.WasmMemoryBytes/mib)
-						runs = append(runs, r)
-					}
-					if len(runs) > 0 {
-						rep.Rows = append(rep.Rows, summarize(Result{Engine: eng, Model: m.Name, Threads: th, Prompt: p, Decode: dec,
-							Context: ctx, FileBytes: m.Size, KVBytes: kv}, runs))
-					}
-				}
-			}
-		}
+// run measures engine eng on model m at th threads with the p-token prompt once, in a
+// fresh Chromium; row is the result's row without its measures.
+func (b *browserBench) run(eng string, m *benchModel, th, p, ctxN int, warmup bool) (*runResult, Result, error) {
+	ctx := m.context(ctxN)
+	dec := 0
+	if p == b.decodePrompt {
+		dec = b.decode
 	}
-	return failed, nil
+	pr := b.fitted[promptKey{m.Name, p}]
+	args := map[string]any{"threads": th, "prompt": pr.Tokens, "text": pr.Text, "decode": dec, "contextSize": ctx, "warmup": warmup}
+	fn := "benchHearth"
+	var kv int64
+	if eng == "hearth" {
+		args["model"] = m.Name
+		var err error
+		if kv, err = m.hearthKVBytes(ctx); err != nil {
+			return nil, Result{}, fmt.Errorf("%s: %w", m.Name, err)
+		}
+	} else {
+		fn, kv = "benchWllama", m.kvBytes(ctx, 2) // llama.cpp's default F16
+		args["url"] = "gguf/" + m.Name + ".gguf"
+	}
+	row := Result{Engine: eng, Model: m.Name, Threads: th, Prompt: p, Decode: dec, Context: ctx, FileBytes: m.Size, KVBytes: kv}
+	r, err := runOnce(b.chromium, b.base, fn, args, b.limit)
+	return r, row, err
 }
 
 // decodeNote is the decode part of a progress line ("" in a prefill-only run).
