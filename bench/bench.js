@@ -28,12 +28,13 @@ const WARMUP_RUNS = 2, WARMUP_DECODE = 32;
 
 // Hearth: new HearthEngine(worker, {threads}) is all a thread count takes; the engine
 // reports how many threads it really started (1 when the worker cannot start helpers).
-window.benchHearth = async ({ model, threads, prompt, decode, contextSize, warmup }) => {
+// url: the raw .gguf instead of the bundle's manifest (the hearth-raw rows).
+window.benchHearth = async ({ model, url, threads, prompt, decode, contextSize, warmup }) => {
   const { HearthEngine } = await import(abs(assets.client));
   const t0 = now();
   const engine = new HearthEngine(abs(assets.worker), { threads });
   try {
-    await engine.load(abs(`models/${model}/manifest.json`), { contextSize });
+    await engine.load(abs(url || `models/${model}/manifest.json`), { contextSize });
     const loadS = now() - t0;
     if (engine.threads !== threads) {
       return { available: false, reason: `asked for ${threads} threads, the engine started ${engine.threads}` };

@@ -64,13 +64,16 @@ func TestRatios(t *testing.T) {
 		{Engine: "hearth", Model: "m", Threads: 1, Prompt: 64, Decode: 64, PrefillTPS: 100, DecodeTPS: 30, RSSBytes: 300, FileBytes: 150, KVBytes: 50},
 		{Engine: nativeEngine, Model: "m", Threads: 1, Prompt: 64, Decode: 64, PrefillTPS: 400, DecodeTPS: 60, RSSBytes: 200, FileBytes: 150, KVBytes: 50},
 		{Engine: "hearth", Model: "m", Threads: 1, Prompt: 512, PrefillTPS: 90, RSSBytes: 300, FileBytes: 150, KVBytes: 50},
+		{Engine: rawEngine, Model: "m", Threads: 1, Prompt: 64, Decode: 64, LoadS: 3, PrefillTPS: 100, DecodeTPS: 30, RSSBytes: 300, FileBytes: 150, KVBytes: 50},
 	}}
+	rep.Rows[0].LoadS, rep.Rows[1].LoadS = 4, 2
 	rep.finish([]benchModel{{Name: "m"}}, knownEngines)
-	if e := []string{rep.Rows[0].Engine, rep.Rows[1].Engine, rep.Rows[2].Engine}; !slices.Equal(e, knownEngines) {
+	if e := []string{rep.Rows[0].Engine, rep.Rows[1].Engine, rep.Rows[2].Engine, rep.Rows[3].Engine}; !slices.Equal(e, knownEngines) {
 		t.Errorf("row order %v", e)
 	}
 	want := []Ratio{
-		{Model: "m", Threads: 1, Prompt: 64, PrefillVsNative: 0.25, PrefillVsWllama: 2, DecodeVsNative: 0.5, DecodeVsWllama: 1.5},
+		{Model: "m", Threads: 1, Prompt: 64, PrefillVsNative: 0.25, PrefillVsWllama: 2, DecodeVsNative: 0.5, DecodeVsWllama: 1.5,
+			LoadVsWllama: 0.5, RawLoadVsWllama: 0.75},
 	}
 	if !slices.Equal(rep.Ratios, want) {
 		t.Errorf("ratios %+v, want %+v", rep.Ratios, want)

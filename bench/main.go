@@ -36,7 +36,13 @@ func main() {
 	}
 }
 
-var knownEngines = []string{nativeEngine, "hearth", "wllama"}
+var knownEngines = []string{nativeEngine, "hearth", rawEngine, "wllama"}
+
+// rawEngine is Hearth loading the raw .gguf URL (download.js's Range pieces, as a user who
+// pastes a file's URL loads it) where "hearth" loads the bundle's manifest of sha256-checked
+// shards. It runs only at the first thread count with the decode prompt: its row is there
+// for the load time, the same file and server as wllama's.
+const rawEngine = "hearth-raw"
 
 func run() error {
 	root := shared.RepoRoot()
@@ -228,6 +234,9 @@ func runRounds(rep *Report, nativeBin string, b *browserBench, models []benchMod
 					}
 					for _, eng := range engs {
 						k := runKey{eng, m.Name, th, p}
+						if eng == rawEngine && (th != rep.Threads[0] || p != decodePrompt) {
+							continue
+						}
 						if dead[k] {
 							continue
 						}
@@ -368,8 +377,11 @@ func (b *browserBench) run(eng string, m *benchModel, th, p, ctxN int, warmup bo
 	args := map[string]any{"threads": th, "prompt": pr.Tokens, "text": pr.Text, "decode": dec, "contextSize": ctx, "warmup": warmup}
 	fn := "benchHearth"
 	var kv int64
-	if eng == "hearth" {
+	if eng == "hearth" || eng == rawEngine {
 		args["model"] = m.Name
+		if eng == rawEngine {
+			args["url"] = "gguf/" + m.Name + ".gguf"
+		}
 		var err error
 		if kv, err = m.hearthKVBytes(ctx); err != nil {
 			return nil, Result{}, fmt.Errorf("%s: %w", m.Name, err)

@@ -50,6 +50,11 @@ type Ratio struct {
 	PrefillVsWllama float64 `json:"prefill_vs_wllama,omitempty"`
 	DecodeVsNative  float64 `json:"decode_vs_native,omitempty"`
 	DecodeVsWllama  float64 `json:"decode_vs_wllama,omitempty"`
+	// LoadVsWllama is Hearth's load seconds (the bundle's manifest) ÷ wllama's (its raw
+	// .gguf), RawLoadVsWllama the same for Hearth loading that raw .gguf (hearth-raw):
+	// below 1, Hearth loads faster.
+	LoadVsWllama    float64 `json:"load_vs_wllama,omitempty"`
+	RawLoadVsWllama float64 `json:"raw_load_vs_wllama,omitempty"`
 }
 
 // Skipped is an engine × model × threads × prompt combination that did not run.
@@ -171,10 +176,11 @@ func (rep *Report) finish(models []benchModel, engines []string) {
 			continue
 		}
 		k := key{h.Model, h.Threads, h.Prompt}
-		n, w := by[nativeEngine][k], by["wllama"][k]
+		n, w, raw := by[nativeEngine][k], by["wllama"][k], by[rawEngine][k]
 		q := Ratio{Model: h.Model, Threads: h.Threads, Prompt: h.Prompt,
 			PrefillVsNative: div(h.PrefillTPS, n.PrefillTPS), PrefillVsWllama: div(h.PrefillTPS, w.PrefillTPS),
-			DecodeVsNative: div(h.DecodeTPS, n.DecodeTPS), DecodeVsWllama: div(h.DecodeTPS, w.DecodeTPS)}
+			DecodeVsNative: div(h.DecodeTPS, n.DecodeTPS), DecodeVsWllama: div(h.DecodeTPS, w.DecodeTPS),
+			LoadVsWllama: div(h.LoadS, w.LoadS), RawLoadVsWllama: div(raw.LoadS, w.LoadS)}
 		if q.PrefillVsNative != 0 || q.PrefillVsWllama != 0 {
 			rep.Ratios = append(rep.Ratios, q)
 		}
@@ -226,6 +232,19 @@ func printTable(w io.Writer, rep *Report) {
 		for _, q := range rep.Ratios {
 			fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s |\n", q.Model, q.Threads, q.Prompt,
 				f(q.PrefillVsNative), f(q.PrefillVsWllama), f(q.DecodeVsNative), f(q.DecodeVsWllama))
+		}
+		header := false
+		for _, q := range rep.Ratios {
+			if q.RawLoadVsWllama == 0 {
+				continue
+			}
+			if !header {
+				fmt.Fprintln(w, "\nLoad seconds, Hearth ÷ wllama (below 1: Hearth loads faster; wllama fetches the raw .gguf)")
+				fmt.Fprintln(w, "\n| model | threads | Hearth, manifest | Hearth, raw .gguf |")
+				fmt.Fprintln(w, "|---|---|---|---|")
+				header = true
+			}
+			fmt.Fprintf(w, "| %s | %d | %s | %s |\n", q.Model, q.Threads, f(q.LoadVsWllama), f(q.RawLoadVsWllama))
 		}
 	}
 	if len(rep.Skipped) > 0 {
