@@ -18,12 +18,15 @@ type unitLayout struct {
 	w      int                       // bytes of one base block (a unit is 2w)
 	pack   func(blocks, unit []byte) // two base blocks -> one unit
 	unpack func(unit, blocks []byte) // one unit -> two base blocks
+	// inPlace, when set, is pack on one buffer: the unit's bytes hold the two base blocks
+	// and are rewritten as the unit (repack, at load: no copy of each unit first).
+	inPlace func(unit []byte)
 }
 
 var unitLayouts = map[Type]unitLayout{
 	Q8_0x2: scalesFirst("Q8_0x2", Q8_0, 34),
 	Q4_0x2: scalesFirst("Q4_0x2", Q4_0, 18),
-	Q5_0x2: {"Q5_0x2", Q5_0, 22, packQ5_0x2, unpackQ5_0x2},
+	Q5_0x2: {"Q5_0x2", Q5_0, 22, packQ5_0x2, unpackQ5_0x2, nil},
 }
 
 func init() {
@@ -59,6 +62,13 @@ func scalesFirst(name string, base Type, w int) unitLayout {
 			copy(blocks[2:w], unit[4:2+w])
 			copy(blocks[w:w+2], unit[2:4])
 			copy(blocks[w+2:2*w], unit[2+w:2*w])
+		},
+		// in place only bytes 2 to w+2 move: block 0's quants two bytes on, d1 before
+		// them; d0 and block 1's quants stay where they are
+		func(unit []byte) {
+			d1lo, d1hi := unit[w], unit[w+1]
+			copy(unit[4:w+2], unit[2:w])
+			unit[2], unit[3] = d1lo, d1hi
 		}}
 }
 
@@ -72,6 +82,12 @@ func (l unitLayout) repack(data []byte, cols int) error {
 		if data[b+1]&0x7c == 0x7c {
 			return fmt.Errorf("%s needs finite scales; block %d's is Inf or NaN", l.name, b/l.w)
 		}
+	}
+	if l.inPlace != nil {
+		for u := 0; u+2*l.w <= len(data); u += 2 * l.w {
+			l.inPlace(data[u : u+2*l.w])
+		}
+		return nil
 	}
 	blocks := make([]byte, 2*l.w)
 	for u := 0; u+2*l.w <= len(data); u += 2 * l.w {
