@@ -16,17 +16,18 @@ type unitLayout struct {
 	name   string
 	base   Type
 	w      int                       // bytes of one base block (a unit is 2w)
-	pack   func(blocks, unit []byte) // two base blocks -> one unit
+	pack   func(unit []byte)         // two base blocks -> one unit, in place (2w bytes)
 	unpack func(unit, blocks []byte) // one unit -> two base blocks
-	// inPlace, when set, is pack on one buffer: the unit's bytes hold the two base blocks
-	// and are rewritten as the unit (repack, at load: no copy of each unit first).
-	inPlace func(unit []byte)
 }
 
 var unitLayouts = map[Type]unitLayout{
 	Q8_0x2: scalesFirst("Q8_0x2", Q8_0, 34),
 	Q4_0x2: scalesFirst("Q4_0x2", Q4_0, 18),
-	Q5_0x2: {"Q5_0x2", Q5_0, 22, packQ5_0x2, unpackQ5_0x2, nil},
+	Q5_0x2: {"Q5_0x2", Q5_0, 22, func(unit []byte) {
+		var blocks [44]byte
+		copy(blocks[:], unit)
+		packQ5_0x2(blocks[:], unit)
+	}, unpackQ5_0x2},
 }
 
 func init() {
@@ -51,24 +52,18 @@ func Relayout(from, to Type, data []byte, cols int) error {
 // d1, block 0's quants, block 1's.
 func scalesFirst(name string, base Type, w int) unitLayout {
 	return unitLayout{name, base, w,
-		func(blocks, unit []byte) {
-			copy(unit[0:2], blocks[0:2])
-			copy(unit[2:4], blocks[w:w+2])
-			copy(unit[4:], blocks[2:w])
-			copy(unit[2+w:], blocks[w+2:])
-		},
-		func(unit, blocks []byte) {
-			copy(blocks[0:2], unit[0:2])
-			copy(blocks[2:w], unit[4:2+w])
-			copy(blocks[w:w+2], unit[2:4])
-			copy(blocks[w+2:2*w], unit[2+w:2*w])
-		},
 		// in place only bytes 2 to w+2 move: block 0's quants two bytes on, d1 before
 		// them; d0 and block 1's quants stay where they are
 		func(unit []byte) {
 			d1lo, d1hi := unit[w], unit[w+1]
 			copy(unit[4:w+2], unit[2:w])
 			unit[2], unit[3] = d1lo, d1hi
+		},
+		func(unit, blocks []byte) {
+			copy(blocks[0:2], unit[0:2])
+			copy(blocks[2:w], unit[4:2+w])
+			copy(blocks[w:w+2], unit[2:4])
+			copy(blocks[w+2:2*w], unit[2+w:2*w])
 		}}
 }
 
@@ -83,16 +78,8 @@ func (l unitLayout) repack(data []byte, cols int) error {
 			return fmt.Errorf("%s needs finite scales; block %d's is Inf or NaN", l.name, b/l.w)
 		}
 	}
-	if l.inPlace != nil {
-		for u := 0; u+2*l.w <= len(data); u += 2 * l.w {
-			l.inPlace(data[u : u+2*l.w])
-		}
-		return nil
-	}
-	blocks := make([]byte, 2*l.w)
 	for u := 0; u+2*l.w <= len(data); u += 2 * l.w {
-		copy(blocks, data[u:u+2*l.w])
-		l.pack(blocks, data[u:u+2*l.w])
+		l.pack(data[u : u+2*l.w])
 	}
 	return nil
 }
