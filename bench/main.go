@@ -153,14 +153,14 @@ func run() error {
 	}
 	var b *browserBench
 	if len(browserEngs) > 0 {
-		b, err = startBrowser(root, *chromium, *wllama, models, prompts, decodePrompt, *decodeN, *limit)
+		b, err = startBrowser(root, *chromium, *wllama, models, prompts, decodePrompt, *decodeN, *ctxN, *limit)
 		if err != nil {
 			return err
 		}
 		defer b.stop()
 		rep.EmptyPageRSSBytes = b.emptyRSS
 	}
-	failed := runRounds(rep, nativeBin, b, models, browserEngs, prompts, decodePrompt, *decodeN, *ctxN, *n)
+	failed := runRounds(rep, nativeBin, b, models, browserEngs, prompts, decodePrompt, *decodeN, *n)
 
 	rep.finish(models, knownEngines)
 	fmt.Printf("\nBenchmark: prompts %s tokens, %d decoded tokens after the %d-token prompt, greedy, context %d (browser engines), median of %d interleaved rounds, %d CPUs, %s\n\n",
@@ -190,7 +190,7 @@ type runKey struct {
 // this VM (it moves a whole row by 20-30% for minutes) falls on all of them or on one
 // round, which the median leaves out. It adds the rows (medians over the rounds) to rep
 // and returns how many browser combinations failed.
-func runRounds(rep *Report, nativeBin string, b *browserBench, models []benchModel, engs []string, prompts []int, decodePrompt, decode, ctxN, n int) int {
+func runRounds(rep *Report, nativeBin string, b *browserBench, models []benchModel, engs []string, prompts []int, decodePrompt, decode, n int) int {
 	nativeRuns := map[runKey][]Result{}
 	browserRuns := map[runKey][]*runResult{}
 	browserRow := map[runKey]Result{}
@@ -240,7 +240,7 @@ func runRounds(rep *Report, nativeBin string, b *browserBench, models []benchMod
 						if dead[k] {
 							continue
 						}
-						r, row, err := b.run(eng, m, th, p, ctxN, rep.Warmup)
+						r, row, err := b.run(eng, m, th, p, rep.Warmup)
 						if err != nil {
 							logf("%s %s threads=%d prompt=%d round %d: %v", eng, m.Name, th, p, round, err)
 							rep.Skipped = append(rep.Skipped, Skipped{eng, m.Name, th, p, "error: " + firstLine(err.Error())})
@@ -257,9 +257,9 @@ func runRounds(rep *Report, nativeBin string, b *browserBench, models []benchMod
 							eng, m.Name, th, p, round, r.LoadS, r.PrefillTPS, decodeNote(row.Decode, r.DecodeTPS), float64(r.RSSBytes)/mib, r.Renderers, r.WasmMemoryBytes/mib)
 						if browserRuns[k] == nil {
 							order = append(order, k)
+							browserRow[k] = row
 						}
 						browserRuns[k] = append(browserRuns[k], r)
-						browserRow[k] = row
 					}
 				}
 			}
@@ -300,22 +300,32 @@ type promptKey struct {
 }
 
 // browserBench is the browser side of the benchmark: the bundle built and served, the
-// prompts fitted to each model, the empty page's renderer RSS.
+// prompts fitted to each model, Hearth's KV cache of each at the context the runs ask
+// for, the empty page's renderer RSS.
 type browserBench struct {
 	chromium, base string
 	limit          time.Duration
 	fitted         map[promptKey]*prompt
+	hearthKV       map[string]int64 // model name -> bytes
 	decodePrompt   int
 	decode         int
+	ctxN           int
 	emptyRSS       int64
 	stop           func()
 }
 
-// startBrowser fits the prompts (a prompt that cannot be fitted is an error before
-// anything runs), builds and serves the bundle and measures the empty page's renderer.
-func startBrowser(root, chromium, wllama string, models []benchModel, prompts []int, decodePrompt, decode int, limit time.Duration) (*browserBench, error) {
-	b := &browserBench{chromium: chromium, limit: limit, fitted: map[promptKey]*prompt{}, decodePrompt: decodePrompt, decode: decode}
+// startBrowser fits the prompts and reads each model's KV cache size (a prompt that
+// cannot be fitted, or a model Hearth cannot size, is an error before anything runs),
+// builds and serves the bundle and measures the empty page's renderer.
+func startBrowser(root, chromium, wllama string, models []benchModel, prompts []int, decodePrompt, decode, ctxN int, limit time.Duration) (*browserBench, error) {
+	b := &browserBench{chromium: chromium, limit: limit, fitted: map[promptKey]*prompt{}, hearthKV: map[string]int64{},
+		decodePrompt: decodePrompt, decode: decode, ctxN: ctxN}
 	for _, m := range models {
+		kv, err := m.hearthKVBytes(m.context(ctxN))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
+		}
+		b.hearthKV[m.Name] = kv
 		for _, p := range prompts {
 			if !m.fits(p, decodePrompt, decode) {
 				continue
@@ -367,24 +377,19 @@ func startBrowser(root, chromium, wllama string, models []benchModel, prompts []
 
 // run measures engine eng on model m at th threads with the p-token prompt once, in a
 // fresh Chromium; row is the result's row without its measures.
-func (b *browserBench) run(eng string, m *benchModel, th, p, ctxN int, warmup bool) (*runResult, Result, error) {
-	ctx := m.context(ctxN)
+func (b *browserBench) run(eng string, m *benchModel, th, p int, warmup bool) (*runResult, Result, error) {
+	ctx := m.context(b.ctxN)
 	dec := 0
 	if p == b.decodePrompt {
 		dec = b.decode
 	}
 	pr := b.fitted[promptKey{m.Name, p}]
 	args := map[string]any{"threads": th, "prompt": pr.Tokens, "text": pr.Text, "decode": dec, "contextSize": ctx, "warmup": warmup}
-	fn := "benchHearth"
-	var kv int64
+	fn, kv := "benchHearth", b.hearthKV[m.Name]
 	if eng == "hearth" || eng == rawEngine {
 		args["model"] = m.Name
 		if eng == rawEngine {
 			args["url"] = "gguf/" + m.Name + ".gguf"
-		}
-		var err error
-		if kv, err = m.hearthKVBytes(ctx); err != nil {
-			return nil, Result{}, fmt.Errorf("%s: %w", m.Name, err)
 		}
 	} else {
 		fn, kv = "benchWllama", m.kvBytes(ctx, 2) // llama.cpp's default F16
